@@ -1,0 +1,48 @@
+# gilbench: `make bench` measures and reports, `make test` tests. Both set themselves up.
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PROFILE ?= default
+RESULTS ?= results
+REPORT  ?= $(RESULTS)/report.html
+# Interpreters to measure, e.g. PYTHONS="3.9 3.12 3.13t /path/to/python"; empty: the project's own.
+PYTHONS ?=
+MACHINE ?=
+RUNS    ?=
+RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE))
+
+.PHONY: bench quick report test lint venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+bench: venv
+	@set -e; for py in $(if $(PYTHONS),$(PYTHONS),self); do \
+	  run=$$($(PY) -m experiments run $(RUN_ARGS) $$( [ "$$py" = self ] || echo --python $$py )); \
+	  echo "micro-benchmarks -> $$run/primitives.csv"; \
+	  $(PY) -m pytest bench -q -p no:cacheprovider --benchmark-only --benchmark-json=$$run/primitives.json \
+	    && $(PY) -m bench.export --json $$run/primitives.json --run-dir $$run; \
+	done
+	$(PY) -m report --results $(RESULTS) --output $(REPORT)
+	@echo "report: $(REPORT)"
+
+quick:
+	$(MAKE) bench PROFILE=quick
+
+report: venv
+	$(PY) -m report --results $(RESULTS) --output $(REPORT) $(RUNS)
+
+test: venv
+	$(PY) -m pytest -q tests
+
+lint: venv
+	$(PY) -m ruff check experiments report bench tests
+	$(PY) -m ruff format --check experiments report bench tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info

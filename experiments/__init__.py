@@ -1,0 +1,11 @@
+"""gilbench's measuring side: experiments, workloads, the cell runner and the orchestrator.
+
+Modules imported inside a measured interpreter (``spec``, ``worker``, ``probe``,
+``workloads`` and every experiment module in ``CATALOGUE``) use the standard library
+only, so they run on any CPython >= 3.9, GIL or free-threaded, with nothing installed.
+"""
+
+SCHEMA_VERSION = 1
+
+#: Experiments in the order ``run`` measures them (``capacity`` is run by the harness itself).
+CATALOGUE = ("io_vs_cpu",)

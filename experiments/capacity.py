@@ -1,0 +1,57 @@
+"""The machine's parallel capacity: N independent processes of a fixed loop against one.
+
+Run by the harness at the start and end of every run; standard library only.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from experiments.spec import Param, Profile
+from experiments.workloads import cpu_python
+
+NAME = "capacity"
+TITLE = "Parallel capacity of the machine"
+PARAMS = {
+    "phase": Param(str, choices=("start", "end"), help="measured at the start or the end of the run"),
+    "processes": Param(int, minimum=1, maximum=1024, help="independent processes running the loop"),
+    "loop_kiter": Param(int, minimum=1, help="thousand loop iterations per process"),
+}
+METRICS = ("loop_rate_hz", "work_units")
+COMPARE = ("processes",)
+BASELINE = {"processes": 1}
+PARALLELISM = "processes"
+LOOP_KITER = 3000
+
+
+def profile(cores: int, rounds: int, phase: str) -> Profile:
+    """The capacity grid for a machine with ``cores`` usable cores."""
+    grid = [{"phase": [phase], "processes": list(range(1, cores + 1)), "loop_kiter": [LOOP_KITER]}]
+    return Profile(grid=grid, repeat=rounds, timeout_s=60)
+
+
+PROFILES = {name: profile(2, rounds, "start") for name, rounds in (("quick", 3), ("default", 5), ("full", 9))}
+
+
+def _spin(ready, go, kiter):
+    ready.wait()
+    go.wait()
+    cpu_python(kiter)
+
+
+def run_cell(params, region):
+    n, kiter = params["processes"], params["loop_kiter"]
+    ctx = multiprocessing.get_context()
+    ready, go = ctx.Barrier(n + 1), ctx.Barrier(n + 1)
+    procs = [ctx.Process(target=_spin, args=(ready, go, kiter)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    ready.wait()
+    # Every process has started and waits at ``go``: the region times only the loops.
+    with region() as timing:
+        go.wait()
+        for p in procs:
+            p.join()
+    if any(p.exitcode for p in procs):
+        raise RuntimeError("a capacity process failed: exit codes %s" % [p.exitcode for p in procs])
+    return {"loop_rate_hz": n * kiter * 1000 / timing.wall_s, "work_units": n}

@@ -1,0 +1,238 @@
+"""Runs one repetition of one cell in a fresh worker process and measures it from outside."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Interpreter:
+    """A Python to measure: its executable and any environment it runs with (e.g. PYTHON_GIL)."""
+
+    executable: str
+    env: dict = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass
+class Outcome:
+    """What one worker process produced: its status, the worker's record and the outside figures."""
+
+    status: str
+    error: str = ""
+    wall_s: float | None = None
+    metrics: dict = field(default_factory=dict)
+    measured: dict = field(default_factory=dict)
+    gil_enabled_start: bool | None = None
+    gil_enabled_end: bool | None = None
+
+
+def worker_env(interpreter: Interpreter) -> dict:
+    """The environment of a worker: ours, the project on PYTHONPATH, the interpreter's own settings."""
+    env = dict(os.environ)
+    env.pop("PYTHONHOME", None)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(interpreter.env)
+    return env
+
+
+def _tree(proc: psutil.Process) -> list:
+    try:
+        return [proc] + proc.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def tree_cpu_s(proc: psutil.Process) -> tuple:
+    """(user, system) CPU seconds of a live process tree, reaped descendants included."""
+    user = system = 0.0
+    for p in _tree(proc):
+        try:
+            t = p.cpu_times()
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        # A reaped child's time moves into its parent's children_* fields: counted once.
+        user += t.user + t.children_user
+        system += t.system + t.children_system
+    return user, system
+
+
+def kill_tree(proc: psutil.Process, pgid: int | None) -> None:
+    """Kill a worker and everything it started, including children that left its process group."""
+    victims = _tree(proc)
+    for p in victims:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    if pgid is not None:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+    psutil.wait_procs([p for p in victims if p.pid != proc.pid], timeout=2)
+
+
+def _try_reap(pid: int):
+    """(status, rusage) if the worker has exited, else None; rusage covers its reaped descendants."""
+    done, status, rusage = os.wait4(pid, os.WNOHANG)
+    return (status, rusage) if done else None
+
+
+def _reap(pid: int, grace_s: float, on_overdue) -> tuple:
+    deadline = time.perf_counter() + grace_s
+    while True:
+        reaped = _try_reap(pid)
+        if reaped is not None:
+            return reaped
+        if time.perf_counter() > deadline:
+            on_overdue()
+            _, status, rusage = os.wait4(pid, 0)
+            return status, rusage
+        time.sleep(0.002)
+
+
+def _describe_exit(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        return "worker killed by signal %s" % name
+    return "worker exited with code %d" % os.waitstatus_to_exitcode(status)
+
+
+def _last_line(path: str) -> str:
+    try:
+        text = Path(path).read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return text[-1].strip()[:300] if text else ""
+
+
+def run_cell(interpreter: Interpreter, module: str, params: dict, timeout_s: float) -> Outcome:
+    """Run ``module.run_cell(params)`` once in a new worker process under a wall-clock limit."""
+    read_fd, write_fd = os.pipe()
+    log = tempfile.NamedTemporaryFile(prefix="gilbench-worker-", suffix=".log", delete=False)
+    started = time.perf_counter()
+    try:
+        proc = subprocess.Popen(
+            [interpreter.executable, "-m", "experiments.worker", str(write_fd)],
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=log,
+            pass_fds=(write_fd,),
+            cwd=str(ROOT),
+            env=worker_env(interpreter),
+            # Its own session: a Ctrl-C at the terminal reaches the harness, not the cell,
+            # and the whole group can be killed at once.
+            start_new_session=True,
+        )
+    except OSError as exc:
+        os.close(read_fd)
+        os.close(write_fd)
+        log.close()
+        os.unlink(log.name)
+        return Outcome("crashed", error="cannot start %s: %s" % (interpreter.executable, exc))
+    os.close(write_fd)
+    ps = psutil.Process(proc.pid)
+    outcome = None
+    marks = {}
+    deadline = started + timeout_s
+    buffer = b""
+    reaped = None
+    try:
+        proc.stdin.write((json.dumps({"module": module, "params": params}) + "\n").encode())
+        proc.stdin.flush()
+        while outcome is None:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                outcome = Outcome("timeout", error="no result within the %.0f s cell timeout" % timeout_s)
+                break
+            ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.2))
+            if not ready:
+                # Grandchildren may hold the pipe open after the worker died: look for its exit.
+                if reaped is None:
+                    reaped = _try_reap(proc.pid)
+                if reaped is not None and not select.select([read_fd], [], [], 0)[0]:
+                    break
+                continue
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            buffer += chunk
+            while b"\n" in buffer and outcome is None:
+                line, buffer = buffer.split(b"\n", 1)
+                message = json.loads(line)
+                event = message.get("event")
+                if event in ("start", "end"):
+                    marks[event] = tree_cpu_s(ps)
+                    proc.stdin.write(b"go\n")
+                    proc.stdin.flush()
+                elif event == "result":
+                    outcome = Outcome(
+                        message["status"],
+                        error=message.get("error", ""),
+                        wall_s=message.get("wall_s"),
+                        metrics=message.get("metrics") or {},
+                        gil_enabled_start=message.get("gil_enabled_start"),
+                        gil_enabled_end=message.get("gil_enabled_end"),
+                    )
+    except (BrokenPipeError, ValueError) as exc:
+        outcome = outcome or Outcome("crashed", error="worker protocol broken: %s" % exc)
+    finally:
+        os.close(read_fd)
+        if outcome is None or outcome.status == "timeout":
+            kill_tree(ps, proc.pid)
+        if reaped is None:
+            reaped = _reap(proc.pid, grace_s=10, on_overdue=lambda: kill_tree(ps, proc.pid))
+        status, rusage = reaped
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        # Stragglers a cell left behind (daemon processes, servers) die with their group.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        log.close()
+    process_wall_s = time.perf_counter() - started
+    if outcome is None:
+        reason = _describe_exit(status)
+        detail = _last_line(log.name)
+        outcome = Outcome("crashed", error=reason + (": " + detail if detail else ""))
+    elif outcome.status == "error" and not outcome.error:
+        outcome.error = _last_line(log.name)
+    os.unlink(log.name)
+    outcome.measured = {"process_wall_s": round(process_wall_s, 6)}
+    outcome.measured.update(
+        peak_rss_mib=round(rusage.ru_maxrss / 1024.0, 2),
+        ctx_voluntary=rusage.ru_nvcsw,
+        ctx_involuntary=rusage.ru_nivcsw,
+    )
+    if "start" in marks and "end" in marks and outcome.wall_s:
+        u0, s0 = marks["start"]
+        u1, s1 = marks["end"]
+        outcome.measured.update(
+            cpu_user_s=round(u1 - u0, 6),
+            cpu_sys_s=round(s1 - s0, 6),
+            cpu_util_cores=round((u1 - u0 + s1 - s0) / outcome.wall_s, 4),
+        )
+    return outcome
+

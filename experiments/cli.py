@@ -1,0 +1,128 @@
+"""The command line: ``python -m experiments list | run | interpreters``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from experiments import CATALOGUE
+from experiments.cell_runner import ROOT, Interpreter
+from experiments.environment import (
+    InterpreterError,
+    machine_facts,
+    new_environment,
+    probe_interpreter,
+    usable_cores,
+)
+from experiments.interpreters import InterpreterNotFound, resolve
+from experiments.orchestrator import execute
+from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
+from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad command-line input, reported as one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the experiments, their parameters and profiles")
+    run = sub.add_parser("run", help="run experiments and store the results")
+    run.add_argument("--profile", default="default", help="quick, default or full (default: default)")
+    run.add_argument("--only", action="append", metavar="NAME", help="run only this experiment (repeatable)")
+    run.add_argument("--repeat", type=int, help="rounds per comparison group (overrides the profile)")
+    run.add_argument("--set", action="append", metavar="NAME=V1,V2", help="replace a parameter's values")
+    run.add_argument("--python", metavar="PATH|VERSION", help="interpreter to measure (default: this one)")
+    run.add_argument("--gil", choices=("0", "1"), help="PYTHON_GIL for a free-threaded interpreter")
+    run.add_argument("--machine", metavar="LABEL", help="machine label (default: the host name)")
+    run.add_argument("--results", default=str(ROOT / "results"), help="results folder (default: results/)")
+    run.add_argument("--resume", metavar="RUN_ID", help="run only the cells missing from this run")
+    return parser
+
+
+def cmd_list() -> int:
+    for name in CATALOGUE:
+        module = load_experiment(name)
+        print("%-18s %s" % (name, module.TITLE))
+        for pname, param in module.PARAMS.items():
+            print("    %-20s %s%s" % (pname, param.help, param._range_text()))
+        counts = []
+        for profile in PROFILES:
+            plan = plan_run(profile, only=[name])[0]
+            counts.append("%s: %d cells x %d" % (profile, len(plan.cells()), plan.profile.repeat))
+        print("    profiles: " + "; ".join(counts))
+    return 0
+
+
+def _interpreter(args) -> Interpreter:
+    interp = resolve(args.python) if args.python else Interpreter(sys.executable)
+    if args.gil is not None:
+        interp.env["PYTHON_GIL"] = args.gil
+    return interp
+
+
+def cmd_run(args) -> int:
+    results = Path(args.results)
+    if args.resume:
+        if any([args.only, args.repeat, args.set, args.python, args.gil, args.machine]) or args.profile != "default":
+            raise UsageError("--resume takes the run's own settings; give no other run options with it")
+        folder = RunFolder.open(results, args.resume)
+        env = folder.read_environment()
+        config = env["config"]
+        interp = Interpreter(config["python"], dict(config.get("python_env") or {}), env["interpreter"]["label"])
+    else:
+        overrides = parse_overrides(args.set)
+        plan_run(args.profile, args.only, overrides, args.repeat)  # reject bad input before anything runs
+        interp = _interpreter(args)
+        facts = probe_interpreter(interp)
+        interp.label = facts["label"]
+        label = args.machine or default_machine_label()
+        config = {
+            "profile": args.profile,
+            "experiments": list(args.only or CATALOGUE),
+            "repeat": args.repeat,
+            "overrides": overrides,
+            "python": interp.executable,
+            "python_env": interp.env,
+            "argv": sys.argv[1:],
+        }
+        folder = RunFolder.create(results, new_run_id(label, interp.label))
+        env = new_environment(folder.run_id, facts, machine_facts(label), config)
+        folder.write_environment(env)
+    plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
+    print("gilbench: run %s (%s, profile %s)" % (folder.path, interp.label, config["profile"]), file=sys.stderr)
+    try:
+        env = execute(plans, folder, env, interp, usable_cores())
+    except KeyboardInterrupt:
+        print(
+            "\ngilbench: interrupted; finished rounds are in %s. Resume with: "
+            "python -m experiments run --resume %s" % (folder.path, folder.run_id),
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    if env["noisy"]:
+        print("gilbench: noisy run: " + "; ".join(env["noisy_reasons"]), file=sys.stderr)
+    print(folder.path)
+    return 0
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if args.command == "list":
+            return cmd_list()
+        return cmd_run(args)
+    except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound) as exc:
+        print("gilbench: error: %s" % exc, file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,194 @@
+"""Runs a plan: capacity at start, every comparison group in interleaved rounds, capacity at end."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from experiments import SCHEMA_VERSION, capacity
+from experiments.cell_runner import Interpreter, Outcome, run_cell
+from experiments.environment import finish_environment, probe_interpreter
+from experiments.plan import ExperimentPlan, Group, plan_experiment
+from experiments.progress import Progress
+from experiments.store import RunFolder
+
+#: A run whose capacity at N = cores moved more than this between start and end is noisy.
+CAPACITY_MOVED_LIMIT = 0.15
+#: A 1-minute load average above this fraction of the cores at the start marks a loaded machine.
+LOAD_LIMIT = 0.5
+
+
+def rounds_for(plan: ExperimentPlan, done: dict) -> list:
+    """(group, round) pairs still to run; a round is stored whole, so it is done or missing."""
+    todo = []
+    for group in plan.groups:
+        for r in range(plan.profile.repeat):
+            if not all(r in done.get(c.cell_id, ()) for c in group.cells):
+                todo.append((group, r))
+    return todo
+
+
+def capacity_plan(cores: int, rounds: int, phase: str) -> ExperimentPlan:
+    return plan_experiment(capacity, capacity.profile(cores, rounds, phase))
+
+
+def cell_timeout_s(plan: ExperimentPlan, params: dict) -> float:
+    custom = getattr(plan.module, "cell_timeout_s", None)
+    return float(custom(params)) if custom else float(plan.profile.timeout_s)
+
+
+def _utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class RunContext:
+    """What every round of a run needs: where to write, what to run, how far along it is."""
+
+    def __init__(self, folder: RunFolder, interpreter: Interpreter, label: str, cores: int, progress: Progress):
+        self.folder = folder
+        self.interpreter = interpreter
+        self.label = label
+        self.cores = cores
+        self.progress = progress
+        self.capacity: dict = {}
+
+    def run_round(self, plan: ExperimentPlan, group: Group, r: int, warm_up: bool) -> list:
+        """Run repetition ``r`` of every cell of a group, in an order rotated by ``r``; return rows."""
+        module = plan.module
+        cells = group.cells[r % len(group.cells) :] + group.cells[: r % len(group.cells)]
+        if warm_up:
+            # One unrecorded run first: disk caches, imports and CPU clocks settle before round 0.
+            run_cell(self.interpreter, "experiments." + module.NAME, cells[0].params, cell_timeout_s(plan, cells[0].params))
+        results = []
+        for cell in cells:
+            started = _utc_now()
+            outcome = run_cell(
+                self.interpreter, "experiments." + module.NAME, cell.params, cell_timeout_s(plan, cell.params)
+            )
+            results.append((cell, started, outcome))
+            self.progress.cell(module.NAME, cell.cell_id, r, outcome.status)
+        by_id = {cell.cell_id: outcome for cell, _, outcome in results}
+        base = by_id.get(group.baseline.cell_id) if group.baseline else None
+        return [self._row(plan, cell, r, started, outcome, base) for cell, started, outcome in results]
+
+    def _row(self, plan: ExperimentPlan, cell, r: int, started: str, outcome: Outcome, base: Outcome | None) -> dict:
+        module = plan.module
+        row = {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": self.folder.run_id,
+            "experiment": module.NAME,
+            "cell_id": cell.cell_id,
+            "group_id": cell.group_id,
+            "repeat": r,
+            "status": outcome.status,
+            "error": outcome.error.replace("\n", " ")[:500],
+            "interpreter": self.label,
+            "gil_enabled_start": outcome.gil_enabled_start,
+            "gil_enabled_end": outcome.gil_enabled_end,
+            "started_at_utc": started,
+            "wall_s": outcome.wall_s,
+        }
+        row.update(cell.params)
+        row.update(outcome.measured)
+        unknown = set(outcome.metrics) - set(module.METRICS)
+        if unknown and outcome.status == "ok":
+            row["status"] = "error"
+            row["error"] = "run_cell returned undeclared metrics: %s" % ", ".join(sorted(unknown))
+        row.update({k: v for k, v in outcome.metrics.items() if k in module.METRICS})
+        row.update(self._ratios(plan, cell, outcome, base))
+        return row
+
+    def _ratios(self, plan: ExperimentPlan, cell, outcome: Outcome, base: Outcome | None) -> dict:
+        if base is None or base.status != "ok" or outcome.status != "ok" or not outcome.wall_s:
+            return {}
+        work = outcome.metrics.get("work_units", 1) / base.metrics.get("work_units", 1)
+        speedup = base.wall_s / outcome.wall_s * work
+        ratios = {"speedup": speedup}
+        parallelism = getattr(plan.module, "PARALLELISM", None)
+        if parallelism and cell.params.get(parallelism):
+            n = cell.params[parallelism]
+            ratios["efficiency"] = speedup / n
+            bound = getattr(plan.module, "capacity_bound", None)
+            available = self.capacity.get(min(n, self.cores))
+            if bound is not None and bound(cell.params) and available:
+                ratios["capacity_fraction"] = speedup / available
+        return ratios
+
+    def run_plan(self, plan: ExperimentPlan) -> None:
+        done = self.folder.done_repeats(plan.name)
+        started_groups = {c.group_id for c in plan.cells() if c.cell_id in done}
+        for group, r in rounds_for(plan, done):
+            warm_up = group.group_id not in started_groups
+            started_groups.add(group.group_id)
+            rows = self.run_round(plan, group, r, warm_up)
+            self.folder.append_rows(plan.module, rows)
+
+    def measure_capacity(self, phase: str, rounds: int) -> dict:
+        """Capacity ratio per process count: median over rounds of rate(N) / rate(1)."""
+        plan = capacity_plan(self.cores, rounds, phase)
+        self.run_plan(plan)
+        return read_capacity(self.folder, phase)
+
+
+def read_capacity(folder: RunFolder, phase: str) -> dict:
+    """{processes: median speedup} for one phase, from the run's capacity.csv."""
+    import csv
+
+    path = folder.csv_path("capacity")
+    ratios: dict = {}
+    if not path.exists():
+        return {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row.get("phase") == phase and row.get("status") == "ok" and row.get("speedup"):
+                ratios.setdefault(int(row["processes"]), []).append(float(row["speedup"]))
+    return {n: statistics.median(v) for n, v in sorted(ratios.items())}
+
+
+def count_cells(plans: list, folder: RunFolder) -> int:
+    total = 0
+    for plan in plans:
+        done = folder.done_repeats(plan.name)
+        total += sum(len(g.cells) for g, _ in rounds_for(plan, done))
+    return total
+
+
+def execute(plans: list, folder: RunFolder, env: dict, interpreter: Interpreter, cores: int, progress_stream=None):
+    """Measure everything the run still lacks, then write the end-of-run facts."""
+    capacity_rounds = {"quick": 3, "default": 5, "full": 9}[env["config"]["profile"]]
+    todo_capacity = 0 if env["capacity"]["start"] else cores * capacity_rounds
+    total = count_cells(plans, folder) + todo_capacity + cores * capacity_rounds
+    progress = Progress(total, stream=progress_stream)
+    ctx = RunContext(folder, interpreter, env["interpreter"]["label"], cores, progress)
+    if not env["capacity"]["start"]:
+        env["capacity"]["start"] = {str(k): v for k, v in ctx.measure_capacity("start", capacity_rounds).items()}
+        folder.write_environment(env)
+    ctx.capacity = {int(k): v for k, v in env["capacity"]["start"].items()}
+    for plan in plans:
+        ctx.run_plan(plan)
+    end = ctx.measure_capacity("end", capacity_rounds)
+    env["capacity"]["end"] = {str(k): v for k, v in end.items()}
+    assess_noise(env, cores)
+    finish_environment(env, probe_interpreter(interpreter))
+    folder.write_environment(env)
+    progress.close()
+    return env
+
+
+def assess_noise(env: dict, cores: int) -> None:
+    """Flag a run whose machine changed under it or was busy when it started."""
+    reasons = []
+    start, end = env["capacity"]["start"] or {}, env["capacity"]["end"] or {}
+    key = str(cores)
+    if key in start and key in end and start[key]:
+        moved = abs(end[key] - start[key]) / start[key]
+        env["capacity"]["moved_fraction"] = moved
+        if moved > CAPACITY_MOVED_LIMIT:
+            reasons.append(
+                "capacity at %d processes moved from %.2fx to %.2fx during the run" % (cores, start[key], end[key])
+            )
+    load = env["machine"].get("load_avg_start") or [0]
+    if load[0] > LOAD_LIMIT * cores:
+        reasons.append("1-minute load average was %.2f on %d cores when the run started" % (load[0], cores))
+    env["noisy"] = bool(reasons)
+    env["noisy_reasons"] = reasons

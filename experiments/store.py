@@ -1,0 +1,198 @@
+"""The results store: one folder per run, CSV appended round by round, environment.json atomically."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import socket
+import sys
+import time
+from pathlib import Path
+
+#: Columns every experiment CSV starts with, before its parameters.
+HEAD_COLUMNS = (
+    "schema_version",
+    "run_id",
+    "experiment",
+    "cell_id",
+    "group_id",
+    "repeat",
+    "status",
+    "error",
+    "interpreter",
+    "gil_enabled_start",
+    "gil_enabled_end",
+    "started_at_utc",
+)
+#: Measurements the harness takes of every cell, after the parameters.
+MEASURED_COLUMNS = (
+    "wall_s",
+    "cpu_user_s",
+    "cpu_sys_s",
+    "cpu_util_cores",
+    "peak_rss_mib",
+    "ctx_voluntary",
+    "ctx_involuntary",
+    "process_wall_s",
+)
+#: Ratios the harness derives from the rounds of a comparison group, last.
+DERIVED_COLUMNS = ("speedup", "efficiency", "capacity_fraction")
+
+
+class StoreError(Exception):
+    """A results folder or file that cannot be used as asked."""
+
+
+def columns_for(module) -> list:
+    return list(HEAD_COLUMNS) + list(module.PARAMS) + list(MEASURED_COLUMNS) + list(module.METRICS) + list(
+        DERIVED_COLUMNS
+    )
+
+
+def new_run_id(label: str, interpreter_label: str) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return "%s-%s-%s" % (stamp, _safe(label), _safe(interpreter_label))
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text)[:60] or "x"
+
+
+def default_machine_label() -> str:
+    return socket.gethostname().split(".")[0] or "machine"
+
+
+class RunFolder:
+    """One run's folder in the store."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.run_id = self.path.name
+
+    @classmethod
+    def create(cls, results: Path, run_id: str) -> RunFolder:
+        """Make a new, empty run folder; never reuse one (a suffix is added on a name clash)."""
+        results = Path(results)
+        try:
+            results.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                "cannot create results folder %s: %s; choose another with --results DIR"
+                % (results, exc.strerror or exc)
+            ) from None
+        for attempt in range(100):
+            name = run_id if attempt == 0 else "%s-%d" % (run_id, attempt + 1)
+            try:
+                (results / name).mkdir()
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise StoreError(
+                    "cannot write to results folder %s: %s; choose another with --results DIR"
+                    % (results, exc.strerror or exc)
+                ) from None
+            folder = cls(results / name)
+            folder._check_writable()
+            return folder
+        raise StoreError("could not find a free run folder name under %s" % results)
+
+    @classmethod
+    def open(cls, results: Path, run_id: str) -> RunFolder:
+        """An existing run folder, for --resume."""
+        path = Path(run_id) if os.sep in run_id else Path(results) / run_id
+        if not (path / "environment.json").is_file():
+            raise StoreError("no run %r: %s has no environment.json" % (run_id, path))
+        folder = cls(path)
+        folder._check_writable()
+        return folder
+
+    def _check_writable(self) -> None:
+        probe = self.path / ".write-test"
+        try:
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise StoreError(
+                "cannot write to %s: %s; choose another folder with --results DIR" % (self.path, exc.strerror)
+            ) from None
+
+    def read_environment(self) -> dict:
+        path = self.path / "environment.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise StoreError("%s is not readable JSON (%s); the run cannot be resumed" % (path, exc)) from None
+
+    def write_environment(self, env: dict) -> None:
+        write_atomically(self.path / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")
+
+    def csv_path(self, experiment: str) -> Path:
+        return self.path / ("%s.csv" % experiment)
+
+    def append_rows(self, module, rows: list) -> None:
+        """Append rows and flush them to disk; writes the header when the file is new."""
+        path = self.csv_path(module.NAME)
+        columns = columns_for(module)
+        new = not path.exists() or path.stat().st_size == 0
+        if not new:
+            _drop_torn_tail(path)
+        with open(path, "a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="raise")
+            if new:
+                writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _cell_text(v) for k, v in row.items()})
+            f.flush()
+            os.fsync(f.fileno())
+
+    def done_repeats(self, experiment: str) -> dict:
+        """{cell_id: set of repeats already stored} — what --resume does not run again."""
+        path = self.csv_path(experiment)
+        done: dict = {}
+        if not path.exists():
+            return done
+        with open(path, newline="", errors="replace") as f:
+            text = f.read()
+        lines = text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines = lines[:-1]  # a torn last line: that row is not done
+        for row in csv.DictReader(lines):
+            try:
+                done.setdefault(row["cell_id"], set()).add(int(row["repeat"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return done
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a row that a killed run left half-written, so that new rows start on their own line."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            keep = data.rfind(b"\n") + 1
+            f.truncate(keep)
+            print(
+                "gilbench: warning: %s: dropped a half-written last line (line %d)"
+                % (path, data[:keep].count(b"\n") + 1),
+                file=sys.stderr,
+            )
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(round(value, 9))
+    return value
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new version, never half of one."""
+    tmp = path.with_name(".%s.%d.tmp" % (path.name, os.getpid()))
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,76 @@
+"""Runs one cell inside the measured interpreter and reports to the parent over a pipe.
+
+Protocol (one JSON object per line):
+  parent -> stdin : {"module": "experiments.io_vs_cpu", "params": {...}}
+  worker -> ctl fd: {"event": "start"}   then waits for a line on stdin
+  worker -> ctl fd: {"event": "end"}     then waits for a line on stdin
+  worker -> ctl fd: {"event": "result", "status": "ok"|"error", ...}
+
+The parent reads the process tree's CPU counters between "start"/"end" and its ack,
+so nothing inside this process samples anything while the cell runs.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+
+
+def gil_enabled():
+    """True when the GIL is on (always, on builds that cannot turn it off)."""
+    check = getattr(sys, "_is_gil_enabled", None)
+    return True if check is None else bool(check())
+
+
+def main(argv):
+    ctl = os.fdopen(int(argv[1]), "w", buffering=1)
+    stdin = sys.stdin
+
+    def send(obj):
+        ctl.write(json.dumps(obj) + "\n")
+        ctl.flush()
+
+    def handshake(event):
+        send({"event": event})
+        if not stdin.readline():
+            raise SystemExit("parent went away")
+
+    spec = json.loads(stdin.readline())
+    result = {"event": "result", "gil_enabled_start": gil_enabled()}
+    from experiments.spec import Region
+
+    regions = []
+
+    def region():
+        r = Region(lambda: handshake("start"), lambda: handshake("end"))
+        regions.append(r)
+        return r
+
+    try:
+        module = importlib.import_module(spec["module"])
+        metrics = module.run_cell(dict(spec["params"]), region)
+        if len(regions) != 1 or regions[0].wall_s is None:
+            raise RuntimeError("run_cell must enter its measured region exactly once")
+        if not isinstance(metrics, dict):
+            raise TypeError("run_cell must return a dict of metrics, not %r" % type(metrics))
+        result.update(status="ok", metrics=metrics, wall_s=regions[0].wall_s)
+    except BaseException as exc:  # the harness turns any failure into an error row
+        last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+        where = " at %s:%d" % (os.path.basename(last[0].filename), last[0].lineno) if last else ""
+        result.update(status="error", error="%s: %s%s" % (type(exc).__name__, exc, where))
+        traceback.print_exc()
+    result["gil_enabled_end"] = gil_enabled()
+    send(result)
+    ctl.close()
+    # Daemon threads a cell leaves running must not keep the worker alive.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0 if result["status"] == "ok" else 1)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,156 @@
+"""The units of work that experiments hand to threads, pools and processes.
+
+Each workload is a plain function of one integer ``size`` whose unit is in UNITS.
+Standard library only, importable by pool and process workers under any start method.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import subprocess
+import sys
+import time
+
+#: What one unit of ``size`` means for each workload.
+UNITS = {
+    "cpu_python": "thousand pure-Python loop iterations",
+    "c_hash": "MiB hashed with hashlib.sha256 (releases the GIL)",
+    "sleep_io": "ms in time.sleep",
+    "socket_io": "loopback request/response round trips, 4 KiB each, server replies after 2 ms",
+}
+#: Workloads bound by the CPU, where a machine's parallel capacity caps the speedup.
+CPU_BOUND = ("cpu_python", "c_hash")
+
+MESSAGE_BYTES = 4096
+SERVER_DELAY_S = 0.002
+_MIB = 1 << 20
+_buffer = None
+_server_address = None
+
+
+def cpu_python(size):
+    """Pure-Python arithmetic that holds the GIL the whole time."""
+    total = 0
+    for i in range(size * 1000):
+        total += i * i % 7
+    return total
+
+
+def c_hash(size):
+    """Hash ``size`` MiB in C; hashlib drops the GIL for each buffer over 2 KiB."""
+    global _buffer
+    if _buffer is None:
+        _buffer = bytes(range(256)) * (_MIB // 256)
+    digest = b""
+    for _ in range(size):
+        digest = hashlib.sha256(_buffer).digest()
+    return digest
+
+
+def sleep_io(size):
+    """Wait ``size`` ms in the kernel, as blocking I/O does."""
+    time.sleep(size / 1000.0)
+
+
+def socket_io(size):
+    """Do ``size`` request/response round trips against the cell's loopback echo server."""
+    if _server_address is None:
+        raise RuntimeError("socket_io needs start_echo_server() first")
+    payload = b"x" * MESSAGE_BYTES
+    with socket.create_connection(_server_address) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(size):
+            conn.sendall(payload)
+            _recv_exactly(conn, MESSAGE_BYTES)
+
+
+def _recv_exactly(conn, n):
+    chunks = []
+    while n:
+        chunk = conn.recv(n)
+        if not chunk:
+            raise ConnectionError("echo server closed the connection")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+WORKLOADS = {
+    "cpu_python": cpu_python,
+    "c_hash": c_hash,
+    "sleep_io": sleep_io,
+    "socket_io": socket_io,
+}
+
+
+def prepare(workload, address=None):
+    """Build a workload's per-process state (buffers, server address) outside the timed region."""
+    global _server_address
+    if workload == "c_hash":
+        c_hash(0)  # builds the shared buffer
+    if address is not None:
+        _server_address = tuple(address)
+
+
+# The echo server runs in its own process so that serving requests does not compete for
+# the GIL of the threads being measured; it replies after SERVER_DELAY_S, like a remote peer.
+_ECHO_SERVER = r"""
+import heapq, os, selectors, socket, sys, time
+N, DELAY = %d, %r
+sel = selectors.DefaultSelector()
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0)); srv.listen(512); srv.setblocking(False)
+sel.register(srv, selectors.EVENT_READ, None)
+sel.register(sys.stdin, selectors.EVENT_READ, "stdin")
+sys.stdout.write("%%d\n" %% srv.getsockname()[1]); sys.stdout.flush()
+pending, due, seq = {}, [], 0
+while True:
+    timeout = max(0.0, due[0][0] - time.monotonic()) if due else None
+    for key, _ in sel.select(timeout):
+        if key.data == "stdin":
+            if not os.read(sys.stdin.fileno(), 1):
+                sys.exit(0)
+        elif key.data is None:
+            conn, _ = srv.accept(); conn.setblocking(False)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            pending[conn] = b""; sel.register(conn, selectors.EVENT_READ, "conn")
+        else:
+            conn = key.fileobj
+            try:
+                data = conn.recv(65536)
+            except ConnectionError:
+                data = b""
+            if not data:
+                sel.unregister(conn); pending.pop(conn, None); conn.close(); continue
+            buf = pending[conn] + data
+            while len(buf) >= N:
+                seq += 1; heapq.heappush(due, (time.monotonic() + DELAY, seq, conn, buf[:N])); buf = buf[N:]
+            pending[conn] = buf
+    now = time.monotonic()
+    while due and due[0][0] <= now:
+        _, _, conn, msg = heapq.heappop(due)
+        if conn in pending:
+            conn.setblocking(True); conn.sendall(msg); conn.setblocking(False)
+"""
+
+
+def start_echo_server():
+    """Start the delaying echo server in a child process; returns (process, (host, port))."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ECHO_SERVER % (MESSAGE_BYTES, SERVER_DELAY_S)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    port = int(proc.stdout.readline())
+    return proc, ("127.0.0.1", port)
+
+
+def stop_echo_server(proc):
+    proc.stdin.close()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+

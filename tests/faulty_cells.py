@@ -1,0 +1,31 @@
+"""Cells that fail on purpose, for the harness's fault tests (standard library only)."""
+
+import ctypes
+import os
+import threading
+import time
+
+NAME = "faulty_cells"
+
+
+def run_cell(params, region):
+    kind = params["kind"]
+    with region():
+        if kind == "ok":
+            time.sleep(0.01)
+        elif kind == "raise":
+            raise ValueError("cell failed on purpose")
+        elif kind == "exit":
+            os._exit(3)
+        elif kind == "segfault":
+            ctypes.string_at(0)
+        elif kind == "hang":
+            lock = threading.Lock()
+            lock.acquire()
+            lock.acquire()
+        elif kind == "orphan":
+            # A grandchild that outlives the worker and keeps its pipe open.
+            if os.fork() == 0:
+                time.sleep(600)
+                os._exit(0)
+    return {"kind_done": kind}
