@@ -86,6 +86,26 @@ def kill_tree(proc: psutil.Process, pgid: int | None) -> None:
     psutil.wait_procs([p for p in victims if p.pid != proc.pid], timeout=2)
 
 
+def kill_group(pgid: int, wait_s: float = 2.0) -> None:
+    """Kill what a finished cell left behind in its process group, and wait until it is dead."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        return  # the usual case: nothing left
+    deadline = time.perf_counter() + wait_s
+    while time.perf_counter() < deadline:
+        alive = []
+        for p in psutil.process_iter():
+            try:
+                if os.getpgid(p.pid) == pgid and p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(p)
+            except (OSError, psutil.Error):
+                continue
+        if not alive:
+            return
+        time.sleep(0.01)
+
+
 def _try_reap(pid: int):
     """(status, rusage) if the worker has exited, else None; rusage covers its reaped descendants."""
     done, status, rusage = os.wait4(pid, os.WNOHANG)
@@ -202,11 +222,7 @@ def run_cell(interpreter: Interpreter, module: str, params: dict, timeout_s: flo
             reaped = _reap(proc.pid, grace_s=10, on_overdue=lambda: kill_tree(ps, proc.pid))
         status, rusage = reaped
         proc.returncode = os.waitstatus_to_exitcode(status)
-        # Stragglers a cell left behind (daemon processes, servers) die with their group.
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        kill_group(proc.pid)
         try:
             proc.stdin.close()
         except OSError:
@@ -235,4 +251,3 @@ def run_cell(interpreter: Interpreter, module: str, params: dict, timeout_s: flo
             cpu_util_cores=round((u1 - u0 + s1 - s0) / outcome.wall_s, 4),
         )
     return outcome
-

@@ -70,12 +70,17 @@ def _interpreter(args) -> Interpreter:
 def cmd_run(args) -> int:
     results = Path(args.results)
     if args.resume:
-        if any([args.only, args.repeat, args.set, args.python, args.gil, args.machine]) or args.profile != "default":
+        if (
+            any([args.only, args.repeat, args.set, args.python, args.gil, args.machine])
+            or args.profile != "default"
+        ):
             raise UsageError("--resume takes the run's own settings; give no other run options with it")
         folder = RunFolder.open(results, args.resume)
         env = folder.read_environment()
         config = env["config"]
-        interp = Interpreter(config["python"], dict(config.get("python_env") or {}), env["interpreter"]["label"])
+        interp = Interpreter(
+            config["python"], dict(config.get("python_env") or {}), env["interpreter"]["label"]
+        )
     else:
         overrides = parse_overrides(args.set)
         plan_run(args.profile, args.only, overrides, args.repeat)  # reject bad input before anything runs
@@ -96,7 +101,9 @@ def cmd_run(args) -> int:
         env = new_environment(folder.run_id, facts, machine_facts(label), config)
         folder.write_environment(env)
     plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
-    print("gilbench: run %s (%s, profile %s)" % (folder.path, interp.label, config["profile"]), file=sys.stderr)
+    print(
+        "gilbench: run %s (%s, profile %s)" % (folder.path, interp.label, config["profile"]), file=sys.stderr
+    )
     try:
         env = execute(plans, folder, env, interp, usable_cores())
     except KeyboardInterrupt:

@@ -36,7 +36,9 @@ def candidates(major: int, minor: int, threaded: bool) -> list:
     patterns = [
         str(home / ".pyenv" / "versions" / ("%d.%d.*" % (major, minor)) / "bin" / name),
         str(home / ".pyenv" / "versions" / ("%d.%d*" % (major, minor)) / "bin" / name),
-        str(home / ".local" / "share" / "uv" / "python" / ("cpython-%d.%d.*" % (major, minor)) / "bin" / name),
+        str(
+            home / ".local" / "share" / "uv" / "python" / ("cpython-%d.%d.*" % (major, minor)) / "bin" / name
+        ),
     ]
     for pattern in patterns:
         found.extend(sorted(glob.glob(pattern), key=_version_key, reverse=True))
@@ -64,5 +66,7 @@ def resolve(spec: str) -> Interpreter:
         return Interpreter(found[0])
     path = shutil.which(spec) if os.sep not in spec else spec
     if not path or not os.path.isfile(path) or not os.access(path, os.X_OK):
-        raise InterpreterNotFound("interpreter %r not found or not executable; give a path to a Python" % spec)
+        raise InterpreterNotFound(
+            "interpreter %r not found or not executable; give a path to a Python" % spec
+        )
     return Interpreter(os.path.abspath(path) if os.sep in spec else path)

@@ -47,32 +47,116 @@ PROFILES = {
         grid=[
             {"workload": ["cpu_python"], "tasks": [4], "task_size": [400], "executor": _ALL, "workers": [2]},
             {"workload": ["c_hash"], "tasks": [4], "task_size": [32], "executor": _ALL, "workers": [2]},
-            {"workload": ["sleep_io"], "tasks": [16], "task_size": [10], "executor": _THREADS, "workers": [2, 8]},
-            {"workload": ["socket_io"], "tasks": [16], "task_size": [4], "executor": _THREADS, "workers": [8]},
+            {
+                "workload": ["sleep_io"],
+                "tasks": [16],
+                "task_size": [10],
+                "executor": _THREADS,
+                "workers": [2, 8],
+            },
+            {
+                "workload": ["socket_io"],
+                "tasks": [16],
+                "task_size": [4],
+                "executor": _THREADS,
+                "workers": [8],
+            },
         ],
     ),
     "default": Profile(
         repeat=5,
         timeout_s=90,
         grid=[
-            {"workload": ["cpu_python"], "tasks": [8], "task_size": [600], "executor": _ALL, "workers": [1, 2, 4, 8]},
-            {"workload": ["c_hash"], "tasks": [8], "task_size": [48], "executor": _ALL, "workers": [1, 2, 4, 8]},
-            {"workload": ["sleep_io"], "tasks": [32], "task_size": [10], "executor": _THREADS, "workers": [1, 2, 4, 8, 16, 32]},
-            {"workload": ["sleep_io"], "tasks": [32], "task_size": [10], "executor": _PROCS, "workers": [2, 8]},
-            {"workload": ["socket_io"], "tasks": [32], "task_size": [5], "executor": _THREADS, "workers": [1, 2, 4, 8, 16, 32]},
-            {"workload": ["socket_io"], "tasks": [32], "task_size": [5], "executor": _PROCS, "workers": [2, 8]},
+            {
+                "workload": ["cpu_python"],
+                "tasks": [8],
+                "task_size": [600],
+                "executor": _ALL,
+                "workers": [1, 2, 4, 8],
+            },
+            {
+                "workload": ["c_hash"],
+                "tasks": [8],
+                "task_size": [48],
+                "executor": _ALL,
+                "workers": [1, 2, 4, 8],
+            },
+            {
+                "workload": ["sleep_io"],
+                "tasks": [32],
+                "task_size": [10],
+                "executor": _THREADS,
+                "workers": [1, 2, 4, 8, 16, 32],
+            },
+            {
+                "workload": ["sleep_io"],
+                "tasks": [32],
+                "task_size": [10],
+                "executor": _PROCS,
+                "workers": [2, 8],
+            },
+            {
+                "workload": ["socket_io"],
+                "tasks": [32],
+                "task_size": [5],
+                "executor": _THREADS,
+                "workers": [1, 2, 4, 8, 16, 32],
+            },
+            {
+                "workload": ["socket_io"],
+                "tasks": [32],
+                "task_size": [5],
+                "executor": _PROCS,
+                "workers": [2, 8],
+            },
         ],
     ),
     "full": Profile(
         repeat=10,
         timeout_s=180,
         grid=[
-            {"workload": ["cpu_python"], "tasks": [16], "task_size": [50, 600, 2000], "executor": _ALL, "workers": [1, 2, 3, 4, 8, 16]},
-            {"workload": ["c_hash"], "tasks": [16], "task_size": [4, 48, 128], "executor": _ALL, "workers": [1, 2, 3, 4, 8, 16]},
-            {"workload": ["sleep_io"], "tasks": [64], "task_size": [1, 10, 50], "executor": _THREADS, "workers": [1, 2, 4, 8, 16, 32, 64]},
-            {"workload": ["sleep_io"], "tasks": [64], "task_size": [1, 10, 50], "executor": _PROCS, "workers": [2, 8, 16]},
-            {"workload": ["socket_io"], "tasks": [64], "task_size": [5, 20], "executor": _THREADS, "workers": [1, 2, 4, 8, 16, 32, 64]},
-            {"workload": ["socket_io"], "tasks": [64], "task_size": [5, 20], "executor": _PROCS, "workers": [2, 8, 16]},
+            {
+                "workload": ["cpu_python"],
+                "tasks": [16],
+                "task_size": [50, 600, 2000],
+                "executor": _ALL,
+                "workers": [1, 2, 3, 4, 8, 16],
+            },
+            {
+                "workload": ["c_hash"],
+                "tasks": [16],
+                "task_size": [4, 48, 128],
+                "executor": _ALL,
+                "workers": [1, 2, 3, 4, 8, 16],
+            },
+            {
+                "workload": ["sleep_io"],
+                "tasks": [64],
+                "task_size": [1, 10, 50],
+                "executor": _THREADS,
+                "workers": [1, 2, 4, 8, 16, 32, 64],
+            },
+            {
+                "workload": ["sleep_io"],
+                "tasks": [64],
+                "task_size": [1, 10, 50],
+                "executor": _PROCS,
+                "workers": [2, 8, 16],
+            },
+            {
+                "workload": ["socket_io"],
+                "tasks": [64],
+                "task_size": [5, 20],
+                "executor": _THREADS,
+                "workers": [1, 2, 4, 8, 16, 32, 64],
+            },
+            {
+                "workload": ["socket_io"],
+                "tasks": [64],
+                "task_size": [5, 20],
+                "executor": _PROCS,
+                "workers": [2, 8, 16],
+            },
         ],
     ),
 }
@@ -127,7 +211,9 @@ def run_cell(params, region):
                 for w in started:
                     w.join()
                 if executor == "process" and any(p.exitcode for p in started):
-                    raise RuntimeError("a worker process failed: exit codes %s" % [p.exitcode for p in started])
+                    raise RuntimeError(
+                        "a worker process failed: exit codes %s" % [p.exitcode for p in started]
+                    )
     finally:
         if pool is not None:
             pool.shutdown(wait=True)

@@ -44,7 +44,9 @@ def _utc_now() -> str:
 class RunContext:
     """What every round of a run needs: where to write, what to run, how far along it is."""
 
-    def __init__(self, folder: RunFolder, interpreter: Interpreter, label: str, cores: int, progress: Progress):
+    def __init__(
+        self, folder: RunFolder, interpreter: Interpreter, label: str, cores: int, progress: Progress
+    ):
         self.folder = folder
         self.interpreter = interpreter
         self.label = label
@@ -58,7 +60,12 @@ class RunContext:
         cells = group.cells[r % len(group.cells) :] + group.cells[: r % len(group.cells)]
         if warm_up:
             # One unrecorded run first: disk caches, imports and CPU clocks settle before round 0.
-            run_cell(self.interpreter, "experiments." + module.NAME, cells[0].params, cell_timeout_s(plan, cells[0].params))
+            run_cell(
+                self.interpreter,
+                "experiments." + module.NAME,
+                cells[0].params,
+                cell_timeout_s(plan, cells[0].params),
+            )
         results = []
         for cell in cells:
             started = _utc_now()
@@ -71,7 +78,9 @@ class RunContext:
         base = by_id.get(group.baseline.cell_id) if group.baseline else None
         return [self._row(plan, cell, r, started, outcome, base) for cell, started, outcome in results]
 
-    def _row(self, plan: ExperimentPlan, cell, r: int, started: str, outcome: Outcome, base: Outcome | None) -> dict:
+    def _row(
+        self, plan: ExperimentPlan, cell, r: int, started: str, outcome: Outcome, base: Outcome | None
+    ) -> dict:
         module = plan.module
         row = {
             "schema_version": SCHEMA_VERSION,
@@ -153,7 +162,9 @@ def count_cells(plans: list, folder: RunFolder) -> int:
     return total
 
 
-def execute(plans: list, folder: RunFolder, env: dict, interpreter: Interpreter, cores: int, progress_stream=None):
+def execute(
+    plans: list, folder: RunFolder, env: dict, interpreter: Interpreter, cores: int, progress_stream=None
+):
     """Measure everything the run still lacks, then write the end-of-run facts."""
     capacity_rounds = {"quick": 3, "default": 5, "full": 9}[env["config"]["profile"]]
     todo_capacity = 0 if env["capacity"]["start"] else cores * capacity_rounds
@@ -161,7 +172,9 @@ def execute(plans: list, folder: RunFolder, env: dict, interpreter: Interpreter,
     progress = Progress(total, stream=progress_stream)
     ctx = RunContext(folder, interpreter, env["interpreter"]["label"], cores, progress)
     if not env["capacity"]["start"]:
-        env["capacity"]["start"] = {str(k): v for k, v in ctx.measure_capacity("start", capacity_rounds).items()}
+        env["capacity"]["start"] = {
+            str(k): v for k, v in ctx.measure_capacity("start", capacity_rounds).items()
+        }
         folder.write_environment(env)
     ctx.capacity = {int(k): v for k, v in env["capacity"]["start"].items()}
     for plan in plans:
@@ -185,7 +198,8 @@ def assess_noise(env: dict, cores: int) -> None:
         env["capacity"]["moved_fraction"] = moved
         if moved > CAPACITY_MOVED_LIMIT:
             reasons.append(
-                "capacity at %d processes moved from %.2fx to %.2fx during the run" % (cores, start[key], end[key])
+                "capacity at %d processes moved from %.2fx to %.2fx during the run"
+                % (cores, start[key], end[key])
             )
     load = env["machine"].get("load_avg_start") or [0]
     if load[0] > LOAD_LIMIT * cores:

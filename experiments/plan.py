@@ -139,9 +139,7 @@ def plan_experiment(
     return ExperimentPlan(module, profile, list(groups.values()))
 
 
-def plan_run(
-    profile_name: str, only=None, overrides: dict | None = None, repeat: int | None = None
-) -> list:
+def plan_run(profile_name: str, only=None, overrides: dict | None = None, repeat: int | None = None) -> list:
     """Plans of every experiment the run measures, in catalogue order."""
     if profile_name not in PROFILES:
         raise PlanError("unknown profile %r; choose one of: %s" % (profile_name, ", ".join(PROFILES)))

@@ -36,16 +36,20 @@ class Progress:
             width = shutil.get_terminal_size((100, 20)).columns
             bar_width = 20
             filled = int(bar_width * self.done / self.total)
-            head = "[%s%s] %d/%d ETA %s " % ("#" * filled, "." * (bar_width - filled), self.done, self.total, self.eta())
+            head = "[%s%s] %d/%d ETA %s " % (
+                "#" * filled,
+                "." * (bar_width - filled),
+                self.done,
+                self.total,
+                self.eta(),
+            )
             line = (head + what)[: width - 1]
             self.stream.write("\r\033[K" + line)
             if status not in ("", "ok"):
                 self.stream.write("\n  %s: %s\n" % (status, cell_id))
         else:
             mark = "" if status in ("", "ok") else " -> " + status
-            self.stream.write(
-                "%d/%d ETA %s %s%s\n" % (self.done, self.total, self.eta(), what, mark)
-            )
+            self.stream.write("%d/%d ETA %s %s%s\n" % (self.done, self.total, self.eta(), what, mark))
         self.stream.flush()
 
     def note(self, text: str) -> None:

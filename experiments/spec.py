@@ -38,8 +38,7 @@ class Param:
                 value = self.kind(text)
         except ValueError:
             raise ParamError(
-                "parameter %s=%r is not a %s%s"
-                % (name, text, self.kind.__name__, self._range_text())
+                "parameter %s=%r is not a %s%s" % (name, text, self.kind.__name__, self._range_text())
             ) from None
         return self.check(name, value)
 
@@ -47,15 +46,12 @@ class Param:
         """Return ``value`` if it is allowed, else raise ParamError naming the allowed values."""
         if value is None and self.allow_none:
             return value
-        ok_type = isinstance(value, self.kind) and not (
-            self.kind is not bool and isinstance(value, bool)
-        )
+        ok_type = isinstance(value, self.kind) and not (self.kind is not bool and isinstance(value, bool))
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok_type = float(value), True
         if not ok_type:
             raise ParamError(
-                "parameter %s=%r must be a %s%s"
-                % (name, value, self.kind.__name__, self._range_text())
+                "parameter %s=%r must be a %s%s" % (name, value, self.kind.__name__, self._range_text())
             )
         bad = (
             (self.choices is not None and value not in self.choices)

@@ -46,8 +46,12 @@ class StoreError(Exception):
 
 
 def columns_for(module) -> list:
-    return list(HEAD_COLUMNS) + list(module.PARAMS) + list(MEASURED_COLUMNS) + list(module.METRICS) + list(
-        DERIVED_COLUMNS
+    return (
+        list(HEAD_COLUMNS)
+        + list(module.PARAMS)
+        + list(MEASURED_COLUMNS)
+        + list(module.METRICS)
+        + list(DERIVED_COLUMNS)
     )
 
 
@@ -123,7 +127,9 @@ class RunFolder:
         try:
             return json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise StoreError("%s is not readable JSON (%s); the run cannot be resumed" % (path, exc)) from None
+            raise StoreError(
+                "%s is not readable JSON (%s); the run cannot be resumed" % (path, exc)
+            ) from None
 
     def write_environment(self, env: dict) -> None:
         write_atomically(self.path / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")

@@ -153,4 +153,3 @@ def stop_echo_server(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-

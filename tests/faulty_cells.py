@@ -25,7 +25,10 @@ def run_cell(params, region):
             lock.acquire()
         elif kind == "orphan":
             # A grandchild that outlives the worker and keeps its pipe open.
-            if os.fork() == 0:
+            child = os.fork()
+            if child == 0:
                 time.sleep(600)
                 os._exit(0)
+            with open(params["pid_file"], "w") as f:
+                f.write(str(child))
     return {"kind_done": kind}

@@ -1,0 +1,170 @@
+"""The command line as a user meets it: runs, the store, resume, Ctrl-C and bad input."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from experiments.store import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS
+from tests.conftest import ROOT, run_cli
+
+SMALL = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5"]
+
+
+def test_list_names_every_experiment():
+    out = run_cli("list")
+    assert out.returncode == 0
+    assert "io_vs_cpu" in out.stdout and "workers" in out.stdout
+
+
+def test_run_writes_a_tidy_self_describing_run(run_experiment):
+    run = run_experiment(*SMALL, "--repeat", "2", "--machine", "lab-1")
+    df = run.csv("io_vs_cpu")
+    assert list(df.columns[: len(HEAD_COLUMNS)]) == list(HEAD_COLUMNS)
+    assert set(MEASURED_COLUMNS) <= set(df.columns) and set(DERIVED_COLUMNS) <= set(df.columns)
+    assert (df["status"] == "ok").all()
+    assert set(df["repeat"]) == {0, 1}
+    # Every group's baseline is 1.0x against itself; sleeping threads overlap.
+    base = df[df["executor"] == "sequential"]
+    assert (base["speedup"] == 1.0).all()
+    assert (df[df["workers"] == 8]["speedup"] > 2).all()
+    env = run.env
+    assert env["schema_version"] == 1 and env["run_id"] == run.path.name
+    assert env["machine"]["label"] == "lab-1" and env["machine"]["logical_cores"] >= 1
+    assert env["interpreter"]["gil_enabled_start"] in (True, False)
+    for key in ("switch_interval_s", "start_method", "version", "free_threaded_build", "gil_enabled_end"):
+        assert key in env["interpreter"]
+    for key in (
+        "cpu_model",
+        "affinity",
+        "cgroup_cpu_quota_cores",
+        "load_avg_start",
+        "load_avg_end",
+        "kernel",
+    ):
+        assert key in env["machine"]
+    assert env["capacity"]["start"]["1"] == 1.0 and env["capacity"]["end"]["1"] == 1.0
+    assert env["finished_utc"] is not None
+    capacity = run.csv("capacity")
+    assert set(capacity["phase"]) == {"start", "end"}
+
+
+def test_resume_runs_only_the_missing_rounds(run_experiment, tmp_path):
+    run = run_experiment(*SMALL, "--repeat", "3")
+    path = run.path / "io_vs_cpu.csv"
+    full = pd.read_csv(path)
+    lines = path.read_text().splitlines(keepends=True)
+    kept = [ln for ln in lines[1:] if ",2,ok," not in ln]
+    # Keep rounds 0 and 1, and leave a torn half-row at the end as a killed run would.
+    path.write_text(lines[0] + "".join(kept) + lines[-1][:25])
+    out = run_cli("run", "--resume", run.path.name, "--results", str(run.path.parent))
+    assert out.returncode == 0, out.stderr
+    assert "half-written" in out.stderr
+    resumed = pd.read_csv(path)
+    assert len(resumed) == len(full)
+    assert sorted(resumed["repeat"].tolist()) == sorted(full["repeat"].tolist())
+    before = full[full["repeat"] < 2].sort_values("cell_id")["started_at_utc"].tolist()
+    after = resumed[resumed["repeat"] < 2].sort_values("cell_id")["started_at_utc"].tolist()
+    assert before == after  # finished rounds were not run again
+
+
+def test_ctrl_c_keeps_finished_rounds_and_leaves_no_workers(tmp_path):
+    results = tmp_path / "results"
+    args = [
+        "run",
+        "--profile",
+        "quick",
+        "--only",
+        "io_vs_cpu",
+        "--set",
+        "workload=sleep_io",
+        "--set",
+        "task_size=40",
+        "--repeat",
+        "30",
+        "--results",
+        str(results),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "experiments", *args],
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 120
+    csv_path = None
+    while time.time() < deadline:
+        found = list(results.glob("*/io_vs_cpu.csv"))
+        if found and found[0].stat().st_size > 0 and len(found[0].read_text().splitlines()) > 3:
+            csv_path = found[0]
+            break
+        time.sleep(0.1)
+    assert csv_path is not None, "the run wrote no rows"
+    workers_before = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "--resume" in err
+    df = pd.read_csv(csv_path)
+    assert len(df) >= 3 and (df.groupby("repeat").size() == df.groupby("repeat").size().max()).all()
+    gone, alive = psutil.wait_procs(workers_before, timeout=5)
+    assert not alive, "worker processes survived Ctrl-C"
+    env = json.loads((csv_path.parent / "environment.json").read_text())
+    assert env["finished_utc"] is None
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "--only", "nope"], "unknown experiment"),
+        (["run", "--profile", "fast"], "unknown profile"),
+        (["run", "--only", "io_vs_cpu", "--set", "workers=lots"], "workers='lots' is not a int"),
+        (["run", "--only", "io_vs_cpu", "--set", "workers=-1"], "out of range"),
+        (["run", "--python", "/bin/true"], "is not a Python interpreter"),
+        (["run", "--python", "/no/such/python"], "not found"),
+        (["run", "--python", "2.1"], "no Python 2.1 found"),
+        (["run", "--resume", "no-such-run"], "no run 'no-such-run'"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args, message, tmp_path):
+    results = tmp_path / "results"
+    out = run_cli(*args, "--results", str(results))
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gilbench: error:"), out.stderr
+    assert message in lines[0]
+    assert not results.exists() or not any(results.iterdir())
+
+
+def test_unwritable_results_folder_is_refused_and_earlier_runs_survive(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = run_cli("run", *SMALL, "--results", str(blocker / "results"))
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "--results" in out.stderr
+    assert blocker.read_text() == "not a folder"
+
+
+def test_a_run_folder_is_never_overwritten(run_experiment, tmp_path):
+    first = run_experiment(*SMALL, "--repeat", "1", "--set", "workers=2")
+    second = run_experiment(*SMALL, "--repeat", "1", "--set", "workers=2")
+    assert first.path != second.path
+    assert (first.path / "io_vs_cpu.csv").exists() and (second.path / "io_vs_cpu.csv").exists()
+
+
+def test_progress_is_plain_lines_when_not_a_terminal(run_experiment, tmp_path):
+    out = run_cli("run", *SMALL, "--repeat", "1", "--set", "workers=2", "--results", str(tmp_path / "r"))
+    assert out.returncode == 0
+    lines = [ln for ln in out.stderr.splitlines() if " ETA " in ln]
+    assert lines and all("\r" not in ln for ln in lines)
+    assert lines[-1].startswith("%d/%d" % (len(lines), len(lines)))
+    assert Path(out.stdout.strip()).is_dir()
+    assert os.path.basename(out.stdout.strip()) in out.stderr

@@ -1,0 +1,106 @@
+"""io_vs_cpu obeys the physics of the GIL, measured through the whole harness (wide margins)."""
+
+import glob
+import os
+from pathlib import Path
+
+import pytest
+
+from experiments.cell_runner import Interpreter, run_cell
+from experiments.environment import probe_interpreter
+
+QUICK = ["--profile", "quick", "--only", "io_vs_cpu"]
+
+
+def _median_speedup(df, **where):
+    for key, value in where.items():
+        df = df[df[key] == value]
+    assert len(df) and (df["status"] == "ok").all()
+    return df["speedup"].median()
+
+
+def test_sleeping_threads_overlap(run_experiment):
+    run = run_experiment(
+        *QUICK,
+        "--set",
+        "workload=sleep_io",
+        "--set",
+        "task_size=20",
+        "--set",
+        "tasks=16",
+        "--set",
+        "workers=8",
+        "--repeat",
+        "3",
+    )
+    df = run.csv("io_vs_cpu")
+    for executor in ("thread", "thread_pool"):
+        assert _median_speedup(df, executor=executor, workers=8) > 4
+
+
+def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_it_does(run_experiment):
+    cpu = run_experiment(
+        *QUICK,
+        "--set",
+        "workload=cpu_python",
+        "--set",
+        "executor=thread,thread_pool",
+        "--set",
+        "task_size=300",
+        "--repeat",
+        "5",
+    )
+    if not cpu.env["interpreter"]["gil_enabled_start"]:
+        pytest.skip("the measured interpreter runs without the GIL")
+    df = cpu.csv("io_vs_cpu")
+    assert _median_speedup(df, executor="thread", workers=2) < 1.3
+    assert _median_speedup(df, executor="thread_pool", workers=2) < 1.3
+    # GIL threads keep about one core busy, however many there are.
+    assert df[df["executor"] == "thread"]["cpu_util_cores"].median() < 1.4
+
+    if len(os.sched_getaffinity(0)) < 2:
+        return
+    c_code = run_experiment(
+        *QUICK,
+        "--set",
+        "workload=c_hash",
+        "--set",
+        "executor=thread",
+        "--set",
+        "task_size=48",
+        "--repeat",
+        "5",
+    )
+    capacity = min(c_code.env["capacity"]["start"]["2"], c_code.env["capacity"]["end"]["2"])
+    speedup = _median_speedup(c_code.csv("io_vs_cpu"), executor="thread", workers=2)
+    # hashlib drops the GIL: two threads use the second core as far as the machine gives it.
+    assert speedup > min(1.25, 0.7 * capacity), (speedup, capacity)
+
+
+def _pyenv_interpreters():
+    found = []
+    for path in sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.*/bin/python3"))):
+        version = Path(path).parent.parent.name
+        major, minor = (int(x) for x in version.split(".")[:2])
+        if (major, minor) >= (3, 9):
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize("python", _pyenv_interpreters() or [None])
+def test_one_cell_runs_under_every_pyenv_interpreter(python):
+    if python is None:
+        pytest.skip("no pyenv interpreters on this machine")
+    interpreter = Interpreter(python)
+    facts = probe_interpreter(interpreter)
+    assert facts["version_info"][:2] >= [3, 9]
+    for params in (
+        {"workload": "sleep_io", "executor": "thread_pool", "workers": 4, "tasks": 8, "task_size": 5},
+        {"workload": "c_hash", "executor": "process_pool", "workers": 2, "tasks": 2, "task_size": 2},
+        {"workload": "socket_io", "executor": "thread", "workers": 2, "tasks": 2, "task_size": 2},
+    ):
+        outcome = run_cell(interpreter, "experiments.io_vs_cpu", params, timeout_s=60)
+        assert outcome.status == "ok", (python, outcome.error)
+        assert outcome.metrics == {"tasks_done": params["tasks"]}
+        assert outcome.gil_enabled_start is (not facts["free_threaded_build"] or facts["gil_enabled_start"])
+        assert outcome.wall_s > 0 and "cpu_util_cores" in outcome.measured
