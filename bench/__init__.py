@@ -1,0 +1,1 @@
+"""pytest-benchmark micro-benchmarks of the concurrency primitives, exported into the results store."""

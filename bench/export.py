@@ -1,0 +1,232 @@
+"""Converts pytest-benchmark's JSON into the store's ``<run-dir>/primitives.csv`` (harness columns first).
+
+Usage: python -m bench.export --json results/<run_id>/primitives.json --run-dir results/<run_id>
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from experiments import SCHEMA_VERSION
+
+EXPERIMENT = "primitives"
+CSV_NAME = EXPERIMENT + ".csv"
+
+HARNESS_COLUMNS = (
+    "schema_version",
+    "run_id",
+    "experiment",
+    "cell_id",
+    "group_id",
+    "repeat",
+    "status",
+    "error",
+    "interpreter",
+    "gil_enabled_start",
+    "gil_enabled_end",
+    "started_at_utc",
+)
+IDENTITY_COLUMNS = ("benchmark", "group")
+
+#: (CSV column, pytest-benchmark stats key, factor): the stats are seconds per operation.
+METRICS = (
+    ("min_ns", "min", 1e9),
+    ("median_ns", "median", 1e9),
+    ("mean_ns", "mean", 1e9),
+    ("stddev_ns", "stddev", 1e9),
+    ("iqr_ns", "iqr", 1e9),
+    ("max_ns", "max", 1e9),
+    ("ops_per_s", "ops", 1.0),
+    ("rounds", "rounds", None),
+    ("iterations", "iterations", None),
+)
+METRIC_COLUMNS = tuple(column for column, _, _ in METRICS)
+RESERVED = frozenset(HARNESS_COLUMNS + IDENTITY_COLUMNS + METRIC_COLUMNS)
+
+RERUN = "produce it with `python -m pytest bench --benchmark-only --benchmark-json=%s`"
+
+
+class ExportError(Exception):
+    """What is wrong, in one line that names the file and the fix."""
+
+
+def load_report(path: Path) -> dict:
+    """pytest-benchmark's JSON report, checked for the parts the export reads."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExportError("%s does not exist: %s" % (path, RERUN % path)) from None
+    except OSError as exc:
+        raise ExportError("cannot read %s (%s): %s" % (path, exc.strerror, RERUN % path)) from None
+    except UnicodeDecodeError:
+        raise ExportError("%s is not UTF-8 text: %s" % (path, RERUN % path)) from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExportError(
+            "%s is not valid JSON (line %d column %d: %s), probably an interrupted run: %s"
+            % (path, exc.lineno, exc.colno, exc.msg, RERUN % path)
+        ) from None
+    benchmarks = report.get("benchmarks") if isinstance(report, dict) else None
+    if not isinstance(benchmarks, list) or not isinstance(report.get("machine_info"), dict):
+        raise ExportError(
+            "%s is JSON but not a pytest-benchmark report (no 'benchmarks'/'machine_info'): %s"
+            % (path, RERUN % path)
+        )
+    if not benchmarks:
+        raise ExportError("%s holds no benchmarks (all skipped or failed?): %s" % (path, RERUN % path))
+    for index, bench in enumerate(benchmarks):
+        stats = bench.get("stats") if isinstance(bench, dict) else None
+        if (
+            not isinstance(stats, dict)
+            or not bench.get("name")
+            or any(key not in stats for _, key, _ in METRICS)
+        ):
+            raise ExportError(
+                "%s: benchmark #%d has no name or lacks stats %s: %s"
+                % (path, index, ", ".join(key for _, key, _ in METRICS), RERUN % path)
+            )
+    return report
+
+
+def built_label(machine_info: dict) -> str:
+    """The interpreter label the harness's probe would give, built from the machine info."""
+    impl = str(machine_info.get("python_implementation", "python")).lower()
+    free_threaded = bool(machine_info.get("py_gil_disabled"))
+    label = "%s-%s%s" % (impl, machine_info.get("python_version", "unknown"), "t" if free_threaded else "")
+    if free_threaded and machine_info.get("python_gil_env") is not None:
+        label += "-gil" + str(machine_info["python_gil_env"])
+    return label
+
+
+def interpreter_label(run_dir: Path, machine_info: dict) -> str:
+    """The run's interpreter label from environment.json when it is the interpreter that ran bench/."""
+    label = built_label(machine_info)
+    env_path = run_dir / "environment.json"
+    if not env_path.exists():
+        return label
+    try:
+        interpreter = json.loads(env_path.read_text(encoding="utf-8")).get("interpreter")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+        raise ExportError(
+            "%s is unreadable (%s): restore it, or remove it to label rows from the benchmark JSON"
+            % (env_path, exc)
+        ) from None
+    if not isinstance(interpreter, dict) or not interpreter.get("label"):
+        return label
+    # The run may have measured other Pythons (PYTHONS=...) than the one running pytest: keep the
+    # run's label only when it names the same version, so rows are never attributed to the wrong one.
+    version = interpreter.get("version")
+    if version is not None and version != machine_info.get("python_version"):
+        return label
+    return str(interpreter["label"])
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def rows(report: dict, run_dir: Path) -> tuple:
+    """(columns, rows as dicts) for primitives.csv."""
+    machine_info = report["machine_info"]
+    common = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_dir.name,
+        "experiment": EXPERIMENT,
+        "repeat": 0,
+        "status": "ok",
+        "error": "",
+        "interpreter": interpreter_label(run_dir, machine_info),
+        "gil_enabled_start": _cell(machine_info.get("gil_enabled_start")),
+        "gil_enabled_end": _cell(machine_info.get("gil_enabled_end")),
+        "started_at_utc": _cell(report.get("datetime")),
+    }
+    param_columns: list = []
+    out = []
+    for bench in report["benchmarks"]:
+        name = bench["name"]
+        group = bench.get("group") or ""
+        row = dict(common, cell_id=name, group_id=group, benchmark=name.split("[", 1)[0], group=group)
+        # Parametrize arguments and extra_info share one namespace: the executor benchmark's
+        # start_method means what the Process benchmark's start_method parameter means.
+        for source in (bench.get("params") or {}, bench.get("extra_info") or {}):
+            for key, value in source.items():
+                column = "param_" + key if key in RESERVED else key
+                if column not in param_columns:
+                    param_columns.append(column)
+                row[column] = _cell(value)
+        stats = bench["stats"]
+        for column, key, factor in METRICS:
+            row[column] = stats[key] if factor is None else stats[key] * factor
+        out.append(row)
+    columns = list(HARNESS_COLUMNS) + list(IDENTITY_COLUMNS) + param_columns + list(METRIC_COLUMNS)
+    return columns, out
+
+
+def write_atomically(path: Path, columns: list, records: list) -> None:
+    """Write the CSV beside its final name, then rename: readers see the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix="." + path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, restval="")
+            writer.writeheader()
+            writer.writerows(records)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, str(path))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def export(json_path: Path, run_dir: Path) -> Path:
+    """Convert json_path into run_dir/primitives.csv and return that path."""
+    if not run_dir.is_dir():
+        why = "is not a directory" if run_dir.exists() else "does not exist"
+        raise ExportError(
+            "run dir %s %s: pass the results/<run_id> folder of an existing run as --run-dir" % (run_dir, why)
+        )
+    report = load_report(json_path)
+    columns, records = rows(report, run_dir)
+    target = run_dir / CSV_NAME
+    try:
+        write_atomically(target, columns, records)
+    except OSError as exc:
+        raise ExportError(
+            "cannot write %s (%s): check the folder's permissions and free space"
+            % (target, exc.strerror or exc)
+        ) from None
+    return target
+
+
+def main(argv: list | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.export", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", required=True, type=Path, help="pytest-benchmark's --benchmark-json file")
+    parser.add_argument(
+        "--run-dir", required=True, type=Path, help="the results/<run_id> folder to write into"
+    )
+    args = parser.parse_args(argv)
+    try:
+        target = export(args.json, args.run_dir)
+    except ExportError as exc:
+        print("bench.export: error: %s" % exc, file=sys.stderr)
+        return 2
+    print(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""bench/ runs for real on a small subset, and bench.export turns its JSON into a sane primitives.csv."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench import export
+from experiments import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBSET = "lock or empty_call"  # the four Lock/RLock variants and the empty-call floor: about a second
+
+
+def gil_enabled() -> bool:
+    check = getattr(sys, "_is_gil_enabled", None)
+    return True if check is None else bool(check())
+
+
+@pytest.fixture(scope="module")
+def bench_json(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "primitives.json"
+    command = [sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider", "--benchmark-only"]
+    command += ["--benchmark-json=%s" % out, "-k", SUBSET]
+    env = dict(os.environ, GILBENCH_BENCH_SCALE="0.02")
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture
+def run_dir(tmp_path) -> Path:
+    path = tmp_path / "results" / "20250101T000000-test"
+    path.mkdir(parents=True)
+    return path
+
+
+def run_export(json_path: Path, run_dir: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "bench.export", "--json", str(json_path), "--run-dir", str(run_dir)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_machine_info_carries_gil_and_scheduler_facts(bench_json):
+    info = json.loads(bench_json.read_text())["machine_info"]
+    assert info["gil_enabled_start"] is gil_enabled()
+    assert info["gil_enabled_end"] is gil_enabled()
+    assert isinstance(info["py_gil_disabled"], bool)
+    assert info["switch_interval_s"] == pytest.approx(sys.getswitchinterval())
+    assert info["start_method"] in info["start_methods_available"]
+    if hasattr(os, "sched_getaffinity"):
+        assert info["cpu_affinity"] == sorted(os.sched_getaffinity(0))
+
+
+def test_export_writes_tidy_csv_with_units(bench_json, run_dir):
+    proc = run_export(bench_json, run_dir)
+    assert proc.returncode == 0, proc.stderr
+    csv_path = run_dir / "primitives.csv"
+    assert proc.stdout.strip().splitlines()[-1] == str(csv_path)
+    df = pd.read_csv(csv_path)
+
+    assert list(df.columns[: len(export.HARNESS_COLUMNS)]) == list(export.HARNESS_COLUMNS)
+    for column in export.METRIC_COLUMNS + ("benchmark", "group", "primitive", "style"):
+        assert column in df.columns
+    assert len(df) == 5, df["cell_id"].tolist()
+    assert (df["schema_version"] == SCHEMA_VERSION).all()
+    assert (df["run_id"] == run_dir.name).all()
+    assert (df["experiment"] == "primitives").all()
+    assert (df["status"] == "ok").all()
+    assert df["cell_id"].is_unique
+    assert set(df["group_id"]) == {"lock", "baseline"}
+    assert (df["group"] == df["group_id"]).all()
+    assert (df["gil_enabled_start"] == gil_enabled()).all()
+    # No environment.json in the run dir: the label is built from the benchmark JSON, as the probe would.
+    assert set(df["interpreter"]) == {export.built_label(json.loads(bench_json.read_text())["machine_info"])}
+    assert df["interpreter"][0].startswith("cpython-%s" % platform.python_version())
+
+    locks = df[df["group"] == "lock"]
+    assert sorted(zip(locks["primitive"], locks["style"])) == [
+        ("Lock", "bare"),
+        ("Lock", "with"),
+        ("RLock", "bare"),
+        ("RLock", "with"),
+    ]
+    assert set(locks["benchmark"]) == {"test_lock_acquire_release"}
+
+    assert (df["median_ns"] > 0).all()
+    assert (df["min_ns"] <= df["median_ns"]).all() and (df["median_ns"] <= df["max_ns"]).all()
+    assert (df["stddev_ns"] >= 0).all() and (df["iqr_ns"] >= 0).all()
+    assert (df["rounds"] >= 2).all() and (df["iterations"] >= 1).all()
+    # ops/s is pytest-benchmark's 1/mean: the ns conversion must agree with it.
+    assert (df["ops_per_s"] * df["mean_ns"]).between(1e9 * 0.999, 1e9 * 1.001).all()
+
+
+def test_label_comes_from_environment_json_only_for_the_same_interpreter(bench_json, run_dir):
+    env_path = run_dir / "environment.json"
+    env_path.write_text(
+        json.dumps({"interpreter": {"label": "my-python", "version": platform.python_version()}})
+    )
+    assert run_export(bench_json, run_dir).returncode == 0
+    assert set(pd.read_csv(run_dir / "primitives.csv")["interpreter"]) == {"my-python"}
+
+    # The run measured another Python than the one that ran pytest: its label would mislabel the rows.
+    env_path.write_text(json.dumps({"interpreter": {"label": "cpython-3.0.0", "version": "3.0.0"}}))
+    assert export.main(["--json", str(bench_json), "--run-dir", str(run_dir)]) == 0
+    labels = set(pd.read_csv(run_dir / "primitives.csv")["interpreter"])
+    assert labels == {export.built_label(json.loads(bench_json.read_text())["machine_info"])}
+
+
+def assert_one_line_error(capsys, *names):
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("bench.export: error: ")
+    for name in names:
+        assert str(name) in lines[0]
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"machine_info": {}, "benchmarks": [{"name": "x", "st', "[]", '{"machine_info": {}, "benchmarks": []}'],
+    ids=["truncated", "not-a-report", "no-benchmarks"],
+)
+def test_bad_json_exits_2_and_keeps_existing_csv(tmp_path, run_dir, capsys, content):
+    bad = tmp_path / "primitives.json"
+    bad.write_text(content)
+    existing = run_dir / "primitives.csv"
+    existing.write_text("an earlier export\n")
+    assert export.main(["--json", str(bad), "--run-dir", str(run_dir)]) == 2
+    assert_one_line_error(capsys, bad)
+    assert existing.read_text() == "an earlier export\n"
+    assert sorted(p.name for p in run_dir.iterdir()) == ["primitives.csv"]
+
+
+def test_missing_json_exits_2(tmp_path, run_dir, capsys):
+    missing = tmp_path / "never-written.json"
+    assert export.main(["--json", str(missing), "--run-dir", str(run_dir)]) == 2
+    assert_one_line_error(capsys, missing, "pytest bench")
+
+
+def test_run_dir_under_a_regular_file_exits_2(bench_json, tmp_path, capsys):
+    # Tests run as root, so a chmod would not stop the write: a parent that is a file does.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = run_export(bench_json, blocker / "run")
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert str(blocker / "run") in proc.stderr
+
+
+def test_failed_write_leaves_no_partial_file(bench_json, run_dir, capsys):
+    # primitives.csv being a directory makes the final rename fail after the temporary file is written.
+    (run_dir / "primitives.csv").mkdir()
+    assert export.main(["--json", str(bench_json), "--run-dir", str(run_dir)]) == 2
+    assert_one_line_error(capsys, run_dir / "primitives.csv")
+    assert [p.name for p in run_dir.iterdir()] == ["primitives.csv"]
+    assert (run_dir / "primitives.csv").is_dir()
