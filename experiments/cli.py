@@ -16,7 +16,7 @@ from experiments.environment import (
     probe_interpreter,
     usable_cores,
 )
-from experiments.interpreters import InterpreterNotFound, resolve
+from experiments.interpreters import InterpreterNotFound, discover, resolve, variants
 from experiments.orchestrator import execute
 from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
 from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
@@ -33,12 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the experiments, their parameters and profiles")
+    sub.add_parser("interpreters", help="list the Pythons found on PATH, under pyenv and uv")
     run = sub.add_parser("run", help="run experiments and store the results")
     run.add_argument("--profile", default="default", help="quick, default or full (default: default)")
     run.add_argument("--only", action="append", metavar="NAME", help="run only this experiment (repeatable)")
     run.add_argument("--repeat", type=int, help="rounds per comparison group (overrides the profile)")
     run.add_argument("--set", action="append", metavar="NAME=V1,V2", help="replace a parameter's values")
-    run.add_argument("--python", metavar="PATH|VERSION", help="interpreter to measure (default: this one)")
+    run.add_argument(
+        "--python",
+        action="append",
+        metavar="PATH|VERSION",
+        help="interpreter to measure, e.g. 3.12, 3.13t or a path (repeatable; default: this one)",
+    )
     run.add_argument("--gil", choices=("0", "1"), help="PYTHON_GIL for a free-threaded interpreter")
     run.add_argument("--machine", metavar="LABEL", help="machine label (default: the host name)")
     run.add_argument("--results", default=str(ROOT / "results"), help="results folder (default: results/)")
@@ -60,34 +66,56 @@ def cmd_list() -> int:
     return 0
 
 
-def _interpreter(args) -> Interpreter:
-    interp = resolve(args.python) if args.python else Interpreter(sys.executable)
-    if args.gil is not None:
-        interp.env["PYTHON_GIL"] = args.gil
-    return interp
+def cmd_interpreters() -> int:
+    rows = []
+    for path in discover():
+        try:
+            facts = probe_interpreter(Interpreter(path))
+        except InterpreterError as exc:
+            rows.append(((0,), ("-", "-", "unusable", str(exc))))
+            continue
+        build = "free-threaded" if facts["free_threaded_build"] else "GIL"
+        rows.append((tuple(facts["version_info"]), (facts["label"], facts["version"], build, path)))
+    print("%-22s %-9s %-14s %s" % ("label", "version", "build", "path"))
+    for _, row in sorted(rows, key=lambda r: r[0], reverse=True):
+        print("%-22s %-9s %-14s %s" % row)
+    return 0
 
 
-def cmd_run(args) -> int:
-    results = Path(args.results)
-    if args.resume:
-        if (
-            any([args.only, args.repeat, args.set, args.python, args.gil, args.machine])
-            or args.profile != "default"
-        ):
-            raise UsageError("--resume takes the run's own settings; give no other run options with it")
-        folder = RunFolder.open(results, args.resume)
-        env = folder.read_environment()
-        config = env["config"]
-        interp = Interpreter(
-            config["python"], dict(config.get("python_env") or {}), env["interpreter"]["label"]
-        )
-    else:
-        overrides = parse_overrides(args.set)
-        plan_run(args.profile, args.only, overrides, args.repeat)  # reject bad input before anything runs
-        interp = _interpreter(args)
+def _interpreters(args) -> list:
+    """(Interpreter, facts) for every interpreter the run measures, probed before anything runs."""
+    named = [resolve(p) for p in args.python] if args.python else [Interpreter(sys.executable)]
+    chosen = []
+    for interp in named:
         facts = probe_interpreter(interp)
-        interp.label = facts["label"]
-        label = args.machine or default_machine_label()
+        for variant in variants(interp, facts["free_threaded_build"], args.gil):
+            variant_facts = probe_interpreter(variant) if variant is not interp else facts
+            variant.label = variant_facts["label"]
+            chosen.append((variant, variant_facts))
+    return chosen
+
+
+def _resumed(args):
+    if (
+        any([args.only, args.repeat, args.set, args.python, args.gil, args.machine])
+        or args.profile != "default"
+    ):
+        raise UsageError("--resume takes the run's own settings; give no other run options with it")
+    folder = RunFolder.open(Path(args.results), args.resume)
+    env = folder.read_environment()
+    config = env["config"]
+    interp = Interpreter(config["python"], dict(config.get("python_env") or {}), env["interpreter"]["label"])
+    return [(folder, env, interp)]
+
+
+def _new_runs(args) -> list:
+    overrides = parse_overrides(args.set)
+    plan_run(args.profile, args.only, overrides, args.repeat)  # reject bad input before anything runs
+    chosen = _interpreters(args)
+    label = args.machine or default_machine_label()
+    machine = machine_facts(label)
+    runs = []
+    for interp, facts in chosen:
         config = {
             "profile": args.profile,
             "experiments": list(args.only or CATALOGUE),
@@ -97,25 +125,34 @@ def cmd_run(args) -> int:
             "python_env": interp.env,
             "argv": sys.argv[1:],
         }
-        folder = RunFolder.create(results, new_run_id(label, interp.label))
-        env = new_environment(folder.run_id, facts, machine_facts(label), config)
+        folder = RunFolder.create(Path(args.results), new_run_id(label, interp.label))
+        env = new_environment(folder.run_id, facts, dict(machine), config)
         folder.write_environment(env)
-    plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
-    print(
-        "gilbench: run %s (%s, profile %s)" % (folder.path, interp.label, config["profile"]), file=sys.stderr
-    )
-    try:
-        env = execute(plans, folder, env, interp, usable_cores())
-    except KeyboardInterrupt:
+        runs.append((folder, env, interp))
+    return runs
+
+
+def cmd_run(args) -> int:
+    runs = _resumed(args) if args.resume else _new_runs(args)
+    for folder, env, interp in runs:
+        config = env["config"]
+        plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
         print(
-            "\ngilbench: interrupted; finished rounds are in %s. Resume with: "
-            "python -m experiments run --resume %s" % (folder.path, folder.run_id),
+            "gilbench: run %s (%s, profile %s)" % (folder.path, interp.label, config["profile"]),
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
-    if env["noisy"]:
-        print("gilbench: noisy run: " + "; ".join(env["noisy_reasons"]), file=sys.stderr)
-    print(folder.path)
+        try:
+            env = execute(plans, folder, env, interp, usable_cores())
+        except KeyboardInterrupt:
+            print(
+                "\ngilbench: interrupted; finished rounds are in %s. Resume with: "
+                "python -m experiments run --resume %s" % (folder.path, folder.run_id),
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        if env["noisy"]:
+            print("gilbench: noisy run: " + "; ".join(env["noisy_reasons"]), file=sys.stderr)
+        print(folder.path, flush=True)
     return 0
 
 
@@ -129,6 +166,8 @@ def main(argv=None) -> int:
     try:
         if args.command == "list":
             return cmd_list()
+        if args.command == "interpreters":
+            return cmd_interpreters()
         return cmd_run(args)
     except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound) as exc:
         print("gilbench: error: %s" % exc, file=sys.stderr)

@@ -19,7 +19,15 @@ class InterpreterNotFound(LookupError):
 
 
 def _version_key(path: str) -> tuple:
-    return tuple(int(x) for x in re.findall(r"\d+", path)[-3:])
+    """Sort key from the version in a path's folder (``.../3.12.1/bin/...``), newest last."""
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?[^/]*/bin/", path)
+    return tuple(int(x or 0) for x in match.groups()) if match else (0, 0, 0)
+
+
+def _path_without_shims() -> str:
+    # pyenv's shims answer only for the versions pyenv has selected; the real binaries are found below.
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(f for f in folders if f and ".pyenv/shims" not in f)
 
 
 def candidates(major: int, minor: int, threaded: bool) -> list:
@@ -30,7 +38,7 @@ def candidates(major: int, minor: int, threaded: bool) -> list:
     own = ROOT / "python-ft" / "bin" / name
     if own.exists():
         found.append(str(own))
-    on_path = shutil.which(name)
+    on_path = shutil.which(name, path=_path_without_shims())
     if on_path:
         found.append(on_path)
     patterns = [
@@ -70,3 +78,35 @@ def resolve(spec: str) -> Interpreter:
             "interpreter %r not found or not executable; give a path to a Python" % spec
         )
     return Interpreter(os.path.abspath(path) if os.sep in spec else path)
+
+
+def discover() -> list:
+    """Every interpreter this machine offers: the project's build, PATH, pyenv and uv; one path each."""
+    home = Path.home()
+    patterns = [
+        str(ROOT / "python-ft" / "bin" / "python3.*"),
+        str(home / ".pyenv" / "versions" / "*" / "bin" / "python3.*"),
+        str(home / ".local" / "share" / "uv" / "python" / "*" / "bin" / "python3.*"),
+    ]
+    for folder in _path_without_shims().split(os.pathsep):
+        patterns.append(os.path.join(folder, "python3.*"))
+    found, seen = [], set()
+    for pattern in patterns:
+        for path in sorted(glob.glob(pattern), key=_version_key):
+            if not re.search(r"python3\.\d+t?$", path) or not os.access(path, os.X_OK):
+                continue
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                found.append(path)
+    return found
+
+
+def variants(interpreter: Interpreter, free_threaded: bool, gil: str | None) -> list:
+    """The interpreters a run measures for one named Python: a free-threaded build runs twice,
+    with the GIL forced off and on, unless the user chose one (``--gil`` or PYTHON_GIL)."""
+    if gil is not None:
+        return [Interpreter(interpreter.executable, {**interpreter.env, "PYTHON_GIL": gil})]
+    if free_threaded and "PYTHON_GIL" not in interpreter.env and "PYTHON_GIL" not in os.environ:
+        return [Interpreter(interpreter.executable, {**interpreter.env, "PYTHON_GIL": g}) for g in ("0", "1")]
+    return [interpreter]
