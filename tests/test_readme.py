@@ -1,0 +1,42 @@
+"""The README's examples work as written, and its promises about the set-up hold."""
+
+import re
+import shlex
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def _examples():
+    block = README.split("<!-- readme-examples", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    return [line.strip() for line in block.strip().splitlines() if line.strip()]
+
+
+def test_readme_examples_run(tmp_path):
+    examples = _examples()
+    assert len(examples) >= 3
+    for line in examples:
+        args = shlex.split(line)
+        assert args[0] == "python"
+        args[0] = sys.executable
+        if "run" in args:
+            args += ["--results", str(tmp_path / "results")]
+        out = subprocess.run(args, cwd=str(ROOT), capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, (line, out.stderr[-1500:])
+
+
+def test_quick_start_is_the_two_commands():
+    quick = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [re.split(r"\s+#", ln)[0].strip() for ln in quick.strip().splitlines()]
+    assert commands == ["make bench", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_catalogue_experiment_is_described():
+    from experiments import CATALOGUE
+
+    for name in CATALOGUE:
+        assert "`%s`" % name in README, "README does not describe %s" % name
