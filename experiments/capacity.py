@@ -6,6 +6,7 @@ Run by the harness at the start and end of every run; standard library only.
 from __future__ import annotations
 
 import multiprocessing
+import time
 
 from experiments.spec import Param, Profile
 from experiments.workloads import cpu_python
@@ -17,7 +18,7 @@ PARAMS = {
     "processes": Param(int, minimum=1, maximum=1024, help="independent processes running the loop"),
     "loop_kiter": Param(int, minimum=1, help="thousand loop iterations per process"),
 }
-METRICS = ("loop_rate_hz", "work_units")
+METRICS = ("loop_rate_hz", "loop_ns_per_iter", "memcpy_gib_s", "work_units")
 COMPARE = ("processes",)
 BASELINE = {"processes": 1}
 PARALLELISM = "processes"
@@ -39,6 +40,17 @@ def _spin(ready, go, kiter):
     cpu_python(kiter)
 
 
+def memcpy_gib_s(mib: int = 64, copies: int = 3) -> float:
+    """Best-of-N copy rate of a large buffer: the machine's memory speed, for normalising runs."""
+    buf = bytearray(mib << 20)
+    best = float("inf")
+    for _ in range(copies):
+        start = time.perf_counter()
+        bytes(buf)
+        best = min(best, time.perf_counter() - start)
+    return mib / 1024.0 / best
+
+
 def run_cell(params, region):
     n, kiter = params["processes"], params["loop_kiter"]
     ctx = multiprocessing.get_context()
@@ -54,4 +66,9 @@ def run_cell(params, region):
             p.join()
     if any(p.exitcode for p in procs):
         raise RuntimeError("a capacity process failed: exit codes %s" % [p.exitcode for p in procs])
-    return {"loop_rate_hz": n * kiter * 1000 / timing.wall_s, "work_units": n}
+    metrics = {"loop_rate_hz": n * kiter * 1000 / timing.wall_s, "work_units": n}
+    if n == 1:
+        # The single-process figures are the machine's speed, measured in every round.
+        metrics["loop_ns_per_iter"] = timing.wall_s / (kiter * 1000) * 1e9
+        metrics["memcpy_gib_s"] = memcpy_gib_s()
+    return metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import statistics
 import time
 
@@ -139,19 +140,32 @@ class RunContext:
         return read_capacity(self.folder, phase)
 
 
+def _capacity_rows(folder: RunFolder, phase: str) -> list:
+    path = folder.csv_path("capacity")
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return [r for r in csv.DictReader(f) if r.get("phase") == phase and r.get("status") == "ok"]
+
+
 def read_capacity(folder: RunFolder, phase: str) -> dict:
     """{processes: median speedup} for one phase, from the run's capacity.csv."""
-    import csv
-
-    path = folder.csv_path("capacity")
     ratios: dict = {}
-    if not path.exists():
-        return {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            if row.get("phase") == phase and row.get("status") == "ok" and row.get("speedup"):
-                ratios.setdefault(int(row["processes"]), []).append(float(row["speedup"]))
+    for row in _capacity_rows(folder, phase):
+        if row.get("speedup"):
+            ratios.setdefault(int(row["processes"]), []).append(float(row["speedup"]))
     return {n: statistics.median(v) for n, v in sorted(ratios.items())}
+
+
+def read_speed(folder: RunFolder, phase: str) -> dict:
+    """The machine's single-process speed in one phase: loop ns per iteration, memory copy GiB/s."""
+    rows = [r for r in _capacity_rows(folder, phase) if r.get("loop_ns_per_iter")]
+    if not rows:
+        return {}
+    return {
+        "loop_ns_per_iter": statistics.median(float(r["loop_ns_per_iter"]) for r in rows),
+        "memcpy_gib_s": statistics.median(float(r["memcpy_gib_s"]) for r in rows),
+    }
 
 
 def count_cells(plans: list, folder: RunFolder) -> int:
@@ -175,12 +189,14 @@ def execute(
         env["capacity"]["start"] = {
             str(k): v for k, v in ctx.measure_capacity("start", capacity_rounds).items()
         }
+        env["speed"] = {"start": read_speed(folder, "start")}
         folder.write_environment(env)
     ctx.capacity = {int(k): v for k, v in env["capacity"]["start"].items()}
     for plan in plans:
         ctx.run_plan(plan)
     end = ctx.measure_capacity("end", capacity_rounds)
     env["capacity"]["end"] = {str(k): v for k, v in end.items()}
+    env.setdefault("speed", {})["end"] = read_speed(folder, "end")
     assess_noise(env, cores)
     finish_environment(env, probe_interpreter(interpreter))
     folder.write_environment(env)
