@@ -22,12 +22,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 bench: venv
-	@set -e; for py in $(if $(PYTHONS),$(PYTHONS),self); do \
-	  run=$$($(PY) -m experiments run $(RUN_ARGS) $$( [ "$$py" = self ] || echo --python $$py )); \
-	  echo "micro-benchmarks -> $$run/primitives.csv"; \
-	  $(PY) -m pytest bench -q -p no:cacheprovider --benchmark-only --benchmark-json=$$run/primitives.json \
-	    && $(PY) -m bench.export --json $$run/primitives.json --run-dir $$run; \
-	done
+	@set -e; runs=$$($(PY) -m experiments run $(RUN_ARGS) $(foreach p,$(PYTHONS),--python $(p))); \
+	for run in $$runs; do echo "micro-benchmarks -> $$run/primitives.csv"; $(PY) -m bench.run --run-dir $$run; done
 	$(PY) -m report --results $(RESULTS) --output $(REPORT)
 	@echo "report: $(REPORT)"
 

@@ -7,31 +7,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from experiments import SCHEMA_VERSION
+from experiments.store import HEAD_COLUMNS, write_atomically
 
 EXPERIMENT = "primitives"
 CSV_NAME = EXPERIMENT + ".csv"
 
-HARNESS_COLUMNS = (
-    "schema_version",
-    "run_id",
-    "experiment",
-    "cell_id",
-    "group_id",
-    "repeat",
-    "status",
-    "error",
-    "interpreter",
-    "gil_enabled_start",
-    "gil_enabled_end",
-    "started_at_utc",
-)
+HARNESS_COLUMNS = HEAD_COLUMNS
 IDENTITY_COLUMNS = ("benchmark", "group")
 
 #: (CSV column, pytest-benchmark stats key, factor): the stats are seconds per operation.
@@ -173,23 +160,12 @@ def rows(report: dict, run_dir: Path) -> tuple:
     return columns, out
 
 
-def write_atomically(path: Path, columns: list, records: list) -> None:
-    """Write the CSV beside its final name, then rename: readers see the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix="." + path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, restval="")
-            writer.writeheader()
-            writer.writerows(records)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, str(path))
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def csv_text(columns: list, records: list) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, restval="")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
 
 
 def export(json_path: Path, run_dir: Path) -> Path:
@@ -203,7 +179,7 @@ def export(json_path: Path, run_dir: Path) -> Path:
     columns, records = rows(report, run_dir)
     target = run_dir / CSV_NAME
     try:
-        write_atomically(target, columns, records)
+        write_atomically(target, csv_text(columns, records))
     except OSError as exc:
         raise ExportError(
             "cannot write %s (%s): check the folder's permissions and free space"

@@ -1,0 +1,97 @@
+"""Runs bench/ under a run's own interpreter (in a small venv of its own) and exports primitives.csv.
+
+Usage: python -m bench.run --run-dir results/<run_id>
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from experiments.cell_runner import ROOT
+
+VENVS = ROOT / ".venv-bench"
+PACKAGES = ("pytest", "pytest-benchmark")
+
+
+class Skipped(Exception):
+    """The micro-benchmarks cannot run under this interpreter; the reason says why."""
+
+
+def bench_python(executable: str, label: str) -> str:
+    """A Python with pytest-benchmark for ``executable``: this one, or a venv made for it once."""
+    if os.path.realpath(executable) == os.path.realpath(sys.executable):
+        return sys.executable
+    venv = VENVS / label.split("-gil")[0]
+    python = venv / "bin" / "python"
+    marker = venv / ".installed"
+    if not marker.exists():
+        steps = (
+            [executable, "-m", "venv", "--clear", str(venv)],
+            [str(python), "-m", "pip", "install", "--quiet", *PACKAGES],
+        )
+        for step in steps:
+            out = subprocess.run(step, capture_output=True, text=True)
+            if out.returncode != 0:
+                last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+                raise Skipped("cannot set up %s with %s: %s" % (venv, " ".join(PACKAGES), last))
+        marker.write_text("ok\n")
+    return str(python)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--run-dir", required=True, type=Path)
+    args = parser.parse_args(argv)
+    env_path = args.run_dir / "environment.json"
+    try:
+        env = json.loads(env_path.read_text())
+        executable = env["config"]["python"]
+        label = env["interpreter"]["label"]
+        run_env = dict(os.environ, **(env["config"].get("python_env") or {}))
+    except (OSError, ValueError, KeyError) as exc:
+        print(
+            "bench: error: cannot read %s (%s): pass a run folder made by 'python -m experiments run'"
+            % (env_path, exc),
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        python = bench_python(executable, label)
+    except Skipped as exc:
+        print("bench: skipped micro-benchmarks for %s: %s" % (label, exc), file=sys.stderr)
+        return 0
+    report = args.run_dir / "primitives.json"
+    run_env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run(
+        [
+            python,
+            "-m",
+            "pytest",
+            "bench",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-only",
+            "--benchmark-json=%s" % report,
+        ],
+        cwd=str(ROOT),
+        env=run_env,
+    )
+    if out.returncode != 0:
+        print(
+            "bench: error: the micro-benchmarks failed under %s (exit %d)" % (label, out.returncode),
+            file=sys.stderr,
+        )
+        return 1
+    from bench.export import main as export_main
+
+    return export_main(["--json", str(report), "--run-dir", str(args.run_dir)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
