@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import select
@@ -15,6 +16,7 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -37,6 +39,15 @@ class Outcome:
     measured: dict = field(default_factory=dict)
     gil_enabled_start: bool | None = None
     gil_enabled_end: bool | None = None
+
+
+def _die_with_parent() -> None:
+    """In the forked worker, before exec: if the harness is killed (even SIGKILL), so is the worker."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: a killed harness leaves the worker to finish its cell
 
 
 def worker_env(interpreter: Interpreter) -> dict:
@@ -161,6 +172,7 @@ def run_cell(interpreter: Interpreter, module: str, params: dict, timeout_s: flo
             # Its own session: a Ctrl-C at the terminal reaches the harness, not the cell,
             # and the whole group can be killed at once.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     except OSError as exc:
         os.close(read_fd)

@@ -88,7 +88,7 @@ def test_ctrl_c_keeps_finished_rounds_and_leaves_no_workers(tmp_path):
         "--set",
         "task_size=40",
         "--repeat",
-        "30",
+        "4",
         "--results",
         str(results),
     ]
@@ -168,3 +168,47 @@ def test_progress_is_plain_lines_when_not_a_terminal(run_experiment, tmp_path):
     assert lines[-1].startswith("%d/%d" % (len(lines), len(lines)))
     assert Path(out.stdout.strip()).is_dir()
     assert os.path.basename(out.stdout.strip()) in out.stderr
+
+
+def test_sigkill_of_the_harness_loses_no_finished_round_and_leaves_no_worker(tmp_path):
+    results = tmp_path / "results"
+    args = [
+        "run",
+        "--profile",
+        "quick",
+        "--only",
+        "io_vs_cpu",
+        "--set",
+        "workload=sleep_io",
+        "--set",
+        "task_size=40",
+        "--repeat",
+        "4",
+        "--results",
+        str(results),
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "experiments", *args],
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        found = list(results.glob("*/io_vs_cpu.csv"))
+        if found and len(found[0].read_text().splitlines()) > 3:
+            break
+        time.sleep(0.1)
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    proc.kill()
+    proc.wait()
+    _, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, "workers outlived the killed harness"
+    csv_path = found[0]
+    before = pd.read_csv(csv_path)
+    assert len(before) >= 3
+    out = run_cli("run", "--resume", csv_path.parent.name, "--results", str(results), timeout=300)
+    assert out.returncode == 0, out.stderr
+    after = pd.read_csv(csv_path)
+    assert sorted(after["repeat"].unique()) == list(range(4))
+    assert after.groupby("cell_id").size().eq(4).all()
