@@ -1,0 +1,129 @@
+"""lock_contention: locked counts are exact, a race only ever loses updates, parameters are checked."""
+
+import csv
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import experiments
+from experiments import lock_contention as lc
+from experiments.plan import PlanError, plan_experiment
+from experiments.spec import ParamError, run_standalone
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cell(**overrides):
+    params = {
+        "threads": 4,
+        "primitive": "Lock",
+        "pattern": "counter",
+        "work": "inside",
+        "work_iters": 5,
+        # The shortest switch interval interleaves the threads most, so a race has most chances.
+        "switch_interval_ms": 0.05,
+        "ops": 20000,
+    }
+    params.update(overrides)
+    return params
+
+
+@pytest.mark.parametrize("primitive", ["Lock", "RLock", "Semaphore"])
+@pytest.mark.parametrize("pattern, ops", [("counter", 20000), ("fake_database", 400)])
+def test_a_locked_update_is_never_lost(primitive, pattern, ops):
+    out = run_standalone(lc, cell(primitive=primitive, pattern=pattern, ops=ops, work_iters=0))
+    assert out["lost_updates"] == 0
+    assert out["acquire_samples"] > 0
+    assert 0 <= out["acquire_wait_p50_us"] <= out["acquire_wait_p99_us"]
+
+
+@pytest.mark.parametrize("pattern, ops", [("counter", 20000), ("fake_database", 400)])
+def test_without_a_lock_updates_are_only_ever_lost(pattern, ops):
+    out = run_standalone(lc, cell(primitive="none", pattern=pattern, ops=ops))
+    assert 0 <= out["lost_updates"] < ops
+    assert out["lost_update_fraction"] == out["lost_updates"] / ops
+    assert "acquire_wait_p50_us" not in out  # nothing to acquire
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="before 3.11 sleep(0) is a select() that returns at once, and the thread often takes the GIL back",
+)
+def test_the_tutorials_fake_database_loses_updates_without_a_lock():
+    # From 3.11 sleep(0) is a clock_nanosleep that lasts the timer slack (~50 us on Linux): long enough
+    # for another thread to take over between the read and the write.
+    out = run_standalone(lc, cell(primitive="none", pattern="fake_database", ops=400, work_iters=0))
+    assert out["lost_updates"] > 0
+
+
+def test_acquires_are_sampled_one_in_sample_every():
+    out = run_standalone(lc, cell(threads=3, ops=1000, switch_interval_ms=5.0))
+    every = lc.SAMPLE_EVERY["counter"]
+    assert out["acquire_samples"] == sum(math.ceil(n / every) for n in (334, 333, 333))
+
+
+def test_fairness_lies_between_one_thread_alone_and_perfect_sharing():
+    out = run_standalone(lc, cell(threads=4, primitive="RLock"))
+    assert 0.25 - 1e-9 <= out["jain_fairness"] <= 1 + 1e-9
+    assert 0 <= out["slowest_thread_fraction"] <= 1
+    single = run_standalone(lc, cell(threads=1, ops=2000))
+    assert single["jain_fairness"] == 1.0
+
+
+def test_jain_index():
+    assert lc.jain_index([3, 3, 3, 3]) == pytest.approx(1.0)
+    assert lc.jain_index([1, 0, 0, 0]) == pytest.approx(0.25)
+    assert lc.jain_index([1, 1, 0, 0]) == pytest.approx(0.5)
+
+
+def test_the_switch_interval_is_set_only_inside_the_cell():
+    before = sys.getswitchinterval()
+    run_standalone(lc, cell(ops=2000, switch_interval_ms=0.5))
+    assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("threads", 0), ("threads", 65), ("primitive", "Mutex"), ("switch_interval_ms", 0.0), ("ops", 0)],
+)
+def test_out_of_range_parameters_are_rejected(name, value):
+    with pytest.raises(ParamError):
+        lc.PARAMS[name].check(name, value)
+
+
+def test_more_threads_than_ops_is_rejected():
+    with pytest.raises(ParamError, match="nothing to do"):
+        run_standalone(lc, cell(threads=8, ops=4))
+
+
+def test_a_bad_override_is_rejected_by_the_plan():
+    with pytest.raises(PlanError, match="switch_interval_ms"):
+        plan_experiment(lc, lc.PROFILES["quick"], {"switch_interval_ms": ["-1"]})
+
+
+def test_every_group_has_its_no_lock_baseline():
+    for profile in lc.PROFILES.values():
+        for group in plan_experiment(lc, profile).groups:
+            assert group.baseline is not None and group.baseline.params["primitive"] == "none"
+
+
+@pytest.mark.skipif(lc.NAME not in experiments.CATALOGUE, reason="lock_contention is not in CATALOGUE yet")
+def test_quick_profile_through_the_cli(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "experiments", "run", "--profile", "quick", "--only", lc.NAME,
+         "--results", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with open(Path(done.stdout.strip().splitlines()[-1]) / "lock_contention.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(plan_experiment(lc, lc.PROFILES["quick"]).cells()) * lc.PROFILES["quick"].repeat
+    assert {r["status"] for r in rows} == {"ok"}
+    for r in rows:
+        assert int(r["lost_updates"]) >= 0
+        if r["primitive"] != "none":
+            assert int(r["lost_updates"]) == 0
+            assert float(r["speedup"]) > 0  # a ratio against the none cell of the same round
