@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--gil", choices=("0", "1"), help="PYTHON_GIL for a free-threaded interpreter")
     run.add_argument("--machine", metavar="LABEL", help="machine label (default: the host name)")
     run.add_argument("--results", default=str(ROOT / "results"), help="results folder (default: results/)")
+    run.add_argument(
+        "--capacity-rounds",
+        type=int,
+        metavar="N",
+        help="rounds of the capacity measurement at start and end (default: 3/5/9 by profile)",
+    )
     run.add_argument("--resume", metavar="RUN_ID", help="run only the cells missing from this run")
     return parser
 
@@ -109,6 +115,8 @@ def _resumed(args):
 
 
 def _new_runs(args) -> list:
+    if args.capacity_rounds is not None and args.capacity_rounds < 1:
+        raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
     plan_run(args.profile, args.only, overrides, args.repeat)  # reject bad input before anything runs
     chosen = _interpreters(args)
@@ -120,6 +128,7 @@ def _new_runs(args) -> list:
             "profile": args.profile,
             "experiments": list(args.only or CATALOGUE),
             "repeat": args.repeat,
+            "capacity_rounds": args.capacity_rounds,
             "overrides": overrides,
             "python": interp.executable,
             "python_env": interp.env,

@@ -13,6 +13,8 @@ from experiments.plan import ExperimentPlan, Group, plan_experiment
 from experiments.progress import Progress
 from experiments.store import RunFolder
 
+#: Interleaved rounds of the capacity measurement at each end of a run, per profile.
+CAPACITY_ROUNDS = {"quick": 3, "default": 5, "full": 9}
 #: A run whose capacity at N = cores moved more than this between start and end is noisy.
 CAPACITY_MOVED_LIMIT = 0.15
 #: A 1-minute load average above this fraction of the cores at the start marks a loaded machine.
@@ -180,7 +182,7 @@ def execute(
     plans: list, folder: RunFolder, env: dict, interpreter: Interpreter, cores: int, progress_stream=None
 ):
     """Measure everything the run still lacks, then write the end-of-run facts."""
-    capacity_rounds = {"quick": 3, "default": 5, "full": 9}[env["config"]["profile"]]
+    capacity_rounds = env["config"].get("capacity_rounds") or CAPACITY_ROUNDS[env["config"]["profile"]]
     todo_capacity = 0 if env["capacity"]["start"] else cores * capacity_rounds
     total = count_cells(plans, folder) + todo_capacity + cores * capacity_rounds
     progress = Progress(total, stream=progress_stream)

@@ -41,7 +41,9 @@ def run_experiment(tmp_path):
     """Run the CLI with ``run ARGS --results tmp`` and return the loaded Run (fails on non-zero exit)."""
 
     def _run(*args):
-        out = run_cli("run", *args, "--results", str(tmp_path / "results"))
+        # One capacity round at each end keeps test runs short; a test that reads capacity asks for more.
+        extra = [] if "--capacity-rounds" in args else ["--capacity-rounds", "1"]
+        out = run_cli("run", *args, *extra, "--results", str(tmp_path / "results"))
         assert out.returncode == 0, out.stderr[-2000:]
         return Run(Path(out.stdout.strip().splitlines()[-1]))
 

@@ -1,14 +1,11 @@
 """deadlock: a timeout turns a deadlock into a result; without one the harness's limit ends the cell."""
 
 import csv
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-import experiments
 from experiments import deadlock as dl
 from experiments.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
@@ -93,15 +90,9 @@ def test_every_profile_cell_is_consistent():
             dl.check_params(c.params)
 
 
-@pytest.mark.skipif(dl.NAME not in experiments.CATALOGUE, reason="deadlock is not in CATALOGUE yet")
-def test_quick_profile_through_the_cli_records_the_hang_as_a_timeout(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "experiments", "run", "--profile", "quick", "--only", dl.NAME,
-         "--results", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    with open(Path(done.stdout.strip().splitlines()[-1]) / "deadlock.csv", newline="") as f:
+def test_quick_profile_through_the_cli_records_the_hang_as_a_timeout(run_experiment):
+    run = run_experiment("--profile", "quick", "--only", dl.NAME)
+    with open(run.path / "deadlock.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     hung = [r for r in rows if r["detection"] == "none" and r["scenario"] in dl.HANGS]
     assert hung and {r["status"] for r in hung} == {"timeout"}

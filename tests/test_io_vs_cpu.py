@@ -70,6 +70,8 @@ def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_
         "task_size=48",
         "--repeat",
         "5",
+        "--capacity-rounds",
+        "3",
     )
     capacity = min(c_code.env["capacity"]["start"]["2"], c_code.env["capacity"]["end"]["2"])
     speedup = _median_speedup(c_code.csv("io_vs_cpu"), executor="thread", workers=2)

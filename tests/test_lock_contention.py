@@ -2,13 +2,11 @@
 
 import csv
 import math
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import experiments
 from experiments import lock_contention as lc
 from experiments.plan import PlanError, plan_experiment
 from experiments.spec import ParamError, run_standalone
@@ -110,15 +108,9 @@ def test_every_group_has_its_no_lock_baseline():
             assert group.baseline is not None and group.baseline.params["primitive"] == "none"
 
 
-@pytest.mark.skipif(lc.NAME not in experiments.CATALOGUE, reason="lock_contention is not in CATALOGUE yet")
-def test_quick_profile_through_the_cli(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "experiments", "run", "--profile", "quick", "--only", lc.NAME,
-         "--results", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    with open(Path(done.stdout.strip().splitlines()[-1]) / "lock_contention.csv", newline="") as f:
+def test_quick_profile_through_the_cli(run_experiment):
+    run = run_experiment("--profile", "quick", "--only", lc.NAME)
+    with open(run.path / "lock_contention.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(plan_experiment(lc, lc.PROFILES["quick"]).cells()) * lc.PROFILES["quick"].repeat
     assert {r["status"] for r in rows} == {"ok"}

@@ -1,13 +1,10 @@
 """sync_objects: a Semaphore(k) pool runs at most k, a Barrier releases all, Event wakes, exit waits."""
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import experiments
 from experiments import sync_objects as so
 from experiments.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
@@ -76,15 +73,9 @@ def test_every_profile_cell_gives_each_object_what_it_needs():
             so.check_params(c.params)
 
 
-@pytest.mark.skipif(so.NAME not in experiments.CATALOGUE, reason="sync_objects is not in CATALOGUE yet")
-def test_quick_profile_through_the_cli(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "experiments", "run", "--profile", "quick", "--only", so.NAME,
-         "--results", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    with open(Path(done.stdout.strip().splitlines()[-1]) / "sync_objects.csv", newline="") as f:
+def test_quick_profile_through_the_cli(run_experiment):
+    run = run_experiment("--profile", "quick", "--only", so.NAME)
+    with open(run.path / "sync_objects.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["object"] for r in rows} == set(so.OBJECTS)
     assert {r["status"] for r in rows} == {"ok"}
