@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -133,26 +134,47 @@ class RunFolder:
             ) from None
 
     def write_environment(self, env: dict) -> None:
-        write_atomically(self.path / "environment.json", json.dumps(env, indent=2, sort_keys=True) + "\n")
+        path = self.path / "environment.json"
+        try:
+            write_atomically(path, json.dumps(env, indent=2, sort_keys=True) + "\n")
+        except OSError as exc:
+            raise _write_error(path, exc) from None
 
     def csv_path(self, experiment: str) -> Path:
         return self.path / ("%s.csv" % experiment)
 
     def append_rows(self, module, rows: list) -> None:
-        """Append rows and flush them to disk; writes the header when the file is new."""
+        """Append one round's rows and fsync them; a failed write is rolled back, never left half done."""
         path = self.csv_path(module.NAME)
         columns = columns_for(module)
         new = not path.exists() or path.stat().st_size == 0
-        if not new:
-            _drop_torn_tail(path)
-        with open(path, "a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="raise")
-            if new:
-                writer.writeheader()
-            for row in rows:
-                writer.writerow({k: _cell_text(v) for k, v in row.items()})
-            f.flush()
-            os.fsync(f.fileno())
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=columns, extrasaction="raise")
+        if new:
+            writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell_text(v) for k, v in row.items()})
+        size_before = 0
+        try:
+            if not new:
+                _drop_torn_tail(path)
+                size_before = path.stat().st_size
+            data = text.getvalue().encode("utf-8")
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, size_before)
+                raise
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            if new and path.exists() and path.stat().st_size == 0:
+                path.unlink()
+            raise _write_error(path, exc) from None
 
     def done_repeats(self, experiment: str) -> dict:
         """{cell_id: set of repeats already stored} — what --resume does not run again."""
@@ -171,6 +193,13 @@ class RunFolder:
             except (KeyError, TypeError, ValueError):
                 continue
         return done
+
+
+def _write_error(path: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        "cannot write %s: %s; free some space or choose another folder with --results DIR, "
+        "then finish the run with --resume %s" % (path, exc.strerror or exc, path.parent.name)
+    )
 
 
 def _drop_torn_tail(path: Path) -> None:
