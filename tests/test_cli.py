@@ -75,39 +75,24 @@ def test_resume_runs_only_the_missing_rounds(run_experiment, tmp_path):
     assert before == after  # finished rounds were not run again
 
 
-def test_ctrl_c_keeps_finished_rounds_and_leaves_no_workers(tmp_path):
-    results = tmp_path / "results"
-    args = [
-        "run",
-        "--profile",
-        "quick",
-        "--only",
-        "io_vs_cpu",
-        "--set",
-        "workload=sleep_io",
-        "--set",
-        "task_size=40",
-        "--repeat",
-        "4",
-        "--results",
-        str(results),
-    ]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "experiments", *args],
-        cwd=str(ROOT),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _start_long_run(results):
+    """Start a run in the background and return (process, csv path) once it has stored rows."""
+    args = ["run", "--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io",
+            "--set", "task_size=40", "--repeat", "4", "--capacity-rounds", "1", "--results", str(results)]
+    proc = subprocess.Popen([sys.executable, "-m", "experiments", *args], cwd=str(ROOT),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.time() + 120
-    csv_path = None
     while time.time() < deadline:
         found = list(results.glob("*/io_vs_cpu.csv"))
-        if found and found[0].stat().st_size > 0 and len(found[0].read_text().splitlines()) > 3:
-            csv_path = found[0]
-            break
+        if found and len(found[0].read_text().splitlines()) > 3:
+            return proc, found[0]
         time.sleep(0.1)
-    assert csv_path is not None, "the run wrote no rows"
+    proc.kill()
+    raise AssertionError("the run wrote no rows")
+
+
+def test_ctrl_c_keeps_finished_rounds_and_leaves_no_workers(tmp_path):
+    proc, csv_path = _start_long_run(tmp_path / "results")
     workers_before = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -172,39 +157,12 @@ def test_progress_is_plain_lines_when_not_a_terminal(run_experiment, tmp_path):
 
 def test_sigkill_of_the_harness_loses_no_finished_round_and_leaves_no_worker(tmp_path):
     results = tmp_path / "results"
-    args = [
-        "run",
-        "--profile",
-        "quick",
-        "--only",
-        "io_vs_cpu",
-        "--set",
-        "workload=sleep_io",
-        "--set",
-        "task_size=40",
-        "--repeat",
-        "4",
-        "--results",
-        str(results),
-    ]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "experiments", *args],
-        cwd=str(ROOT),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        found = list(results.glob("*/io_vs_cpu.csv"))
-        if found and len(found[0].read_text().splitlines()) > 3:
-            break
-        time.sleep(0.1)
+    proc, csv_path = _start_long_run(results)
     workers = psutil.Process(proc.pid).children(recursive=True)
     proc.kill()
-    proc.wait()
+    proc.communicate()
     _, alive = psutil.wait_procs(workers, timeout=5)
     assert not alive, "workers outlived the killed harness"
-    csv_path = found[0]
     before = pd.read_csv(csv_path)
     assert len(before) >= 3
     out = run_cli("run", "--resume", csv_path.parent.name, "--results", str(results), timeout=300)
