@@ -8,4 +8,13 @@ only, so they run on any CPython >= 3.9, GIL or free-threaded, with nothing inst
 SCHEMA_VERSION = 1
 
 #: Experiments in the order ``run`` measures them (``capacity`` is run by the harness itself).
-CATALOGUE = ("io_vs_cpu", "lock_contention", "sync_objects", "deadlock")
+CATALOGUE = (
+    "io_vs_cpu",
+    "lock_contention",
+    "sync_objects",
+    "deadlock",
+    "queue_bursts",
+    "timer_drift",
+    "convoy",
+    "process_overhead",
+)

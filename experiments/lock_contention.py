@@ -5,11 +5,11 @@ Standard library only: runs inside the measured interpreter.
 
 from __future__ import annotations
 
-import math
 import sys
 import threading
 import time
 
+from experiments.sampling import quantile
 from experiments.spec import Param, ParamError, Profile
 
 NAME = "lock_contention"
@@ -188,12 +188,6 @@ def jain_index(values) -> float:
     return 1.0 if squares == 0 else total * total / (len(values) * squares)
 
 
-def _percentile(ordered, q):
-    """Nearest-rank percentile of an already sorted list."""
-    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 def run_cell(params, region):
     threads, ops = params["threads"], params["ops"]
     shares = _shares(ops, threads)
@@ -228,8 +222,8 @@ def run_cell(params, region):
     if s.lock is not None:
         waits = sorted(w for per_thread in s.waits for w in per_thread)
         metrics.update(
-            acquire_wait_p50_us=_percentile(waits, 50) * 1e6,
-            acquire_wait_p99_us=_percentile(waits, 99) * 1e6,
+            acquire_wait_p50_us=quantile(waits, 0.5) * 1e6,
+            acquire_wait_p99_us=quantile(waits, 0.99) * 1e6,
             acquire_samples=len(waits),
         )
     return metrics

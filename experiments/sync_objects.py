@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 
+from experiments.sampling import quantile
 from experiments.spec import Param, ParamError, Profile
 
 NAME = "sync_objects"
@@ -110,12 +111,6 @@ PROFILES = {
 }
 
 
-def _percentile(ordered, q):
-    """Nearest-rank percentile of an already sorted list."""
-    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 def check_params(params) -> None:
     """Reject a cell whose object lacks a parameter it needs or carries one it ignores."""
     uses = USES[params["object"]]
@@ -161,7 +156,7 @@ def run_barrier(params, region):
         raise RuntimeError("the barrier broke for parties %s" % sorted(broken))
     skews = sorted(max(p[c] for p in passed) - min(p[c] for p in passed) for c in range(cycles))
     return {
-        "barrier_skew_p50_us": _percentile(skews, 50) * 1e6,
+        "barrier_skew_p50_us": quantile(skews, 0.5) * 1e6,
         "barrier_skew_max_us": skews[-1] * 1e6,
         "barrier_passes": sum(1 for p in passed for t in p if t > 0.0),
     }
@@ -235,8 +230,8 @@ def run_event(params, region):
     if not latencies:
         raise RuntimeError("no waiter was blocked in wait() when the event was set")
     return {
-        "wake_latency_p50_us": _percentile(latencies, 50) * 1e6,
-        "wake_latency_p99_us": _percentile(latencies, 99) * 1e6,
+        "wake_latency_p50_us": quantile(latencies, 0.5) * 1e6,
+        "wake_latency_p99_us": quantile(latencies, 0.99) * 1e6,
         "wake_samples": len(latencies),
     }
 
@@ -270,7 +265,7 @@ def run_daemon_exit(params, region):
             if rc != 0 or line.strip() != b"main done":
                 raise RuntimeError("the exiting child failed: exit code %s, said %r" % (rc, line))
     delays.sort()
-    return {"exit_delay_ms": _percentile(delays, 50) * 1e3, "exit_delay_max_ms": delays[-1] * 1e3}
+    return {"exit_delay_ms": quantile(delays, 0.5) * 1e3, "exit_delay_max_ms": delays[-1] * 1e3}
 
 
 RUNNERS = {

@@ -135,10 +135,10 @@ while True:
 """
 
 
-def start_echo_server():
-    """Start the delaying echo server in a child process; returns (process, (host, port))."""
+def start_echo_server(delay_s=SERVER_DELAY_S):
+    """Start the echo server in a child process, replying after ``delay_s``: (process, (host, port))."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _ECHO_SERVER % (MESSAGE_BYTES, SERVER_DELAY_S)],
+        [sys.executable, "-c", _ECHO_SERVER % (MESSAGE_BYTES, delay_s)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )

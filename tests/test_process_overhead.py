@@ -1,0 +1,86 @@
+"""process_overhead: a process costs more to start and to talk to than a thread (wide margins)."""
+
+import multiprocessing
+
+import pytest
+
+from experiments import process_overhead
+from experiments.plan import plan_experiment
+from experiments.spec import ParamError, run_standalone
+
+BASE = {
+    "measure": "start_join",
+    "runner": "process",
+    "start_method": "default",
+    "workers": 2,
+    "tasks": 2,
+    "payload_bytes": 0,
+    "task_kiter": 0,
+}
+
+
+def cell(**overrides):
+    return run_standalone(process_overhead, {**BASE, **overrides})
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("workers", 0),
+        ("workers", -2),
+        ("tasks", 0),
+        ("payload_bytes", -1),
+        ("task_kiter", -1),
+        ("start_method", "vfork"),
+        ("runner", "greenlet"),
+    ],
+)
+def test_bad_parameters_are_refused(name, value):
+    with pytest.raises(ParamError):
+        process_overhead.PARAMS[name].check(name, value)
+
+
+@pytest.mark.parametrize("profile", ["quick", "default", "full"])
+def test_every_profile_plans(profile):
+    plan = plan_experiment(process_overhead, process_overhead.PROFILES[profile])
+    assert all(g.baseline is not None and g.baseline.params["runner"] == "thread" for g in plan.groups)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_process_costs_more_to_start_than_a_thread(method):
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip("%s is not available here" % method)
+    process = cell(start_method=method)
+    thread = cell(start_method=method, runner="thread")
+    assert process["start_method_used"] == method
+    assert process["default_start_method"] == multiprocessing.get_start_method()
+    assert process["start_join_ms"] > thread["start_join_ms"] > 0
+    assert process["first_start_join_ms"] > 0
+
+
+def test_a_process_pool_pays_for_every_byte_a_thread_pool_does_not():
+    size = 1_000_000
+    process = cell(measure="round_trip", payload_bytes=size, tasks=5)
+    thread = cell(measure="round_trip", payload_bytes=size, tasks=5, runner="thread")
+    # Pickling and a pipe each way against handing over a reference.
+    assert process["round_trip_ms"] > thread["round_trip_ms"]
+    assert process["payload_mib_s"] < thread["payload_mib_s"]
+
+
+def test_tiny_cpu_tasks_favour_threads():
+    common = {"measure": "cpu_task", "task_kiter": 1, "tasks": 300}
+    process, thread = cell(**common), cell(runner="thread", **common)
+    for r in (process, thread):
+        assert r["task_ms"] > 0 and r["tasks_per_s"] > 0
+    # A ~50 us task costs less than one process-pool round trip, so threads finish first.
+    assert thread["tasks_per_s"] > process["tasks_per_s"], (thread, process)
+
+
+def test_quick_profile_runs_through_the_command_line(run_experiment):
+    run = run_experiment("--profile", "quick", "--only", "process_overhead")
+    df = run.csv("process_overhead")
+    plan = plan_experiment(process_overhead, process_overhead.PROFILES["quick"])
+    assert len(df) == len(plan.cells()) * plan.profile.repeat
+    assert (df["status"] == "ok").all(), df["error"].dropna().tolist()
+    assert (df[df["runner"] == "thread"]["speedup"] == 1.0).all()
+    assert set(df["default_start_method"]) == {run.env["interpreter"]["start_method"]}
