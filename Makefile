@@ -11,7 +11,7 @@ MACHINE ?=
 RUNS    ?=
 RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE))
 
-.PHONY: bench quick report test lint venv clean
+.PHONY: bench quick report test lint venv clean python-ft clean-ft
 
 venv: $(VENV)/.installed
 
@@ -40,5 +40,12 @@ lint: venv
 	$(PY) -m ruff check experiments report bench tests
 	$(PY) -m ruff format --check experiments report bench tests
 
+# A free-threaded CPython (--disable-gil) built from Debian's source package into python-ft/.
+python-ft:
+	bash scripts/build-python-ft.sh
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-bench build *.egg-info
+
+clean-ft:
+	rm -rf build-ft python-ft
