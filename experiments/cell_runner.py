@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -41,13 +42,23 @@ class Outcome:
     gil_enabled_end: bool | None = None
 
 
-def _die_with_parent() -> None:
-    """In the forked worker, before exec: if the harness is killed (even SIGKILL), so is the worker."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: a killed harness leaves the worker to finish its cell
+def _worker_setup(memory_cap_mib: int | None):
+    """What the forked worker does before exec: die with the harness, and cap its memory."""
+
+    def setup() -> None:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            # If the harness is killed (even SIGKILL), so is the worker.
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass  # not Linux: a killed harness leaves the worker to finish its cell
+        if memory_cap_mib:
+            # RLIMIT_DATA (heap and private writable mappings), not RLIMIT_AS: threads reserve
+            # large address ranges they never touch, and a cell with 64 threads must still run.
+            cap = memory_cap_mib << 20
+            resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+
+    return setup
 
 
 def worker_env(interpreter: Interpreter) -> dict:
@@ -155,8 +166,11 @@ def _last_line(path: str) -> str:
     return text[-1].strip()[:300] if text else ""
 
 
-def run_cell(interpreter: Interpreter, module: str, params: dict, timeout_s: float) -> Outcome:
-    """Run ``module.run_cell(params)`` once in a new worker process under a wall-clock limit."""
+def run_cell(
+    interpreter: Interpreter, module: str, params: dict, timeout_s: float, memory_cap_mib: int | None = None
+) -> Outcome:
+    """Run ``module.run_cell(params)`` once in a new worker process under a wall-clock limit
+    and, if given, a memory limit (each of its processes' data segment, MiB)."""
     read_fd, write_fd = os.pipe()
     log = tempfile.NamedTemporaryFile(prefix="gilbench-worker-", suffix=".log", delete=False)
     started = time.perf_counter()
@@ -172,7 +186,7 @@ def run_cell(interpreter: Interpreter, module: str, params: dict, timeout_s: flo
             # Its own session: a Ctrl-C at the terminal reaches the harness, not the cell,
             # and the whole group can be killed at once.
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_worker_setup(memory_cap_mib),
         )
     except OSError as exc:
         os.close(read_fd)

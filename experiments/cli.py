@@ -22,6 +22,8 @@ from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrid
 from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
 
 EXIT_BAD_INPUT = 2
+#: Each worker's data-segment limit: far above any experiment, low enough to stop a runaway cell.
+DEFAULT_MEMORY_CAP_MIB = 4096
 EXIT_INTERRUPTED = 130
 
 
@@ -53,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="rounds of the capacity measurement at start and end (default: 3/5/9 by profile)",
+    )
+    run.add_argument(
+        "--memory-cap-mib",
+        type=int,
+        default=DEFAULT_MEMORY_CAP_MIB,
+        metavar="N",
+        help="memory limit of each worker process, MiB; 0 for none (default: %(default)s)",
     )
     run.add_argument("--resume", metavar="RUN_ID", help="run only the cells missing from this run")
     return parser
@@ -115,6 +124,8 @@ def _resumed(args):
 
 
 def _new_runs(args) -> list:
+    if args.memory_cap_mib < 0:
+        raise UsageError("--memory-cap-mib must be 0 (no limit) or more, got %d" % args.memory_cap_mib)
     if args.capacity_rounds is not None and args.capacity_rounds < 1:
         raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
@@ -129,6 +140,7 @@ def _new_runs(args) -> list:
             "experiments": list(args.only or CATALOGUE),
             "repeat": args.repeat,
             "capacity_rounds": args.capacity_rounds,
+            "memory_cap_mib": args.memory_cap_mib or None,
             "overrides": overrides,
             "python": interp.executable,
             "python_env": interp.env,

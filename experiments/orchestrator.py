@@ -56,6 +56,14 @@ class RunContext:
         self.cores = cores
         self.progress = progress
         self.capacity: dict = {}
+        self.memory_cap_mib: int | None = None
+
+    def run_one(self, plan: ExperimentPlan, cell) -> Outcome:
+        """One repetition of one cell in its own worker process."""
+        module = "experiments." + plan.module.NAME
+        return run_cell(
+            self.interpreter, module, cell.params, cell_timeout_s(plan, cell.params), self.memory_cap_mib
+        )
 
     def run_round(self, plan: ExperimentPlan, group: Group, r: int, warm_up: bool) -> list:
         """Run repetition ``r`` of every cell of a group, in an order rotated by ``r``; return rows."""
@@ -63,18 +71,11 @@ class RunContext:
         cells = group.cells[r % len(group.cells) :] + group.cells[: r % len(group.cells)]
         if warm_up:
             # One unrecorded run first: disk caches, imports and CPU clocks settle before round 0.
-            run_cell(
-                self.interpreter,
-                "experiments." + module.NAME,
-                cells[0].params,
-                cell_timeout_s(plan, cells[0].params),
-            )
+            self.run_one(plan, cells[0])
         results = []
         for cell in cells:
             started = _utc_now()
-            outcome = run_cell(
-                self.interpreter, "experiments." + module.NAME, cell.params, cell_timeout_s(plan, cell.params)
-            )
+            outcome = self.run_one(plan, cell)
             results.append((cell, started, outcome))
             self.progress.cell(module.NAME, cell.cell_id, r, outcome.status)
         by_id = {cell.cell_id: outcome for cell, _, outcome in results}
@@ -187,6 +188,7 @@ def execute(
     total = count_cells(plans, folder) + todo_capacity + cores * capacity_rounds
     progress = Progress(total, stream=progress_stream)
     ctx = RunContext(folder, interpreter, env["interpreter"]["label"], cores, progress)
+    ctx.memory_cap_mib = env["config"].get("memory_cap_mib")
     if not env["capacity"]["start"]:
         env["capacity"]["start"] = {
             str(k): v for k, v in ctx.measure_capacity("start", capacity_rounds).items()

@@ -23,6 +23,10 @@ def run_cell(params, region):
             lock = threading.Lock()
             lock.acquire()
             lock.acquire()
+        elif kind == "memory":
+            hoard = []
+            while True:
+                hoard.append(bytearray(16 << 20))
         elif kind == "orphan":
             # A grandchild that outlives the worker and keeps its pipe open.
             child = os.fork()

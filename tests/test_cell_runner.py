@@ -55,3 +55,10 @@ def test_cpu_is_measured_from_outside_including_child_processes():
     assert outcome.status == "ok"
     # Two processes each ran ~20 ms of pure Python: their CPU shows up in the worker's tree.
     assert outcome.measured["cpu_user_s"] + outcome.measured["cpu_sys_s"] > 0.01
+
+
+def test_a_cell_that_exhausts_its_memory_cap_is_an_error_row():
+    outcome = run_cell(SELF, "tests.faulty_cells", {"kind": "memory"}, timeout_s=30, memory_cap_mib=300)
+    assert outcome.status in ("error", "crashed")
+    assert "MemoryError" in outcome.error or "memory" in outcome.error.lower()
+    assert outcome.measured["peak_rss_mib"] < 400
