@@ -2,13 +2,14 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import psutil
 import pytest
 
 from experiments.cell_runner import Interpreter, run_cell
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 SLEEP = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5"]
 
@@ -18,7 +19,8 @@ def tiny_disk(tmp_path):
     """A 96 KiB tmpfs (needs root, as on this project's machines and CI)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)], capture_output=True)
+    command = ["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)]
+    done = subprocess.run(command, capture_output=True)
     if done.returncode != 0:
         pytest.fail("cannot mount a tmpfs to simulate a full disk: %s" % done.stderr.decode().strip())
     yield mount
@@ -76,3 +78,19 @@ def test_soak_heavy_cells_leak_no_descriptors_or_processes():
         counts.append((me.num_fds(), len(me.children(recursive=True)), me.num_threads()))
     assert counts[-1] == counts[0], counts
     assert counts[0][1] == 0
+
+
+def test_two_runs_at_once_on_one_results_folder_do_not_collide(tmp_path):
+    results = tmp_path / "results"
+    args = [sys.executable, "-m", "experiments", "run", *SLEEP, "--repeat", "2", "--capacity-rounds", "1",
+            "--machine", "same-label", "--results", str(results)]  # fmt: skip
+    procs = [subprocess.Popen(args, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]  # fmt: skip
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-500:] for _, err in outs]
+    folders = {out.strip().splitlines()[-1] for out, _ in outs}
+    assert len(folders) == 2
+    for folder in folders:
+        df = pd.read_csv(Path(folder) / "io_vs_cpu.csv")
+        assert (df["run_id"] == Path(folder).name).all() and (df["status"] == "ok").all()
+        assert df.groupby("cell_id").size().eq(2).all()
