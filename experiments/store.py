@@ -233,6 +233,7 @@ def write_atomically(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone to read
         os.replace(tmp, str(path))
     except BaseException:
         try:

@@ -67,13 +67,16 @@ def test_a_process_pool_pays_for_every_byte_a_thread_pool_does_not():
     assert process["payload_mib_s"] < thread["payload_mib_s"]
 
 
-def test_tiny_cpu_tasks_favour_threads():
+def test_cpu_task_cells_report_the_task_duration_they_race():
+    # Which runner wins at a ~50 us task depends on how much of the second core is free (two pool
+    # processes can outrun two GIL threads even then), so only the cell's own figures are checked here;
+    # the race itself is the experiment's measurement, paired round by round in the harness.
     common = {"measure": "cpu_task", "task_kiter": 1, "tasks": 300}
     process, thread = cell(**common), cell(runner="thread", **common)
     for r in (process, thread):
         assert r["task_ms"] > 0 and r["tasks_per_s"] > 0
-    # A ~50 us task costs less than one process-pool round trip, so threads finish first.
-    assert thread["tasks_per_s"] > process["tasks_per_s"], (thread, process)
+        # Two cores at most (with a wide margin for the machine drifting between the two timings).
+        assert r["tasks_per_s"] < 3 / (r["task_ms"] / 1000)
 
 
 def test_quick_profile_runs_through_the_command_line(run_experiment):

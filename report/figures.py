@@ -1,0 +1,196 @@
+"""Matplotlib set-up for every figure: colours that mean the same thing across the page, PNG embedding."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display, and no GUI toolkit import cost
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import (  # noqa: E402
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    NullFormatter,
+    NullLocator,
+)
+
+DPI = 90
+#: One colour per executor, the same in every figure and table of the page.
+EXECUTOR_COLOURS = {
+    "sequential": "#7f7f7f",
+    "thread": "#1f77b4",
+    "thread_pool": "#17becf",
+    "process": "#d62728",
+    "process_pool": "#ff7f0e",
+}
+# Interpreter × machine colours avoid the executor colours, so a colour never means two things.
+_ENV_COLOURS = (
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#000000",
+    "#4c72b0",
+    "#dd8452",
+    "#55a868",
+)
+_SPARE = ("#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd")
+
+# Tick labels as plain numbers (1, 2, 4, 0.5), formatted lazily at draw time.
+_PLAIN = FuncFormatter(lambda v, _pos: "%g" % float("%.3g" % v))
+
+plt.rcParams.update(
+    {
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "legend.fontsize": 7,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "figure.dpi": DPI,
+    }
+)
+
+
+class Palette:
+    """Stable colours for interpreter × machine labels, assigned in sorted order."""
+
+    def __init__(self, labels):
+        self._colours = {}
+        for i, label in enumerate(sorted(set(labels))):
+            pool = _ENV_COLOURS + _SPARE
+            self._colours[label] = pool[i % len(pool)]
+
+    def __getitem__(self, label: str) -> str:
+        return self._colours.get(label, "#333333")
+
+
+def executor_colour(executor: str) -> str:
+    return EXECUTOR_COLOURS.get(executor, "#333333")
+
+
+def subplots(
+    panels: int,
+    columns: int = 4,
+    width: float = 2.6,
+    height: float = 1.8,
+    top: float = 0.75,
+    bottom: float = 0.5,
+):
+    """A grid holding ``panels`` axes of ``width`` × ``height`` inches (spare cells hidden).
+
+    Margins are fixed in inches rather than found by tight_layout or bbox_inches="tight",
+    each of which costs another full draw: rendering ten runs must stay fast.
+    ``top`` leaves room for a title and a legend above the panels.
+    """
+    ncols = max(1, min(columns, panels))
+    nrows = max(1, -(-panels // ncols))
+    left, right, wgap, hgap = 0.55, 0.15, 0.6, 0.75
+    fig_w = left + ncols * width + (ncols - 1) * wgap + right
+    fig_h = top + nrows * height + (nrows - 1) * hgap + bottom
+    fig, axes = plt.subplots(nrows, ncols, figsize=(fig_w, fig_h), squeeze=False)
+    fig.subplots_adjust(
+        left=left / fig_w,
+        right=1 - right / fig_w,
+        bottom=bottom / fig_h,
+        top=1 - top / fig_h,
+        wspace=wgap / width,
+        hspace=hgap / height,
+    )
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[panels:]:
+        ax.set_visible(False)
+    return fig, flat[:panels]
+
+
+def header(fig, title: str, handles: list, columns: int | None = None) -> None:
+    """A title and one shared legend above the panels, inside the space ``subplots(top=...)`` left."""
+    h = fig.get_figheight()
+    fig.suptitle(title, y=1 - 0.06 / h, fontsize=9)
+    fig.legend(
+        handles=handles,
+        loc="upper center",
+        ncol=columns or len(handles),
+        bbox_to_anchor=(0.5, 1 - 0.26 / h),
+        frameon=False,
+    )
+
+
+def header_space(handles: int, columns: int) -> float:
+    """Inches above the panels for header(): title, legend rows, panel titles."""
+    return 0.3 + 0.2 * -(-handles // columns) + 0.3
+
+
+def log2_axis(ax, values) -> None:
+    """A log2 x axis ticked at the values measured, labelled as plain numbers."""
+    ticks = sorted({float(v) for v in values if v and v > 0})
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(_PLAIN)
+    if ticks:
+        ax.set_xlim(ticks[0] / 1.3, ticks[-1] * 1.3)
+
+
+def log2_yaxis(ax, low: float, high: float) -> None:
+    """A log2 y axis from ``low`` to ``high`` ticked at powers of two (so ideal scaling is a diagonal)."""
+    ax.set_yscale("log", base=2)
+    ax.set_ylim(low, high)
+    ticks = [2.0**k for k in range(math.floor(math.log2(low)), math.ceil(math.log2(high)) + 1)]
+    ticks = [t for t in ticks if low <= t <= high]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(_PLAIN)
+
+
+def plain_log(ax, which: str = "xy") -> None:
+    """Log axes labelled 0.1, 1, 10 rather than 10^-1, 10^0, 10^1, ticked at 1, 2, 5 × powers of ten
+    when the range is short (so a range inside one decade still gets labels). Call after plotting."""
+    for name in which:
+        axis = ax.xaxis if name == "x" else ax.yaxis
+        low, high = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+        decades = math.log10(high / low) if low > 0 and high > 0 else 99
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades < 2.5 else (1.0,)))
+        axis.set_major_formatter(_PLAIN)
+        axis.set_minor_locator(NullLocator())
+        axis.set_minor_formatter(NullFormatter())
+
+
+def to_data_uri(fig) -> str:
+    """The figure as an embedded PNG (``data:`` URI); the figure is closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def grouped_bars(ax, categories: list, series: list, log: bool = False) -> None:
+    """Bars per category, one bar per series ``(label, colour, medians, lows, highs)``; NaN = no bar.
+
+    The CI is drawn as a whisker on each bar.
+    """
+    n = max(1, len(series))
+    width = 0.8 / n
+    for i, (label, colour, med, lo, hi) in enumerate(series):
+        x = [c + (i - (n - 1) / 2) * width for c in range(len(categories))]
+        med = [float("nan") if v is None else v for v in med]
+        ax.bar(x, med, width=width * 0.95, color=colour, label=label)
+        for xi, a, b in zip(x, lo, hi):
+            if a is not None and b is not None and math.isfinite(a) and math.isfinite(b):
+                ax.vlines(xi, a, b, color="black", lw=0.8)
+    ax.set_xticks(range(len(categories)))
+    ax.set_xticklabels(
+        categories,
+        rotation=30 if max((len(c) for c in categories), default=0) > 8 else 0,
+        ha="right" if max((len(c) for c in categories), default=0) > 8 else "center",
+    )
+    if log:
+        ax.set_yscale("log")
+        plain_log(ax, "y")
+    ax.grid(axis="x", visible=False)

@@ -1,0 +1,397 @@
+"""Loads run folders (any machine, any interpreter) into pandas, checking every file on the way."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import pandas as pd
+
+from experiments import SCHEMA_VERSION
+from experiments.store import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS
+
+#: The store's format and columns are the harness's own (README "CSV columns").
+#: The head columns a file cannot be read without.
+REQUIRED_HEAD = ("schema_version", "run_id", "experiment", "cell_id", "repeat", "status")
+#: Ratios the harness derives from the rounds of a comparison group.
+#: Columns the report's dedicated sections need, per experiment.
+REQUIRED_BY_EXPERIMENT = {
+    "io_vs_cpu": (
+        "workload",
+        "executor",
+        "workers",
+        "tasks",
+        "task_size",
+        "wall_s",
+        "speedup",
+        "cpu_util_cores",
+    ),
+    "capacity": ("phase", "processes", "loop_rate_hz"),
+}
+STATUSES = ("ok", "error", "timeout", "crashed")
+#: Columns added to every row from the run's environment.json.
+ENVIRONMENT_COLUMNS = (
+    "machine",
+    "env_label",
+    "gil",
+    "free_threaded_build",
+    "usable_cores",
+    "run_created_utc",
+)
+# Text that stands for a missing value; "none" (lower case) stays a value, e.g. a primitive called none.
+_MISSING = ["", "nan", "NaN", "None", "null"]
+
+
+class ResultsError(Exception):
+    """A run folder or file the report cannot read; the message is one line naming the file and the fix."""
+
+
+@dataclass
+class Run:
+    """One run folder: its environment and one DataFrame per experiment CSV."""
+
+    run_id: str
+    path: Path
+    environment: dict
+    tables: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+    @property
+    def interpreter(self) -> dict:
+        return self.environment.get("interpreter") or {}
+
+    @property
+    def machine(self) -> dict:
+        return self.environment.get("machine") or {}
+
+    @property
+    def interpreter_label(self) -> str:
+        return str(self.interpreter.get("label"))
+
+    @property
+    def machine_label(self) -> str:
+        return str(self.machine.get("label"))
+
+    @property
+    def env_label(self) -> str:
+        """Interpreter and machine: what a row of the scorecard stands for."""
+        return "%s @ %s" % (self.interpreter_label, self.machine_label)
+
+    @property
+    def gil(self) -> str:
+        start, end = self.interpreter.get("gil_enabled_start"), self.interpreter.get("gil_enabled_end")
+        if start is None:
+            return "?"
+        if end is not None and bool(end) != bool(start):
+            # A free-threaded build turns the GIL back on when it imports an extension that needs it.
+            return "on→off" if start else "off→on"
+        return "on" if start else "off"
+
+    @property
+    def cores(self) -> float:
+        """Cores the run could use: affinity, capped by a cgroup quota."""
+        m = self.machine
+        if m.get("usable_cores"):
+            return float(m["usable_cores"])
+        cores = len(m.get("affinity") or []) or m.get("logical_cores") or 1
+        quota = m.get("cgroup_cpu_quota_cores")
+        return float(min(cores, quota) if quota else cores)
+
+    @property
+    def created(self) -> str:
+        return str(self.environment.get("created_utc") or "")
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.environment.get("finished_utc"))
+
+    def capacity(self, phase: str = "start") -> dict:
+        """{processes: capacity ratio} measured at the start or end of the run (may be empty)."""
+        cap = (self.environment.get("capacity") or {}).get(phase) or {}
+        out = {}
+        for k, v in cap.items():
+            try:
+                out[int(k)] = float(v)
+            except (TypeError, ValueError):
+                continue
+        return out
+
+
+@dataclass
+class Results:
+    """Every run loaded, oldest first, with each experiment's rows joined to their environment."""
+
+    runs: list
+    warnings: list = field(default_factory=list)
+    frames: dict = field(default_factory=dict)
+
+    def run(self, run_id: str) -> Run:
+        for r in self.runs:
+            if r.run_id == run_id:
+                return r
+        raise ResultsError(
+            "no run %r among those loaded (%s)" % (run_id, ", ".join(r.run_id for r in self.runs) or "none")
+        )
+
+    def experiments(self) -> list:
+        """Experiment names in the order the runs were configured to measure them (the catalogue's
+        order), then any others alphabetically, capacity last."""
+        order: list = []
+        for r in self.runs:
+            for name in (r.environment.get("config") or {}).get("experiments") or []:
+                if name not in order:
+                    order.append(name)
+        names = {name for r in self.runs for name in r.tables}
+        return sorted(names, key=lambda n: (n == "capacity", order.index(n) if n in order else len(order), n))
+
+    def frame(self, name: str) -> pd.DataFrame:
+        return self.frames.get(name, pd.DataFrame())
+
+    def param_columns(self, name: str) -> list:
+        """The experiment's parameter columns, in the order its CSVs declare them."""
+        cols = []
+        for r in self.runs:
+            for c in r.params.get(name, ()):
+                if c not in cols:
+                    cols.append(c)
+        return cols
+
+    def metric_columns(self, name: str) -> list:
+        """Numeric columns that are measurements or metrics (not head or parameter columns)."""
+        df = self.frame(name)
+        skip = set(HEAD_COLUMNS) | set(self.param_columns(name)) | set(ENVIRONMENT_COLUMNS)
+        return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
+
+
+PathLike = Union[str, Path]
+
+
+def load_results(paths: PathLike | Iterable[PathLike], results_dir: PathLike | None = None) -> Results:
+    """Load run folders: a results folder (every run in it), run folders, or run ids in ``results_dir``.
+
+    Raises ResultsError (one line naming the file) for anything that cannot be trusted; a
+    torn last CSV line (a run killed mid-write) is skipped with a warning instead.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    warnings: list = []
+    folders = _find_run_folders(
+        [Path(p) for p in paths], Path(results_dir) if results_dir else None, warnings
+    )
+    runs = []
+    seen: dict = {}
+    for folder in folders:
+        run = read_run(folder, warnings)
+        if run.run_id in seen:
+            if seen[run.run_id].resolve() == folder.resolve():
+                continue
+            raise ResultsError(
+                "%s and %s both hold run %r; keep one of them" % (seen[run.run_id], folder, run.run_id)
+            )
+        seen[run.run_id] = folder
+        runs.append(run)
+    runs.sort(key=lambda r: (r.created, r.run_id))
+    return Results(runs=runs, warnings=warnings, frames=_join(runs))
+
+
+def _find_run_folders(paths: list, results_dir: Path | None, warnings: list) -> list:
+    folders = []
+    for p in paths:
+        if not p.exists() and results_dir is not None and (results_dir / p).exists():
+            p = results_dir / p
+        if not p.exists():
+            where = " in %s" % results_dir if results_dir is not None else ""
+            known = _run_names(results_dir) if results_dir is not None else []
+            hint = " (runs there: %s)" % ", ".join(known[-5:]) if known else ""
+            raise ResultsError("no run folder %s%s%s" % (p, where, hint))
+        if (p / "environment.json").is_file():
+            folders.append(p)
+        elif p.is_dir():
+            for child in sorted(p.iterdir()):
+                if not child.is_dir() or child.name.startswith("."):
+                    continue
+                if (child / "environment.json").is_file():
+                    folders.append(child)
+                elif any(child.glob("*.csv")):
+                    warnings.append("%s: has CSV files but no environment.json; skipped" % child)
+        else:
+            raise ResultsError("%s is not a run folder (no environment.json) nor a folder of runs" % p)
+    return folders
+
+
+def _run_names(results_dir: Path) -> list:
+    if not results_dir.is_dir():
+        return []
+    return sorted(c.name for c in results_dir.iterdir() if (c / "environment.json").is_file())
+
+
+def read_run(folder: Path, warnings: list) -> Run:
+    """One run folder: environment.json and every CSV in it."""
+    env = read_environment(folder / "environment.json")
+    run = Run(run_id=str(env["run_id"]), path=folder, environment=env)
+    for path in sorted(folder.glob("*.csv")):
+        table = read_table(path, warnings)
+        if table is None:
+            continue
+        df, params = table
+        run.tables[path.stem] = df
+        run.params[path.stem] = params
+    return run
+
+
+def read_environment(path: Path) -> dict:
+    """environment.json, checked: valid JSON, the schema this report reads, the keys it needs."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ResultsError("%s: cannot read (%s)" % (path, exc.strerror or exc)) from None
+    try:
+        env = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ResultsError(
+            "%s: not UTF-8 text (byte 0x%02x at offset %d); the file is damaged, re-run or remove the run"
+            % (path, raw[exc.start], exc.start)
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ResultsError(
+            "%s: not valid JSON (%s at line %d column %d); the file is damaged or half-written"
+            % (path, exc.msg, exc.lineno, exc.colno)
+        ) from None
+    if not isinstance(env, dict):
+        raise ResultsError("%s: expected a JSON object, found %s" % (path, type(env).__name__))
+    _check_schema(path, env.get("schema_version"))
+    for dotted in ("run_id", "created_utc", "interpreter.label", "machine.label"):
+        node = env
+        for key in dotted.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node in (None, ""):
+            raise ResultsError("%s: missing %r; this file was not written by gilbench" % (path, dotted))
+    return env
+
+
+def _check_schema(path: Path, version) -> None:
+    if version != SCHEMA_VERSION:
+        raise ResultsError(
+            "%s: schema_version %r, but this report reads version %d; use the gilbench version that wrote it"
+            % (path, version, SCHEMA_VERSION)
+        )
+
+
+def read_table(path: Path, warnings: list) -> tuple | None:
+    """One experiment CSV as (DataFrame, parameter columns), or None for an empty file.
+
+    A last line without its newline was being written when the run stopped: it is dropped
+    with a warning. Anything else wrong raises ResultsError naming the file and line.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ResultsError("%s: cannot read (%s)" % (path, exc.strerror or exc)) from None
+    if not raw.strip():
+        warnings.append("%s: empty file; skipped" % path)
+        return None
+    if b"\x00" in raw:
+        raise ResultsError(
+            "%s: contains NUL bytes (offset %d); the file is damaged, re-run or remove it"
+            % (path, raw.index(b"\x00"))
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ResultsError(
+            "%s:%d: not UTF-8 text (byte 0x%02x); the file is damaged, re-run or remove it"
+            % (path, line, raw[exc.start])
+        ) from None
+    lines = text.splitlines(keepends=True)
+    if not lines[-1].endswith(("\n", "\r")):
+        if len(lines) == 1:
+            warnings.append("%s: only a half-written header; skipped" % path)
+            return None
+        warnings.append(
+            "%s:%d: half-written last line (the run stopped while writing it); skipped" % (path, len(lines))
+        )
+        lines = lines[:-1]
+    header = _check_rows(path, lines)
+    missing = [c for c in REQUIRED_HEAD + REQUIRED_BY_EXPERIMENT.get(path.stem, ()) if c not in header]
+    if missing:
+        raise ResultsError(
+            "%s: missing column%s %s; this file was not written by this gilbench version"
+            % (path, "s" if len(missing) > 1 else "", ", ".join(missing))
+        )
+    df = pd.read_csv(io.StringIO("".join(lines)), keep_default_na=False, na_values=_MISSING, low_memory=False)
+    versions = set(pd.to_numeric(df["schema_version"], errors="coerce").tolist())
+    if versions and versions != {SCHEMA_VERSION}:
+        bad = sorted((v for v in versions if v != SCHEMA_VERSION), key=str)[0]
+        _check_schema(path, None if isinstance(bad, float) and math.isnan(bad) else int(bad))
+    _check_numeric(path, df, [c for c in MEASURED_COLUMNS + DERIVED_COLUMNS + ("repeat",) if c in df])
+    unknown = sorted(set(df["status"].astype(str)) - set(STATUSES))
+    if unknown:
+        raise ResultsError(
+            "%s: unknown status %s (expected one of %s)" % (path, unknown[0], ", ".join(STATUSES))
+        )
+    if "error" in df:
+        df["error"] = df["error"].astype(object).where(df["error"].notna(), "").astype(str)
+    return df, _param_columns(list(df.columns), df)
+
+
+def _check_rows(path: Path, lines: list) -> list:
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+        for row in reader:
+            if len(row) != len(header):
+                raise ResultsError(
+                    "%s:%d: %d fields where the header has %d; the file is damaged, re-run or remove it"
+                    % (path, reader.line_num, len(row), len(header))
+                )
+    except csv.Error as exc:
+        raise ResultsError("%s:%d: not valid CSV (%s)" % (path, reader.line_num, exc)) from None
+    return header
+
+
+def _check_numeric(path: Path, df: pd.DataFrame, columns: list) -> None:
+    for col in columns:
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna() & df[col].notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise ResultsError(
+                "%s:%d: column %s holds %r, not a number; the file is damaged"
+                % (path, i + 2, col, df[col].iloc[i])
+            )
+        df[col] = values
+
+
+def _param_columns(columns: list, df: pd.DataFrame) -> list:
+    """Parameters sit between the head columns and ``wall_s`` (README); without ``wall_s``
+    (e.g. bench/'s primitives.csv) the text columns after the head are the parameters."""
+    rest = [c for c in columns if c not in HEAD_COLUMNS]
+    if "wall_s" in rest:
+        return rest[: rest.index("wall_s")]
+    return [c for c in rest if not pd.api.types.is_numeric_dtype(df[c])]
+
+
+def _join(runs: list) -> dict:
+    """{experiment: rows of every run, each with its run's environment columns}."""
+    parts: dict = {}
+    for run in runs:
+        for name, df in run.tables.items():
+            df = df.copy()
+            df["run_id"] = run.run_id  # the folder's identity wins over a stale column
+            if "interpreter" not in df or df["interpreter"].isna().all():
+                df["interpreter"] = run.interpreter_label
+            df["machine"] = run.machine_label
+            df["env_label"] = run.env_label
+            df["gil"] = run.gil
+            df["free_threaded_build"] = bool(run.interpreter.get("free_threaded_build"))
+            df["usable_cores"] = run.cores
+            df["run_created_utc"] = run.created
+            parts.setdefault(name, []).append(df)
+    return {name: pd.concat(dfs, ignore_index=True, sort=False) for name, dfs in parts.items()}

@@ -1,0 +1,94 @@
+"""The run-quality box: capacity at start and end, load, noise flags and failed repetitions of each run."""
+
+from __future__ import annotations
+
+from report import stats
+from report.formatting import DASH, percent, ratio
+from report.load import Results, Run
+from report.page import Markup, join, paragraph, table, tag
+
+
+def noisy_reasons(run: Run) -> list:
+    """The harness's reasons (capacity moved, ...) plus the report's own (load against cores)."""
+    reasons = list(run.environment.get("noisy_reasons") or [])
+    for r in stats.load_reasons(run.environment, run.cores):
+        if r not in reasons:
+            reasons.append(r)
+    return reasons
+
+
+def _capacity_text(run: Run, phase: str) -> str:
+    cap = run.capacity(phase)
+    if not cap:
+        return DASH
+    n = max(cap)
+    return "%s at %d processes" % (ratio(cap[n]), n)
+
+
+def _load_text(run: Run, key: str) -> str:
+    load = run.machine.get(key)
+    return "%.2f / %g cores" % (load[0], run.cores) if load else DASH
+
+
+def _noisy_cells(run: Run) -> tuple:
+    """(noisy cells, cells) over every experiment's wall time."""
+    noisy = total = 0
+    for df in run.tables.values():
+        if "wall_s" not in df:
+            continue
+        s = stats.summarize(df, ["cell_id"], ["wall_s"], ci=False)
+        noisy += int(s["noisy"].sum())
+        total += len(s)
+    return noisy, total
+
+
+def render(results: Results) -> Markup:
+    rows, classes = [], []
+    for run in results.runs:
+        reasons = noisy_reasons(run)
+        failed = sum(int((df["status"] != "ok").sum()) for df in run.tables.values())
+        reps = sum(len(df) for df in run.tables.values())
+        noisy, cells = _noisy_cells(run)
+        moved = (run.environment.get("capacity") or {}).get("moved_fraction")
+        rows.append(
+            [
+                run.run_id,
+                run.env_label,
+                "complete" if run.complete else ("incomplete (interrupted)", "slower"),
+                _capacity_text(run, "start"),
+                _capacity_text(run, "end"),
+                (percent(moved, 1) if moved is not None else DASH, "num"),
+                _load_text(run, "load_avg_start"),
+                _load_text(run, "load_avg_end"),
+                ("%d of %d" % (failed, reps), "num slower" if failed else "num"),
+                ("%d of %d" % (noisy, cells), "num noisy" if noisy else "num"),
+                ("noisy: " + "; ".join(reasons), "slower") if reasons else "quiet",
+            ]
+        )
+        classes.append("differs" if reasons or not run.complete else None)
+    header = [
+        "run",
+        "interpreter @ machine",
+        "finished",
+        "capacity at start",
+        "capacity at end",
+        "capacity moved",
+        "load (1 min) at start",
+        "load at end",
+        "failed repetitions",
+        "cells with CV > %s" % percent(stats.CV_NOISY),
+        "verdict",
+    ]
+    parts = [
+        paragraph(
+            "Capacity: the throughput of N independent processes of a fixed loop against one, measured at "
+            "the start and the end of each run. A run whose capacity moved, whose machine was loaded, or "
+            "whose repetitions vary widely gives numbers to read with care.",
+            "muted",
+        ),
+        table(header, rows, row_classes=classes),
+    ]
+    if results.warnings:
+        parts.append(tag("h3", "While reading the results"))
+        parts.append(tag("ul", join(tag("li", w) for w in results.warnings)))
+    return tag("div", join(parts), class_="box")

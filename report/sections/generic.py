@@ -1,0 +1,133 @@
+"""The section for an experiment without a dedicated one: median [CI] of each metric per cell, failures."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from report import stats
+from report.formatting import DASH, num, percent, with_ci
+from report.load import MEASURED_COLUMNS, Results
+from report.page import Markup, join, paragraph, table, tag
+from report.sections import Context, Rendered
+
+#: Harness measurements worth a column in a summary table; the rest stay in the CSV.
+_SHOWN_MEASUREMENTS = ("wall_s", "cpu_util_cores")
+MAX_ROWS = 120
+MAX_FAILURES = 30
+
+
+def summary_metrics(results: Results, experiment: str) -> list:
+    """The experiment's own metrics and derived ratios, plus wall time and CPU use."""
+    hidden = set(MEASURED_COLUMNS) - set(_SHOWN_MEASUREMENTS)
+    df = results.frame(experiment)
+    cols = [
+        c
+        for c in results.metric_columns(experiment)
+        if c not in hidden and c not in ("schema_version", "repeat")
+    ]
+    return [c for c in cols if df[c].notna().any()]
+
+
+def compare_metrics(results: Results, experiment: str) -> list:
+    """What the cross-run comparison looks at: the experiment's own metrics and its wall time."""
+    return [c for c in summary_metrics(results, experiment) if c != "cpu_util_cores"]
+
+
+def cell_columns(results: Results, experiment: str) -> list:
+    params = results.param_columns(experiment)
+    return params if params else ["cell_id"]
+
+
+def render(ctx: Context, experiment: str) -> Rendered:
+    df = ctx.rows(experiment)
+    params = cell_columns(ctx.results, experiment)
+    metrics = summary_metrics(ctx.results, experiment)
+    parts = [
+        paragraph(
+            "No dedicated section for this experiment yet: the median of each metric per cell, with its "
+            "95 %% bootstrap confidence interval over the repetitions. Italic cells vary by more than "
+            "%s (coefficient of variation)." % percent(stats.CV_NOISY),
+            "muted",
+        )
+    ]
+    parts.append(summary_table(df, ["env_label"] + params, metrics))
+    parts.append(failures(ctx.results.frame(experiment)))
+    return Rendered(html=join(parts))
+
+
+def summary_table(df: pd.DataFrame, by: list, metrics: list, summary: pd.DataFrame | None = None) -> Markup:
+    """Rows = cells, columns = metrics, each ``median [low–high]`` (from ``summary`` when the caller
+    already has summarize(df, by, metrics))."""
+    if df.empty or not metrics:
+        return paragraph("No successful repetitions to summarise.")
+    by = [c for c in by if c in df]
+    metrics = [m for m in metrics if m in df]
+    if summary is None:
+        summary = stats.summarize(df, by, metrics)
+    if summary.empty:
+        return paragraph("No successful repetitions to summarise.")
+    records: dict = {}
+    cells: list = []
+    for rec in summary.to_dict("records"):
+        key = tuple(rec[c] for c in by)
+        if key not in records:
+            records[key] = {}
+            cells.append(key)
+        records[key][rec["metric"]] = rec
+    rows = []
+    for key in cells[:MAX_ROWS]:
+        row = [param_text(v) for v in key]
+        for m in metrics:
+            s = records[key].get(m)
+            if s is None:
+                row.append((DASH, "missing"))
+                continue
+            title = "n=%d, CV %s" % (s["n"], percent(s["cv"], 1))
+            row.append(
+                (with_ci(s["median"], s["ci_low"], s["ci_high"]), "num noisy" if s["noisy"] else "num", title)
+            )
+        rows.append(row)
+    header = ["interpreter @ machine" if c == "env_label" else c for c in by] + list(metrics)
+    out = [table(header, rows, class_="compact")]
+    if len(cells) > MAX_ROWS:
+        out.append(paragraph("… and %d more cells (all in the CSV)." % (len(cells) - MAX_ROWS), "muted"))
+    return join(out)
+
+
+def param_text(value) -> str:
+    """A parameter value as the experiment wrote it: 5.0 ms reads 5, a missing value reads none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none"
+    if isinstance(value, float) and value.is_integer():
+        return "%d" % value
+    return str(value)
+
+
+def failures(df: pd.DataFrame) -> Markup:
+    """Every repetition that did not end ``ok``, grouped by cell and message."""
+    if df.empty or "status" not in df:
+        return Markup("")
+    bad = df[df["status"] != "ok"]
+    if bad.empty:
+        return paragraph("Every repetition ended ok.", "muted")
+    grouped = (
+        bad.groupby(["run_id", "cell_id", "status", "error"], dropna=False)["repeat"]
+        .agg(lambda r: ", ".join(str(int(x)) for x in sorted(r)))
+        .reset_index()
+    )
+    rows = [
+        [g["run_id"], g["cell_id"], g["status"], g["error"] or DASH, g["repeat"]]
+        for _, g in grouped.head(MAX_FAILURES).iterrows()
+    ]
+    parts = [
+        tag("h3", "Failed repetitions (%d of %d)" % (len(bad), len(df))),
+        table(["run", "cell", "status", "error", "repeats"], rows),
+    ]
+    if len(grouped) > MAX_FAILURES:
+        parts.append(paragraph("… and %d more (see the CSV)." % (len(grouped) - MAX_FAILURES), "muted"))
+    return join(parts)
+
+
+__all__ = ["render", "summary_table", "failures", "compare_metrics", "num"]

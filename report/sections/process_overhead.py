@@ -1,0 +1,186 @@
+"""The process_overhead section: start cost per start method, IPC per payload, the break-even task size."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.lines import Line2D
+
+from report import models, stats
+from report.figures import grouped_bars, header, header_space, plain_log, subplots, to_data_uri
+from report.formatting import duration_s, ratio
+from report.load import Results
+from report.page import figure, join, paragraph, tag
+from report.sections import Context, Rendered, Score, env_series
+from report.sections.generic import failures, summary_table
+
+TITLE = "What processes cost: start methods, IPC, and the break-even task size"
+REQUIRED = ("measure", "runner", "start_method", "start_join_ms", "round_trip_ms", "task_ms", "speedup")
+METRICS = ["start_join_ms", "round_trip_ms", "task_ms", "speedup", "tasks_per_s"]
+METHODS = ("fork", "forkserver", "spawn")
+
+
+def compare_metrics(results: Results, experiment: str) -> list:
+    return ["start_join_ms", "round_trip_ms", "speedup"]
+
+
+def _ms(x) -> str:
+    return duration_s(x / 1000.0)
+
+
+class Analysis:
+    def __init__(self, ctx: Context, experiment: str):
+        self.runs = ctx.runs_for(experiment)
+        self.df = ctx.rows(experiment)
+        self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
+        self.s = stats.Summary(self.df, ["env_label"] + self.params, METRICS)
+
+    def start_cost(self, env: str, label: str) -> dict | None:
+        if label == "thread":
+            found = self.s.select("start_join_ms", env_label=env, measure="start_join", runner="thread")
+        else:
+            found = self.s.select(
+                "start_join_ms", env_label=env, measure="start_join", runner="process", start_method=label
+            )
+        return found[0] if found else None
+
+    def break_even(self, env: str) -> tuple:
+        """(task duration in ms where processes start to beat threads, [(task_ms, speedup)])."""
+        speed = self.s.select("speedup", env_label=env, measure="cpu_task", runner="process")
+        points = []
+        for r in speed:
+            where = {k: v for k, v in r.items() if k in self.s.by and v is not None and k != "runner"}
+            dur = self.s.get("task_ms", **dict(where, runner="thread")) or self.s.get(
+                "task_ms", **dict(where, runner="process")
+            )
+            if dur and math.isfinite(dur["median"]):
+                points.append((dur["median"], r["median"], r["ci_low"], r["ci_high"]))
+        points.sort()
+        if len(points) < 2:
+            return math.nan, points
+        x = [p[0] for p in points]
+        return models.break_even(x, np.ones(len(x)), [p[1] for p in points]), points
+
+
+def render(ctx: Context, experiment: str) -> Rendered:
+    a = Analysis(ctx, experiment)
+    parts = [
+        paragraph(
+            "Starting a process costs far more than starting a thread, and every task and result a process "
+            "pool exchanges is pickled and sent through a pipe. So processes pay off only for tasks long "
+            "enough to amortise that: the break-even task duration is where the process pool's speedup over "
+            "the thread pool (same round, same tasks) crosses 1. Lesson: multiprocessing comes with extra "
+            "overhead — measure before you switch."
+        )
+    ]
+    scores = {}
+    for run in a.runs:
+        env = run.env_label
+        out = []
+        thread = a.start_cost(env, "thread")
+        costs = {m: a.start_cost(env, m) for m in METHODS}
+        listed = ", ".join("%s %s" % (m, _ms(c["median"])) for m, c in costs.items() if c)
+        if thread and listed:
+            out.append("Start and join: a thread %s; a process %s." % (_ms(thread["median"]), listed))
+        trips = sorted(
+            a.s.select("round_trip_ms", env_label=env, measure="round_trip", runner="process"),
+            key=lambda r: r["payload_bytes"],
+        )
+        if trips:
+            big = trips[-1]
+            th = a.s.get(
+                "round_trip_ms",
+                **{k: v for k, v in big.items() if k in a.s.by and v is not None and k != "runner"},
+                runner="thread",
+            )
+            out.append(
+                "A round trip of %s bytes through a process pool took %s%s; pickling and the pipe "
+                "grow with the payload."
+                % (
+                    format(int(big["payload_bytes"]), ","),
+                    _ms(big["median"]),
+                    " (a thread pool: %s)" % _ms(th["median"]) if th else "",
+                )
+            )
+        be, points = a.break_even(env)
+        if points:
+            if math.isfinite(be):
+                out.append(
+                    "Break-even: with tasks longer than about %s, the process pool beat the thread pool (its "
+                    "speedup crossed 1); the longest tasks measured ran %s faster on processes."
+                    % (_ms(be), ratio(points[-1][1]))
+                )
+                scores[env] = {"break_even": Score(be, _ms(be), "task duration where processes start to pay")}
+            elif len({p[0] for p in points}) < 2:
+                out.append(
+                    "Only one task size was measured (%s per task): processes ran %s the speed of threads "
+                    "there; the break-even needs the default profile's sweep of task sizes."
+                    % (_ms(points[0][0]), ratio(points[0][1]))
+                )
+            else:
+                side = "always" if points[0][1] > 1 else "never"
+                out.append(
+                    "Processes %s beat threads over the task sizes measured (%s to %s): "
+                    "no break-even inside the range." % (side, _ms(points[0][0]), _ms(points[-1][0]))
+                )
+        parts.append(tag("h3", env))
+        parts.extend(paragraph(t) for t in out)
+    if a.runs:
+        parts.append(figure(overhead_figure(ctx, a), "Process start cost, IPC round trips and break-even"))
+    parts.append(tag("h3", "Every cell: median [95 % CI]"))
+    parts.append(summary_table(a.df, ["env_label"] + a.params, METRICS, summary=a.s.frame))
+    parts.append(failures(ctx.results.frame(experiment)))
+    return Rendered(html=join(parts), scores=scores)
+
+
+def overhead_figure(ctx: Context, a: Analysis) -> str:
+    handles = [Line2D([], [], color=ctx.palette[r.env_label], lw=6, label=r.env_label) for r in a.runs]
+    fig, axes = subplots(3, columns=3, width=3.3, height=2.2, top=header_space(len(handles), 4), bottom=0.65)
+    cats = ["thread"] + [m for m in METHODS if a.s.select("start_join_ms", runner="process", start_method=m)]
+    grouped_bars(
+        axes[0], cats, env_series(ctx, a.runs, lambda run, c: a.start_cost(run.env_label, c), cats), log=True
+    )
+    axes[0].set_title("Start + join one worker")
+    axes[0].set_ylabel("ms")
+    ax = axes[1]
+    for run in a.runs:
+        for runner, ls in (("thread", "--"), ("process", "-")):
+            recs = sorted(
+                a.s.select("round_trip_ms", env_label=run.env_label, measure="round_trip", runner=runner),
+                key=lambda r: r["payload_bytes"],
+            )
+            if recs:
+                ax.plot(
+                    [max(r["payload_bytes"], 1) for r in recs],
+                    [r["median"] for r in recs],
+                    ls=ls,
+                    marker="o",
+                    ms=3,
+                    color=ctx.palette[run.env_label],
+                )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain_log(ax)
+    ax.set_title("Pool round trip (solid: processes, dashed: threads)", fontsize=8)
+    ax.set_xlabel("payload (bytes)")
+    ax.set_ylabel("ms")
+    ax = axes[2]
+    for run in a.runs:
+        be, points = a.break_even(run.env_label)
+        if points:
+            x = [p[0] for p in points]
+            ax.plot(x, [p[1] for p in points], marker="o", ms=3, color=ctx.palette[run.env_label])
+            lo = [p[2] if math.isfinite(p[2]) else p[1] for p in points]
+            hi = [p[3] if math.isfinite(p[3]) else p[1] for p in points]
+            ax.vlines(x, lo, hi, color=ctx.palette[run.env_label], lw=0.8)
+            if math.isfinite(be):
+                ax.axvline(be, color=ctx.palette[run.env_label], ls=":", lw=1)
+    ax.axhline(1.0, color="black", lw=1)
+    ax.set_xscale("log")
+    plain_log(ax, "x")
+    ax.set_title("Process pool vs thread pool (dotted: break-even)", fontsize=8)
+    ax.set_xlabel("task duration (ms)")
+    ax.set_ylabel("speedup of processes (x)")
+    header(fig, "What processes cost", handles, columns=4)
+    return to_data_uri(fig)

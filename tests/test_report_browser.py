@@ -1,0 +1,91 @@
+"""The page in a real headless Chromium: no console error, every image loads, nothing from the network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from report.browser import check_page, find_chromium
+from report.build import write_report
+from report.load import load_results
+from report.synthetic import write_run
+from tests.conftest import ROOT
+
+#: The screenshot of the real report (README names this path).
+SCREENSHOT = ROOT / "results" / "report-screenshot.png"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, installed by the test when it is missing (the suite runs as root)."""
+    exe = find_chromium()
+    if exe is None:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in (
+            ["apt-get", "update"],
+            ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+        ):
+            out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+            assert out.returncode == 0, "could not install chromium (%s): %s" % (
+                " ".join(cmd),
+                out.stderr[-500:],
+            )
+        exe = find_chromium()
+    assert exe, "chromium is still missing after apt-get install"
+    return exe
+
+
+def _assert_clean(check, expected_images):
+    assert check.problems == [], check.problems
+    assert check.images == expected_images
+    png = check.screenshot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20000
+    assert check.content_size[1] > 2000  # the whole page, not one viewport
+
+
+def test_synthetic_report_in_headless_chromium(chromium, tmp_path):
+    results = tmp_path / "results"
+    write_run(results, interpreter="cpython-3.12.1", created="2026-01-01T00:00:00Z", seed=1)
+    write_run(
+        results,
+        interpreter="<script>alert(1)</script>",
+        gil=False,
+        created="2026-01-02T00:00:00Z",
+        seed=2,
+        demo_error="<img src=x onerror=alert(2)>",
+    )
+    page = write_report(load_results(results), tmp_path / "report.html")
+    images = page.read_text().count("<img ")
+    check = check_page(page, tmp_path / "shot.png", chromium=chromium)
+    _assert_clean(check, images)
+
+
+def test_a_broken_image_and_a_console_error_are_caught(chromium, tmp_path):
+    page = tmp_path / "bad.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><img src="data:image/png;base64,AAAA" alt="broken">'
+        "<script>console.error('boom')</script></body></html>"
+    )
+    check = check_page(page, tmp_path / "bad.png", chromium=chromium)
+    assert check.broken_images and "boom" in " ".join(check.console_errors)
+
+
+def test_real_report_screenshot(chromium, tmp_path, run_experiment):
+    """A real run rendered and checked in Chromium; the screenshot goes where the README says.
+
+    The page shows the runs in results/ when there are any (after ``make bench``) and a fresh quick
+    run of two experiments otherwise (a clean clone in CI)."""
+    runs = [p for p in (ROOT / "results").glob("*/environment.json")]
+    if runs:
+        source = ROOT / "results"
+    else:
+        run = run_experiment("--profile", "quick", "--only", "io_vs_cpu", "--only", "lock_contention")
+        source = run.path.parent
+    page = write_report(load_results(source), tmp_path / "report.html")
+    check = check_page(page, tmp_path / "report-screenshot.png", chromium=chromium)
+    _assert_clean(check, page.read_text().count("<img "))
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(check.screenshot, SCREENSHOT)
