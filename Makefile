@@ -9,6 +9,7 @@ REPORT  ?= $(RESULTS)/report.html
 PYTHONS ?=
 MACHINE ?=
 RUNS    ?=
+BASELINE ?=
 RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE))
 
 .PHONY: bench quick report test lint venv clean python-ft clean-ft
@@ -31,7 +32,7 @@ quick:
 	$(MAKE) bench PROFILE=quick
 
 report: venv
-	$(PY) -m report --results $(RESULTS) --output $(REPORT) $(RUNS)
+	$(PY) -m report --results $(RESULTS) --output $(REPORT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 
 test: venv
 	$(PY) -m pytest -q tests

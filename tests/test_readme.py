@@ -40,3 +40,14 @@ def test_every_catalogue_experiment_is_described():
 
     for name in CATALOGUE:
         assert "`%s`" % name in README, "README does not describe %s" % name
+
+
+def test_readme_python_example_loads_results(tmp_path, monkeypatch):
+    from report.synthetic import write_run
+
+    write_run(tmp_path / "results", interpreter="cpython-3.12.1", created="2026-01-01T00:00:00Z", seed=1)
+    code = README.split("```python\nfrom report import load_results", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec("from report import load_results" + code, namespace)
+    assert len(namespace["df"]) > 0 and "interpreter" in namespace["df"]
