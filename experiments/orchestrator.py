@@ -31,6 +31,14 @@ def rounds_for(plan: ExperimentPlan, done: dict) -> list:
     return todo
 
 
+def rotated(cells: list, r: int, rounds: int) -> list:
+    """Round ``r``'s order: the group's cells rotated so that, over ``rounds`` rounds, each cell's
+    position spreads across the whole round and drift within a round favours no cell."""
+    step = max(1, len(cells) // max(1, rounds))
+    offset = (r * step) % len(cells)
+    return cells[offset:] + cells[:offset]
+
+
 def capacity_plan(cores: int, rounds: int, phase: str) -> ExperimentPlan:
     return plan_experiment(capacity, capacity.profile(cores, rounds, phase))
 
@@ -68,7 +76,7 @@ class RunContext:
     def run_round(self, plan: ExperimentPlan, group: Group, r: int, warm_up: bool) -> list:
         """Run repetition ``r`` of every cell of a group, in an order rotated by ``r``; return rows."""
         module = plan.module
-        cells = group.cells[r % len(group.cells) :] + group.cells[: r % len(group.cells)]
+        cells = rotated(group.cells, r, plan.profile.repeat)
         if warm_up:
             # One unrecorded run first: disk caches, imports and CPU clocks settle before round 0.
             self.run_one(plan, cells[0])

@@ -52,3 +52,14 @@ def test_bad_requests_are_explained(kwargs, message):
 def test_override_syntax_is_checked():
     with pytest.raises(PlanError, match="NAME=VALUE"):
         parse_overrides(["workers"])
+
+
+def test_rounds_spread_every_cell_across_the_round():
+    from experiments.orchestrator import rotated
+
+    cells = list(range(13))
+    orders = [rotated(cells, r, 5) for r in range(5)]
+    assert all(sorted(o) == cells for o in orders)
+    baseline_positions = [o.index(0) for o in orders]
+    # The baseline is not stuck at the end of most rounds: its positions span the round.
+    assert max(baseline_positions) - min(baseline_positions) >= len(cells) // 2
