@@ -6,6 +6,7 @@ import glob
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,6 +58,16 @@ def candidates(major: int, minor: int, threaded: bool) -> list:
     return unique
 
 
+def is_free_threaded(executable: str) -> bool | None:
+    """Whether an interpreter is a free-threaded build (None when it does not run)."""
+    check = "import sysconfig; print(bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"
+    try:
+        out = subprocess.run([executable, "-c", check], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return {"True": True, "False": False}.get(out.stdout.strip())
+
+
 def resolve(spec: str) -> Interpreter:
     """``3.12``, ``3.13t``, ``python3``, ``/path/to/python`` -> an Interpreter, or InterpreterNotFound."""
     spec = spec.strip()
@@ -64,7 +75,13 @@ def resolve(spec: str) -> Interpreter:
         return Interpreter(sys.executable)
     match = _VERSION.match(spec)
     if match:
-        found = candidates(int(match.group(1)), int(match.group(2)), bool(match.group(3)))
+        threaded = bool(match.group(3))
+        # A free-threaded build installs a plain python3.X too: keep the builds the spec asks for.
+        found = [
+            p
+            for p in candidates(int(match.group(1)), int(match.group(2)), threaded)
+            if is_free_threaded(p) == threaded
+        ]
         if not found:
             raise InterpreterNotFound(
                 "no Python %s found on PATH, under ~/.pyenv/versions or uv's Pythons; "
