@@ -106,18 +106,21 @@ def findings(a: Analysis, env: str) -> tuple:
     free, locked = a.cost(env, "none", 1), a.cost(env, "Lock", 1)
     if free and locked:
         extra = locked["median"] - free["median"]
-        text = "An uncontended Lock added %s ns per update (%s ns with it, %s ns without)" % (
-            num(extra),
-            num(locked["median"]),
-            num(free["median"]),
-        )
+        # A difference of two noisy medians: claim it only when the confidence intervals separate.
+        resolved = extra > 0 and locked["ci_low"] > free["ci_high"]
+        if resolved:
+            text = "An uncontended Lock added %s ns per update" % num(extra)
+        else:
+            text = "An uncontended Lock's cost was below what these cells can resolve from the noise"
+        text += " (%s ns with it, %s ns without)" % (num(locked["median"]), num(free["median"]))
         contended = a.cost(env, "Lock", many) if many and many > 1 else None
         if contended:
             text += "; with %d threads taking turns, an update cost %s ns" % (many, num(contended["median"]))
         out.append(text + ".")
-        score["lock_cost"] = Score(
-            extra, "%s ns" % num(extra), "lock_contention: Lock minus no lock, 1 thread"
-        )
+        if resolved:
+            score["lock_cost"] = Score(
+                extra, "%s ns" % num(extra), "lock_contention: Lock minus no lock, 1 thread"
+            )
     fair = (
         a.s.get("jain_fairness", env_label=env, primitive="Lock", threads=many, **a.base()) if many else None
     )
