@@ -8,8 +8,8 @@ from typing import Callable
 import numpy as np
 
 from report import stats
-from report.environments import differences
-from report.formatting import num, percent, ratio
+from report.environments import differences, loop_ns, same_machine
+from report.formatting import DASH, num, percent, ratio
 from report.load import Results, Run
 from report.page import Markup, join, paragraph, table, tag
 
@@ -47,6 +47,32 @@ def compare_runs(base: Run, other: Run, metrics_for: Callable[[str], list]) -> l
     return [{"experiment": n, "cell": c, "metric": m, "c": comp} for (n, c, m), comp in zip(keys, found)]
 
 
+#: Metric name endings that are times (scale with machine speed) and rates (scale inversely).
+TIME_SUFFIXES = ("_s", "_ms", "_us", "_ns")
+RATE_SUFFIXES = ("_hz", "_per_s", "_ops_s")
+
+
+def machine_speed_factor(base: Run, other: Run) -> float | None:
+    """How many times slower the other run's machine runs a fixed loop; None on the same machine."""
+    if same_machine(base, other):
+        return None
+    a, b = loop_ns(base), loop_ns(other)
+    return b / a if a and b else None
+
+
+def _speed_words(factor: float) -> str:
+    return "%.2fx slower" % factor if factor >= 1 else "%.2fx faster" % (1 / factor)
+
+
+def normalised(value_ratio: float, metric: str, factor: float) -> str:
+    """A ratio of medians with the machines' speed difference taken out, where the metric scales with it."""
+    if metric.endswith(RATE_SUFFIXES):
+        return ratio(value_ratio * factor)
+    if metric.endswith(TIME_SUFFIXES):
+        return ratio(value_ratio / factor)
+    return DASH
+
+
 def render(results: Results, baseline: str | None, metrics_for: Callable[[str], list]) -> Markup:
     if len(results.runs) < 2:
         return paragraph(
@@ -70,6 +96,18 @@ def render(results: Results, baseline: str | None, metrics_for: Callable[[str], 
         parts.append(tag("h3", "%s (%s) vs baseline" % (other.run_id, other.env_label)))
         for d in differences(base, other):
             parts.append(tag("div", "Different machines: " + d, class_="warn"))
+        machine_factor = machine_speed_factor(base, other)
+        if machine_factor is not None:
+            parts.append(
+                paragraph(
+                    "Different machines: a pure-Python loop ran at %.1f ns/iteration here against %.1f on "
+                    "the "
+                    "baseline's machine (this one %s). The column 'ratio ÷ machine' divides that out of "
+                    "times (and multiplies it into rates): near 1x, the difference is the machine's speed, "
+                    "not the interpreter. It is a single-core yardstick, so it does not normalise parallel "
+                    "speedups or waiting." % (loop_ns(other), loop_ns(base), _speed_words(machine_factor))
+                )
+            )
         if not found:
             parts.append(paragraph("No cell in common with the baseline."))
             continue
@@ -112,6 +150,7 @@ def render(results: Results, baseline: str | None, metrics_for: Callable[[str], 
                         ("%.3g" % c.p_value, "num"),
                         (c.verdict, {"faster": "faster", "slower": "slower"}.get(c.verdict)),
                     ]
+                    + ([(normalised(c.ratio, f["metric"], machine_factor), "num")] if machine_factor else [])
                 )
             header = [
                 "experiment",
@@ -122,7 +161,7 @@ def render(results: Results, baseline: str | None, metrics_for: Callable[[str], 
                 "ratio [95 % CI]",
                 "p",
                 "verdict",
-            ]
+            ] + (["ratio ÷ machine"] if machine_factor else [])
             parts.append(table(header, rows))
             if len(sig) > MAX_ROWS:
                 parts.append(

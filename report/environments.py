@@ -42,6 +42,27 @@ def _memory(run: Run) -> str:
     return "%.1f GiB" % (b / 2**30) if isinstance(b, (int, float)) else DASH
 
 
+def loop_ns(run: Run) -> float | None:
+    """The machine's single-process speed at the start of a run: pure-Python loop ns per iteration."""
+    value = _get(run.environment, "speed.start.loop_ns_per_iter")
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def same_machine(a: Run, b: Run) -> bool:
+    fa, fb = a.machine.get("fingerprint"), b.machine.get("fingerprint")
+    return a.machine_label == b.machine_label and (fa == fb or fa is None or fb is None)
+
+
+def _speed(run: Run, phase: str) -> str:
+    speed = _get(run.environment, "speed.%s" % phase) or {}
+    if not speed:
+        return DASH
+    return "%.1f ns/iteration, %.2f GiB/s copy" % (
+        speed.get("loop_ns_per_iter", 0),
+        speed.get("memcpy_gib_s", 0),
+    )
+
+
 #: (row title, how to read it from a run); the ones that change results come first after the ids.
 FIELDS = (
     ("started (UTC)", lambda r: r.created),
@@ -80,6 +101,9 @@ FIELDS = (
     ("load average at end", lambda r: _load(r.machine.get("load_avg_end"))),
     ("timer slack (ns)", lambda r: r.interpreter.get("timer_slack_ns", r.machine.get("timer_slack_ns"))),
     ("perf_counter resolution (s)", lambda r: _get(r.interpreter, "clock_resolution_s.perf_counter")),
+    ("machine fingerprint", lambda r: r.machine.get("fingerprint")),
+    ("single-process speed at start", lambda r: _speed(r, "start")),
+    ("single-process speed at end", lambda r: _speed(r, "end")),
     ("capacity at start", lambda r: _capacity(r, "start")),
     ("capacity at end", lambda r: _capacity(r, "end")),
     ("noisy", lambda r: "; ".join(r.environment.get("noisy_reasons") or []) or r.environment.get("noisy")),
