@@ -170,3 +170,20 @@ def test_sigkill_of_the_harness_loses_no_finished_round_and_leaves_no_worker(tmp
     after = pd.read_csv(csv_path)
     assert sorted(after["repeat"].unique()) == list(range(4))
     assert after.groupby("cell_id").size().eq(4).all()
+
+
+def test_a_python_too_old_is_refused_before_anything_runs(tmp_path):
+    old = sorted(Path.home().glob(".pyenv/versions/3.8*/bin/python3.8"))
+    if old:
+        python = str(old[0])
+    else:  # no real 3.8 here: an executable that answers like one
+        fake = tmp_path / "python3.8"
+        fake.write_text("#!/bin/sh\necho 3.8\n")
+        fake.chmod(0o755)
+        python = str(fake)
+    results = tmp_path / "results"
+    out = run_cli("run", "--python", python, "--results", str(results))
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is Python 3.8; gilbench needs 3.9 or newer" in lines[0]
+    assert not results.exists()
