@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from pathlib import Path
 
@@ -306,28 +307,123 @@ def _metric_value(rng, name: str, baseline: bool) -> float | int | str:
     return int(rng.integers(1, 1000))
 
 
-def write_experiment(folder: Path, module, profile: str = "quick", repeats: int = 4, seed: int = 0) -> Path:
+def _sync_objects_cell(rng, module, params: dict, noise: float) -> tuple:
+    """(status, error, values) of one sync_objects repetition, shaped like the real runs: each object
+    fills only its own metrics; skew and wake latency grow with the threads, the Semaphore never lets
+    more than k in, a non-daemon thread holds the exit for its sleep."""
+
+    def jitter(x: float) -> float:
+        return float(x * rng.lognormal(0.0, noise))
+
+    obj, threads = params["object"], params["threads"]
+    vals: dict = {m: None for m in module.METRICS}
+    if obj == "barrier":
+        p50 = jitter(12.0 * threads)
+        vals.update(
+            barrier_skew_p50_us=p50,
+            barrier_skew_max_us=p50 * jitter(4.0),
+            barrier_passes=threads * params["cycles"],
+        )
+        wall = params["cycles"] * p50 * 2e-6
+    elif obj == "semaphore":
+        permits, task_s = params["permits"], params["sleep_ms"] / 1000.0
+        ideal = threads / (math.ceil(threads / min(permits, threads)) * task_s)
+        measured = min(ideal * 0.99, jitter(ideal * 0.92))
+        vals.update(
+            throughput_tasks_s=measured,
+            ideal_throughput_tasks_s=ideal,
+            throughput_vs_ideal=measured / ideal,
+            max_concurrency=min(permits, threads),
+        )
+        wall = threads / measured
+    elif obj == "event":
+        p50 = jitter(30.0 * threads**0.65)
+        vals.update(
+            wake_latency_p50_us=p50,
+            wake_latency_p99_us=p50 * jitter(2.8),
+            wake_samples=threads * params["cycles"],
+        )
+        wall = params["cycles"] * (0.002 + p50 * 1e-6)
+    else:
+        delay = jitter(3.0) if params["daemon"] else params["sleep_ms"] + jitter(4.0)
+        vals.update(exit_delay_ms=delay, exit_delay_max_ms=delay * jitter(1.05))
+        wall = params["cycles"] * (delay / 1000.0 + 0.04)
+    vals.update(_measured(rng, wall, 0.5))
+    return "ok", "", vals
+
+
+def _deadlock_cell(rng, module, params: dict, noise: float) -> tuple:
+    """(status, error, values) of one deadlock repetition: opposite lock order and Lock re-entry
+    deadlock; a timeout detects it just after timeout_ms; without one the harness ends the cell."""
+    scenario, timeout_ms = params["scenario"], params["timeout_ms"]
+    vals: dict = {m: None for m in module.METRICS}
+    if params["detection"] == "none" and scenario in module.HANGS:
+        limit = module.cell_timeout_s(params)
+        vals.update({c: None for c in MEASURED_COLUMNS})
+        vals.update(peak_rss_mib=17.1, process_wall_s=round(limit + 0.004 * rng.lognormal(0.0, noise), 6))
+        return "timeout", "no result within the %.0f s cell timeout" % limit, vals
+    deadlocks = scenario in module.HANGS
+    two_threads = scenario in ("lock_order", "same_order")
+    vals.update(detected=int(deadlocks), completed=int(scenario != "lock_reentry"))
+    vals["acquire_attempts"] = (3 if deadlocks else 2) if two_threads else 1
+    wall = 0.0003 * rng.lognormal(0.0, noise)
+    if deadlocks:
+        detect_ms = timeout_ms + 0.15 * rng.lognormal(0.0, noise)
+        vals.update(time_to_detect_ms=detect_ms, recovered=1)
+        wall += detect_ms / 1000.0
+        if scenario == "lock_order":
+            vals["recovery_ms"] = timeout_ms * 0.5 + 0.05 * rng.lognormal(0.0, noise)
+            wall += vals["recovery_ms"] / 1000.0
+    vals.update(_measured(rng, wall, 0.01))
+    return "ok", "", vals
+
+
+#: Experiments whose rows write_experiment draws from a model of how they behave, rather than from
+#: values guessed from each metric's unit.
+MODELLED = {"sync_objects": _sync_objects_cell, "deadlock": _deadlock_cell}
+
+
+def write_experiment(
+    folder: Path, module, profile: str = "quick", repeats: int = 4, seed: int = 0, noise: float = 0.04
+) -> Path:
     """Write ``<module.NAME>.csv`` into a run folder with the experiment's own columns and grid,
-    and values of the right kind (for tests of sections against the real column names)."""
+    and values of the right kind (for tests of sections against the real column names); the
+    experiments in MODELLED get values that behave like the real ones, timeouts included."""
     rng = np.random.default_rng(seed)
     env = json.loads((Path(folder) / "environment.json").read_text())
     interpreter = env["interpreter"]["label"]
     gil = env["interpreter"]["gil_enabled_start"]
     baseline = getattr(module, "BASELINE", {}) or {}
+    model = MODELLED.get(module.NAME)
     rows = []
     points = list(module.PROFILES[profile].points())
     for r in range(repeats):
         for params in points:
             is_base = bool(baseline) and all(params.get(k) == v for k, v in baseline.items())
-            vals = _measured(rng, float(0.05 * rng.lognormal(0, 0.2)), 1.0)
-            vals.update({m: _metric_value(rng, m, is_base) for m in module.METRICS})
+            status, error = "ok", ""
+            if model is not None:
+                status, error, vals = model(rng, module, dict(params), noise)
+            else:
+                vals = _measured(rng, float(0.05 * rng.lognormal(0, 0.2)), 1.0)
+                vals.update({m: _metric_value(rng, m, is_base) for m in module.METRICS})
             vals.update(
                 speedup=_metric_value(rng, "speedup", is_base) if baseline else None,
                 efficiency=None,
                 capacity_fraction=None,
             )
             rows.append(
-                _row(env["run_id"], module.NAME, dict(params), vals, r, interpreter, gil, env["created_utc"])
+                _row(
+                    env["run_id"],
+                    module.NAME,
+                    dict(params),
+                    vals,
+                    r,
+                    interpreter,
+                    gil,
+                    env["created_utc"],
+                    status,
+                    error,
+                )
             )
     columns = list(HEAD_COLUMNS) + list(module.PARAMS) + list(MEASURED_COLUMNS) + list(module.METRICS)
     columns += list(DERIVED_COLUMNS)

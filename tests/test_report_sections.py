@@ -6,11 +6,14 @@ import csv
 import importlib
 import re
 
+import pandas as pd
 import pytest
 
 from report.build import render_report
+from report.figures import Palette
 from report.load import HEAD_COLUMNS, load_results
-from report.sections import DEDICATED, module_for
+from report.sections import DEDICATED, Context, generic, module_for
+from report.sections.generic import summary_table
 from report.synthetic import write_experiment, write_run
 
 #: Dedicated sections whose experiment lives in experiments/ (io_vs_cpu has its own synthetic model,
@@ -72,3 +75,46 @@ def test_scorecard_takes_columns_from_every_section(page):
     for source in ("convoy", "timer_drift", "primitives (bench/)"):
         assert "needs the %s experiment" % source not in card
     assert "55 ns" in card  # bench: Lock acquire+release 95 ns minus the 40 ns empty call
+
+
+def _body_rows(html: str) -> list:
+    """The cells of each body row of the (first) table in ``html``, as text."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body)]
+
+
+def test_generic_table_keeps_a_cell_with_empty_parameters_on_one_row():
+    """A parameter a cell does not use is NaN in pandas; its metrics still share one row."""
+    nan = float("nan")
+    rows = []
+    for r in range(3):
+        rows.append(dict(env_label="e", object="x", permits=nan, daemon=None, a_us=10.0 + r, b_ms=nan))
+        rows.append(dict(env_label="e", object="y", permits=2.0, daemon=None, a_us=nan, b_ms=5.0 + r))
+        rows.append(dict(env_label="e", object="z", permits=nan, daemon=True, a_us=1.0, b_ms=7.0))
+    df = pd.DataFrame(rows).assign(status="ok")
+    got = _body_rows(summary_table(df, ["env_label", "object", "permits", "daemon"], ["a_us", "b_ms"]))
+    assert [r[:4] for r in got] == [
+        ["e", "x", "none", "none"],
+        ["e", "y", "2", "none"],
+        ["e", "z", "none", "True"],
+    ]
+    assert got[0][4].startswith("11 [") and got[0][5] == "—"
+    assert got[1][4] == "—" and got[1][5].startswith("6 [")
+    assert got[2][4].startswith("1") and got[2][5].startswith("7")
+
+
+def test_generic_section_shows_each_sync_objects_cell_once(tmp_path):
+    """End to end from a CSV whose unused parameters are empty: one row per cell, every metric in it."""
+    module = importlib.import_module("experiments.sync_objects")
+    folder = write_run(tmp_path, demo=False, grid=[("cpu_python", "sequential", 1, 8, 250)], repeats=2)
+    write_experiment(folder, module, repeats=3)
+    results = load_results(tmp_path)
+    html = generic.render(Context(results, Palette(r.env_label for r in results.runs)), "sync_objects").html
+    got = _body_rows(html)
+    assert len(got) == len(list(module.PROFILES["quick"].points()))
+    header = re.findall(r"<th>(.*?)</th>", html)
+    for row in got:
+        filled = {header[i] for i, text in enumerate(row) if text != "—"}
+        obj = row[header.index("object")]
+        assert {"barrier": "barrier_skew_p50_us", "semaphore": "max_concurrency"}.get(obj, "wall_s") in filled
+        assert "wall_s" in filled

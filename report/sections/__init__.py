@@ -22,6 +22,8 @@ DEDICATED = (
     "timer_drift",
     "convoy",
     "primitives",
+    "sync_objects",
+    "deadlock",
 )
 
 

@@ -71,7 +71,9 @@ def summary_table(df: pd.DataFrame, by: list, metrics: list, summary: pd.DataFra
     records: dict = {}
     cells: list = []
     for rec in summary.to_dict("records"):
-        key = tuple(rec[c] for c in by)
+        # A parameter a cell does not use is NaN in the frame, and NaN != NaN: as it is, every metric of
+        # such a cell would make a key of its own, i.e. a row of its own.
+        key = tuple(None if missing(rec[c]) else rec[c] for c in by)
         if key not in records:
             records[key] = {}
             cells.append(key)
@@ -96,21 +98,49 @@ def summary_table(df: pd.DataFrame, by: list, metrics: list, summary: pd.DataFra
     return join(out)
 
 
+def blank_repeats(rows: list, columns: int) -> list:
+    """Show the leading label columns only where they change, so a long table reads as groups."""
+    out, last = [], [None] * columns
+    for row in rows:
+        keys = [c[0] if isinstance(c, tuple) else c for c in row[:columns]]
+        shown = []
+        for i, key in enumerate(keys):
+            same = key == last[i] and all(keys[j] == last[j] for j in range(i))
+            shown.append("" if same else row[i])
+        out.append(shown + row[columns:])
+        last = keys
+    return out
+
+
+def missing(value) -> bool:
+    """None or NaN: how pandas holds a parameter the cell left empty."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def param_text(value) -> str:
     """A parameter value as the experiment wrote it: 5.0 ms reads 5, a missing value reads none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if missing(value):
         return "none"
     if isinstance(value, float) and value.is_integer():
         return "%d" % value
     return str(value)
 
 
-def failures(df: pd.DataFrame) -> Markup:
-    """Every repetition that did not end ``ok``, grouped by cell and message."""
+def failures(df: pd.DataFrame, expected: pd.Series | None = None) -> Markup:
+    """Every repetition that did not end ``ok``, grouped by cell and message; rows flagged in
+    ``expected`` (a boolean mask over ``df``: a timeout that is the experiment's result) are left out."""
     if df.empty or "status" not in df:
         return Markup("")
-    bad = df[df["status"] != "ok"]
+    not_ok = df["status"] != "ok"
+    foreseen = int((not_ok & expected).sum()) if expected is not None else 0
+    bad = df[not_ok & ~expected] if expected is not None else df[not_ok]
+    note = "%d expected timeout%s of cells meant to hang, not counted: they are the measurement" % (
+        foreseen,
+        "" if foreseen == 1 else "s",
+    )
     if bad.empty:
+        if foreseen:
+            return paragraph("Every other repetition ended ok (%s)." % note, "muted")
         return paragraph("Every repetition ended ok.", "muted")
     grouped = (
         bad.groupby(["run_id", "cell_id", "status", "error"], dropna=False)["repeat"]
@@ -125,9 +155,11 @@ def failures(df: pd.DataFrame) -> Markup:
         tag("h3", "Failed repetitions (%d of %d)" % (len(bad), len(df))),
         table(["run", "cell", "status", "error", "repeats"], rows),
     ]
+    if foreseen:
+        parts.append(paragraph("Besides these, %s." % note, "muted"))
     if len(grouped) > MAX_FAILURES:
         parts.append(paragraph("… and %d more (see the CSV)." % (len(grouped) - MAX_FAILURES), "muted"))
     return join(parts)
 
 
-__all__ = ["render", "summary_table", "failures", "compare_metrics", "num"]
+__all__ = ["render", "summary_table", "failures", "blank_repeats", "compare_metrics", "num"]

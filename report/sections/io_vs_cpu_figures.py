@@ -1,0 +1,169 @@
+"""The io_vs_cpu section's figures: speedup and CPU busy vs workers, with ideal, capacity and model lines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.lines import Line2D
+
+from report import models
+from report.figures import (
+    EXECUTOR_COLOURS,
+    executor_colour,
+    header,
+    header_space,
+    log2_axis,
+    log2_yaxis,
+    subplots,
+    to_data_uri,
+)
+from report.load import Run
+from report.sections import Context
+from report.sections.io_vs_cpu_analysis import PARALLEL, Analysis, panel_title, workload_order
+
+
+def _errorbar(ax, x, med, lo, hi, colour, label, marker="o"):
+    """Medians joined by a line, the CI as a vertical bar (plot + vlines: errorbar is slow)."""
+    if len(x) == 0:
+        return
+    ax.plot(x, med, color=colour, marker=marker, ms=3.5, lw=1.2, label=label)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if ok.any():
+        ax.vlines(x[ok], lo[ok], hi[ok], color=colour, lw=1.0)
+
+
+def _capacity_curve(run: Run, max_workers: float):
+    """(workers, capacity) points: measured up to the cores, flat beyond (more processes add no CPU)."""
+    cap = run.capacity("start")
+    if not cap:
+        return None
+    ns = sorted(cap)
+    xs = ns + ([max_workers] if max_workers > ns[-1] else [])
+    return np.array(xs, dtype=float), np.array([cap[min(int(x), ns[-1])] for x in xs])
+
+
+def _span(values, low: float, high: float) -> tuple:
+    finite = [v for arr in values for v in np.asarray(arr, dtype=float) if math.isfinite(v)]
+    return (min([low] + finite), max([high] + finite))
+
+
+def env_figure(a: Analysis, env: str) -> str:
+    """Speedup vs workers, one panel per workload (upper rows), and CPU cores busy for the
+    CPU-bound workloads (lower row; waiting work keeps no core busy, nothing to see there).
+
+    One figure per interpreter × machine rather than two: each figure and each panel has a
+    fixed cost, and ten runs must render in seconds.
+    """
+    run = a.run(env)
+    panels = a.panels(env)
+    busy = [p for p in panels if p[0] in a.cpu_bound]
+    cols = min(4, max(len(panels), len(busy)))
+    rows = -(-len(panels) // cols)
+    busy_rows = -(-len(busy) // cols)
+    handles = [Line2D([], [], color=executor_colour(e), marker="o", label=e) for e in EXECUTOR_COLOURS]
+    handles += [
+        Line2D([], [], color="#999999", lw=4, alpha=0.3, label="ideal (N x)"),
+        Line2D([], [], color="black", ls=":", label="machine capacity / usable cores"),
+        Line2D([], [], color="#555555", ls="--", lw=0.9, label="Amdahl fit"),
+        Line2D([], [], color="#555555", ls=":", lw=0.9, label="USL fit"),
+    ]
+    fig, axes = subplots(
+        (rows + busy_rows) * cols, columns=cols, height=1.7, top=header_space(len(handles), 5)
+    )
+    for i, ax in enumerate(axes):
+        ax.set_visible(i < len(panels) or 0 <= i - rows * cols < len(busy))
+    for i, panel in enumerate(panels):
+        _speedup_panel(a, run, axes[i], panel, first=i % cols == 0)
+    for i, panel in enumerate(busy):
+        _cpu_panel(a, run, axes[rows * cols + i], panel, first=i % cols == 0)
+    title = "Speedup vs workers%s — %s" % (" (upper) and CPU cores busy (lower)" if busy else "", env)
+    header(fig, title, handles, columns=5)
+    return to_data_uri(fig)
+
+
+def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
+    env = run.env_label
+    ws = sorted(set(a.workers(env, panel)) | {1})
+    bound = panel[0] in a.cpu_bound
+    ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3, solid_capstyle="butt")
+    seen = []
+    for ex in PARALLEL:
+        w, med, lo, hi = a.series(env, panel, ex)
+        if not len(w):
+            continue
+        c = executor_colour(ex)
+        _errorbar(ax, w, med, lo, hi, c, ex)
+        seen += [med, lo, hi]
+        fit = a.fit(env, panel, ex)
+        if fit is not None:
+            xs = np.geomspace(1, w.max(), 40)  # drawn over the measured range only
+            n = models.model_workers(xs, run.cores, bound)
+            for key, style in (("amdahl", "--"), ("usl", ":")):
+                if fit[key] is not None:
+                    ax.plot(xs, fit[key].predict(n), color=c, ls=style, lw=0.9, alpha=0.8)
+    ax.plot([1], [1], marker="s", color=executor_colour("sequential"), ms=4, ls="none")
+    if bound:
+        cap = _capacity_curve(run, max(ws))
+        if cap is not None:
+            ax.plot(cap[0], cap[1], color="black", ls=":", lw=1.2)
+            seen.append(cap[1])
+    bottom, top = _span(seen, 1.0, 1.0)
+    log2_yaxis(ax, min(0.5, bottom * 0.8), top * 1.4)
+    log2_axis(ax, ws)
+    ax.set_title(panel_title(panel))
+    ax.set_xlabel("workers")
+    if first:
+        ax.set_ylabel("speedup vs sequential (x)")
+
+
+def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
+    env = run.env_label
+    seen = []
+    for ex in EXECUTOR_COLOURS:
+        w, med, lo, hi = a.series(env, panel, ex, "cpu_util_cores")
+        _errorbar(ax, w, med, lo, hi, executor_colour(ex), ex, "s" if ex == "sequential" else "o")
+        seen += [med, hi]
+    ax.axhline(run.cores, color="black", ls=":", lw=1.2)
+    ax.set_ylim(0, _span(seen, 0.0, max(run.cores, 1.0))[1] * 1.2)
+    log2_axis(ax, sorted(set(a.workers(env, panel)) | {1}))
+    ax.set_title("CPU busy: " + panel_title(panel))
+    ax.set_xlabel("workers")
+    if first:
+        ax.set_ylabel("CPU busy (cores)")
+
+
+def cross_figure(ctx: Context, a: Analysis) -> str:
+    """Rows: raw threads and the process pool; columns: workloads; one colour per interpreter × machine."""
+    s = a.metric("speedup")
+    workloads = workload_order(s["workload"])
+    executors = [e for e in ("thread", "process_pool") if (s["executor"] == e).any()]
+    top = header_space(len(a.runs), 4)
+    fig, axes = subplots(len(executors) * len(workloads), columns=len(workloads), height=1.7, top=top)
+    for i, ex in enumerate(executors):
+        for j, workload in enumerate(workloads):
+            ax = axes[i * len(workloads) + j]
+            ws, seen = {1}, []
+            for run in a.runs:
+                panel = a.main_panel(run.env_label, workload)
+                if panel is None:
+                    continue
+                w, med, lo, hi = a.series(run.env_label, panel, ex)
+                ws |= {int(x) for x in w}
+                seen += [med, lo]
+                _errorbar(ax, w, med, lo, hi, ctx.palette[run.env_label], run.env_label)
+            ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3)
+            log2_yaxis(ax, min(0.5, _span(seen, 1.0, 1.0)[0] * 0.8), max(ws) * 1.4)
+            log2_axis(ax, sorted(ws))
+            ax.set_title("%s on %s" % (workload, ex))
+            ax.set_xlabel("workers")
+            if j == 0:
+                ax.set_ylabel("speedup (x)")
+    handles = [Line2D([], [], color=ctx.palette[r.env_label], marker="o", label=r.env_label) for r in a.runs]
+    header(
+        fig,
+        "Speedup by interpreter and machine (each one's newest run)",
+        handles,
+        columns=min(4, len(handles)),
+    )
+    return to_data_uri(fig)

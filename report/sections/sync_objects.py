@@ -1,0 +1,348 @@
+"""The sync_objects section: Barrier skew, a Semaphore-bounded pool, Event wake-up, daemon threads at exit."""
+
+from __future__ import annotations
+
+import math
+
+from matplotlib.lines import Line2D
+
+from experiments.sync_objects import USES
+from report import stats
+from report.figures import grouped_bars, header, header_space, log2_axis, plain_log, subplots, to_data_uri
+from report.formatting import duration_s, num, percent
+from report.load import Results
+from report.page import Markup, figure, join, paragraph, tag
+from report.sections import Context, Rendered, env_series, most_common
+from report.sections.generic import failures, missing, summary_table
+
+TITLE = "Barrier, Semaphore, Event and daemon threads, measured"
+REQUIRED = ("object", "threads", "permits", "daemon", "barrier_skew_p50_us", "throughput_tasks_s")
+#: Each object's metrics (a cell fills only its own object's, the rest of its row stays empty).
+OBJECT_METRICS = {
+    "barrier": ["barrier_skew_p50_us", "barrier_skew_max_us", "barrier_passes"],
+    "semaphore": ["throughput_tasks_s", "ideal_throughput_tasks_s", "throughput_vs_ideal", "max_concurrency"],
+    "event": ["wake_latency_p50_us", "wake_latency_p99_us", "wake_samples"],
+    "daemon_exit": ["exit_delay_ms", "exit_delay_max_ms"],
+}
+METRICS = [m for metrics in OBJECT_METRICS.values() for m in metrics]
+OBJECT_TITLES = {
+    "barrier": "Barrier: release skew",
+    "semaphore": "Semaphore: a pool of k permits",
+    "event": "Event: set() to wake-up",
+    "daemon_exit": "Daemon threads at exit",
+}
+
+
+def compare_metrics(results: Results, experiment: str) -> list:
+    return ["barrier_skew_p50_us", "throughput_tasks_s", "wake_latency_p99_us", "exit_delay_ms"]
+
+
+def _us(x) -> str:
+    return duration_s(x * 1e-6)
+
+
+def _ms(x) -> str:
+    return duration_s(x * 1e-3)
+
+
+class Analysis:
+    """Medians and CIs per cell, and each object's sweep with its other settings held at their usual value."""
+
+    def __init__(self, ctx: Context, experiment: str):
+        self.runs = ctx.runs_for(experiment)
+        self.df = ctx.rows(experiment)
+        self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
+        self.s = stats.Summary(self.df, ["env_label"] + self.params, METRICS)
+        self.usual = {}
+        for obj, uses in USES.items():
+            rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
+            self.usual[obj] = {p: most_common(rows, p) for p in uses if p in rows}
+
+    def sweep(self, metric: str, env: str, obj: str, x: str) -> list:
+        """Records of ``metric`` for ``obj`` ordered by parameter ``x``, the object's other
+        parameters at their most common setting (a sweep moves one knob)."""
+        fixed = {p: v for p, v in self.usual.get(obj, {}).items() if p != x and v is not None}
+        recs = [
+            r
+            for r in self.s.select(metric, env_label=env, object=obj)
+            if all(r.get(p) == v for p, v in fixed.items()) and not missing(r.get(x))
+        ]
+        return sorted(recs, key=lambda r: r[x])
+
+    def setting(self, obj: str, param: str):
+        return self.usual.get(obj, {}).get(param)
+
+
+def render(ctx: Context, experiment: str) -> Rendered:
+    a = Analysis(ctx, experiment)
+    parts = [
+        paragraph(
+            "Four synchronization objects of the threading module, each timed on its own. Barrier: threads "
+            "meet again and again; skew is the time from the first to the last thread past the barrier in "
+            "one cycle. Semaphore: one thread per I/O task (a sleep), at most k of them inside a "
+            "Semaphore(k); the ideal is min(k, tasks) tasks per task time. Event: waiters block in wait(); "
+            "latency runs from set() to each waiter's return. Daemon threads: a child process's main thread "
+            "ends while a sleeping thread is still running; the delay is from then to the process's exit."
+        ),
+        paragraph(
+            "Lesson (the threading tutorial's Semaphore, Barrier, Event and daemon threads): a Semaphore "
+            "bounds how many threads do something at once, a Barrier makes threads wait for each other, "
+            "an Event lets one thread signal many, and a daemon thread does not keep the program alive — "
+            "it is abandoned mid-work at exit, so join() the threads whose work must finish.",
+            "muted",
+        ),
+    ]
+    for run in a.runs:
+        parts.append(tag("h3", run.env_label))
+        for css, text in findings(a, run.env_label):
+            parts.append(paragraph(text, css))
+    if a.runs and not a.s.frame.empty:
+        parts.append(figure(sync_figure(ctx, a), "Barrier skew, Semaphore pool, Event latency, exit delay"))
+    parts.append(tag("h3", "Every cell: median [95 % CI]"))
+    parts.append(cell_tables(a))
+    parts.append(failures(ctx.results.frame(experiment)))
+    return Rendered(html=join(parts))
+
+
+def findings(a: Analysis, env: str) -> list:
+    """(css class, sentence) pairs for one interpreter × machine; "finding" marks a broken expectation."""
+    out = []
+    p50 = a.sweep("barrier_skew_p50_us", env, "barrier", "threads")
+    if p50:
+        most = p50[-1]
+        worst = a.sweep("barrier_skew_max_us", env, "barrier", "threads")
+        worst = next((r for r in worst if r["threads"] == most["threads"]), None)
+        text = "Barrier: with %d parties the last thread passed a median %s after the first%s" % (
+            most["threads"],
+            _us(most["median"]),
+            " (worst cycle %s)" % _us(worst["median"]) if worst else "",
+        )
+        if len(p50) > 1:
+            text += ", against %s with %d" % (_us(p50[0]["median"]), p50[0]["threads"])
+        text += (
+            ". A Barrier releases all its parties at once, but each released thread still has to be "
+            "scheduled — and take the GIL, where there is one — before it runs: they leave one by one."
+        )
+        out.append((None, text))
+    tput = a.sweep("throughput_tasks_s", env, "semaphore", "permits")
+    if tput:
+        ideal = {
+            r["permits"]: r["median"]
+            for r in a.sweep("ideal_throughput_tasks_s", env, "semaphore", "permits")
+        }
+        peak = {r["permits"]: r["median"] for r in a.sweep("max_concurrency", env, "semaphore", "permits")}
+        tasks, sleep_ms = a.setting("semaphore", "threads"), a.setting("semaphore", "sleep_ms")
+        shares = [r["median"] / ideal[r["permits"]] for r in tput if ideal.get(r["permits"])]
+        first, last = tput[0], tput[-1]
+        text = (
+            "Semaphore: %s threads doing %s of I/O each, at most k at a time, finished %s tasks/s at k=%d "
+            % (
+                num(tasks),
+                _ms(sleep_ms) if sleep_ms is not None else "some",
+                num(first["median"]),
+                first["permits"],
+            )
+        )
+        text += "and %s tasks/s at k=%d" % (num(last["median"]), last["permits"])
+        if shares:
+            text += ", %s–%s of the ideal min(k, tasks) per task time" % (
+                percent(min(shares)),
+                percent(max(shares)),
+            )
+        seen = [(k, v) for k, v in sorted(peak.items()) if math.isfinite(v)]
+        over = [(k, v) for k, v in seen if v > k]
+        if seen and not over:
+            if all(v == min(k, tasks or k) for k, v in seen):
+                text += "; at the peak exactly min(k, tasks) threads were inside at once, never more than k"
+            else:
+                text += "; at most %s threads were inside at once, never more than k" % ", ".join(
+                    "%s (k=%d)" % (num(v), k) for k, v in seen
+                )
+        text += ". The Semaphore is the pool's size limit: throughput grows with k until the tasks run out."
+        out.append((None, text))
+        if over:
+            out.append(
+                (
+                    "finding",
+                    "More threads than permits were inside the Semaphore at once (%s): it did not bound "
+                    "the pool." % ", ".join("%s at k=%d" % (num(v), k) for k, v in over),
+                )
+            )
+    wake = a.sweep("wake_latency_p50_us", env, "event", "threads")
+    if wake:
+        tail = {r["threads"]: r["median"] for r in a.sweep("wake_latency_p99_us", env, "event", "threads")}
+        one, many = wake[0], wake[-1]
+        text = "Event: set() woke %d waiter%s in %s (median; p99 %s)" % (
+            one["threads"],
+            "" if one["threads"] == 1 else "s",
+            _us(one["median"]),
+            _us(tail.get(one["threads"], math.nan)),
+        )
+        if len(wake) > 1:
+            text += ", %d waiters in %s (p99 %s)" % (
+                many["threads"],
+                _us(many["median"]),
+                _us(tail.get(many["threads"], math.nan)),
+            )
+            text += (
+                ": set() wakes every waiter at once, but they run one after another, so the last waits most"
+            )
+        out.append((None, text + "."))
+    exits = {r["daemon"]: r for r in a.sweep("exit_delay_ms", env, "daemon_exit", "daemon")}
+    daemon, plain = exits.get(True), exits.get(False)
+    if daemon and plain:
+        sleep_ms = a.setting("daemon_exit", "sleep_ms")
+        out.append(
+            (
+                None,
+                "Daemon threads: after the main thread ended, a non-daemon thread still sleeping %s kept "
+                "the process alive for %s; a daemon thread did not — the process exited after %s, "
+                "abandoning it mid-sleep. The interpreter joins non-daemon threads at exit and kills daemon "
+                "ones without cleanup: join() the threads whose work must finish."
+                % (
+                    _ms(sleep_ms) if sleep_ms is not None else "",
+                    _ms(plain["median"]),
+                    _ms(daemon["median"]),
+                ),
+            )
+        )
+        if daemon["median"] >= plain["median"]:
+            out.append(
+                (
+                    "finding",
+                    "Here the daemon thread did not let the process exit sooner than the non-daemon one.",
+                )
+            )
+    return out
+
+
+def cell_tables(a: Analysis) -> Markup:
+    """One small table per object, with only the parameters and metrics that object has."""
+    frame = a.s.frame
+    if frame.empty:
+        return paragraph("No successful repetitions to summarise.")
+    parts = []
+    for obj, metrics in OBJECT_METRICS.items():
+        mine = frame[frame["object"] == obj]
+        if mine.empty:
+            continue
+        by = ["env_label"] + [p for p in USES[obj] if p in a.params]
+        rows = a.df[a.df["object"] == obj]
+        parts.append(tag("h4", OBJECT_TITLES[obj]))
+        parts.append(summary_table(rows, by, metrics, summary=mine))
+    parts.append(
+        paragraph(
+            "Italic: the repetitions vary by more than %s (coefficient of variation); hover for n and CV."
+            % percent(stats.CV_NOISY),
+            "muted",
+        )
+    )
+    return join(parts)
+
+
+def sync_figure(ctx: Context, a: Analysis) -> str:
+    handles = [Line2D([], [], color=ctx.palette[r.env_label], lw=6, label=r.env_label) for r in a.runs]
+    handles += [
+        Line2D([], [], color="#555555", marker="o", label="median (p50)"),
+        Line2D([], [], color="#555555", marker="^", ls="--", label="tail (max, p99)"),
+        Line2D([], [], color="#999999", lw=4, alpha=0.3, label="ideal: min(k, tasks) / task time"),
+        Line2D([], [], color="black", ls=":", lw=1.2, label="limit (k; the thread's sleep)"),
+    ]
+    fig, axes = subplots(5, columns=3, width=3.4, height=2.1, top=header_space(len(handles), 4))
+    _barrier_panel(ctx, a, axes[0])
+    _throughput_panel(ctx, a, axes[1])
+    _concurrency_panel(ctx, a, axes[2])
+    _event_panel(ctx, a, axes[3])
+    _exit_panel(ctx, a, axes[4])
+    header(fig, "Synchronization objects", handles, columns=4)
+    return to_data_uri(fig)
+
+
+def _lines(ctx: Context, a: Analysis, ax, obj: str, x: str, metrics: tuple) -> list:
+    """p50-style metric solid, tail metric dashed, one colour per interpreter × machine; returns x values."""
+    xs_all = set()
+    for run in a.runs:
+        colour = ctx.palette[run.env_label]
+        for metric, style, marker in zip(metrics, ("-", "--"), ("o", "^")):
+            recs = a.sweep(metric, run.env_label, obj, x)
+            if not recs:
+                continue
+            xs = [r[x] for r in recs]
+            xs_all |= set(xs)
+            ax.plot(xs, [r["median"] for r in recs], color=colour, ls=style, marker=marker, ms=3.5, lw=1.2)
+            lo = [r["ci_low"] for r in recs]
+            hi = [r["ci_high"] for r in recs]
+            for xi, low, high in zip(xs, lo, hi):
+                if math.isfinite(low) and math.isfinite(high):
+                    ax.vlines(xi, low, high, color=colour, lw=1.0)
+    return sorted(xs_all)
+
+
+def _barrier_panel(ctx: Context, a: Analysis, ax) -> None:
+    xs = _lines(ctx, a, ax, "barrier", "threads", ("barrier_skew_p50_us", "barrier_skew_max_us"))
+    if xs:
+        log2_axis(ax, xs)
+        ax.set_yscale("log")
+        plain_log(ax, "y")
+    ax.set_title("Barrier release skew, %s cycles" % num(a.setting("barrier", "cycles")))
+    ax.set_xlabel("parties")
+    ax.set_ylabel("first to last past it (µs)")
+
+
+def _throughput_panel(ctx: Context, a: Analysis, ax) -> None:
+    xs = _lines(ctx, a, ax, "semaphore", "permits", ("throughput_tasks_s",))
+    ideal = {}
+    for run in a.runs:
+        for r in a.sweep("ideal_throughput_tasks_s", run.env_label, "semaphore", "permits"):
+            ideal[r["permits"]] = r["median"]
+    if ideal:
+        ks = sorted(ideal)
+        ax.plot(ks, [ideal[k] for k in ks], color="#999999", lw=4, alpha=0.3, solid_capstyle="butt")
+    if xs:
+        log2_axis(ax, xs)
+        ax.set_yscale("log", base=2)
+        plain_log(ax, "y")
+    ax.set_title(
+        "Semaphore(k) pool: %s tasks × %s"
+        % (num(a.setting("semaphore", "threads")), _ms(a.setting("semaphore", "sleep_ms") or math.nan))
+    )
+    ax.set_xlabel("permits k")
+    ax.set_ylabel("tasks per second")
+
+
+def _concurrency_panel(ctx: Context, a: Analysis, ax) -> None:
+    xs = _lines(ctx, a, ax, "semaphore", "permits", ("max_concurrency",))
+    if xs:
+        ax.plot(xs, xs, color="black", ls=":", lw=1.2)
+        log2_axis(ax, xs)
+        ax.set_yscale("log", base=2)
+        plain_log(ax, "y")
+    ax.set_title("Semaphore(k): most threads inside at once")
+    ax.set_xlabel("permits k")
+    ax.set_ylabel("threads inside")
+
+
+def _event_panel(ctx: Context, a: Analysis, ax) -> None:
+    xs = _lines(ctx, a, ax, "event", "threads", ("wake_latency_p50_us", "wake_latency_p99_us"))
+    if xs:
+        log2_axis(ax, xs)
+        ax.set_yscale("log")
+        plain_log(ax, "y")
+    ax.set_title("Event: set() to each waiter awake")
+    ax.set_xlabel("waiters")
+    ax.set_ylabel("µs")
+
+
+def _exit_panel(ctx: Context, a: Analysis, ax) -> None:
+    cats = ["daemon", "non-daemon"]
+
+    def lookup(run, cat):
+        found = a.sweep("exit_delay_ms", run.env_label, "daemon_exit", "daemon")
+        return next((r for r in found if bool(r["daemon"]) == (cat == "daemon")), None)
+
+    grouped_bars(ax, cats, env_series(ctx, a.runs, lookup, cats), log=True)
+    sleep_ms = a.setting("daemon_exit", "sleep_ms")
+    if sleep_ms:
+        ax.axhline(sleep_ms, color="black", ls=":", lw=1.2)
+    ax.set_title("Main thread done to process exit")
+    ax.set_ylabel("ms")
