@@ -53,3 +53,13 @@ def duration_s(seconds) -> str:
         if abs(s) >= scale:
             return "%s %s" % (num(s / scale), unit)
     return "%s ns" % num(s / 1e-9)
+
+
+def duration_us(microseconds) -> str:
+    """Microseconds, shown in the unit that reads best."""
+    return duration_s(microseconds * 1e-6)
+
+
+def duration_ms(milliseconds) -> str:
+    """Milliseconds, shown in the unit that reads best."""
+    return duration_s(milliseconds * 1e-3)

@@ -8,7 +8,7 @@ from matplotlib.lines import Line2D
 
 from report import stats
 from report.figures import header, header_space, log2_axis, plain_log, subplots, to_data_uri
-from report.formatting import duration_s, num, ratio
+from report.formatting import duration_us, num, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, most_common
@@ -22,10 +22,6 @@ STYLES = {"thread": "-", "process": "--"}
 
 def compare_metrics(results: Results, experiment: str) -> list:
     return ["latency_p50_us", "latency_p99_us", "round_trips_per_s"]
-
-
-def _us(x) -> str:
-    return duration_s(x * 1e-6)
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
@@ -74,7 +70,10 @@ def render(ctx: Context, experiment: str) -> Rendered:
                 % (worst["cpu_workers"], num(switch), ratio(slowdown))
             )
             if base and lat:
-                text += "; median latency went from %s to %s" % (_us(base["median"]), _us(lat["median"]))
+                text += "; median latency went from %s to %s" % (
+                    duration_us(base["median"]),
+                    duration_us(lat["median"]),
+                )
             out.append(text + ".")
             scores[env] = {
                 "convoy_slowdown": Score(
@@ -98,7 +97,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
             out.append(
                 "A shorter switch interval helps the I/O thread: %s median latency at %s ms "
                 "with %d CPU threads."
-                % (_us(best["median"]), num(best["switch_interval_ms"]), best["cpu_workers"])
+                % (duration_us(best["median"]), num(best["switch_interval_ms"]), best["cpu_workers"])
             )
         parts.append(tag("h3", env))
         parts.extend(paragraph(t) for t in out)

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 from experiments.deadlock import HANGS, SCENARIOS
 from report import stats
 from report.figures import header, header_space, plain_log, subplots, to_data_uri
-from report.formatting import DASH, duration_s, num, with_ci
+from report.formatting import DASH, duration_ms, duration_s, num, with_ci
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, table, tag
 from report.sections import Context, Rendered
@@ -178,18 +178,14 @@ def _of(n: int, total: int) -> str:
     return "%d of %d" % (n, total)
 
 
-def _ms(x) -> str:
-    return duration_s(x * 1e-3)
-
-
 def _detections(found: list) -> str:
     """ "after 10.1 ms at timeout=10 ms (+131 µs), ..." for the cells that detected a deadlock."""
     return ", ".join(
         "after %s at timeout=%s ms (+%s)"
         % (
-            _ms(c.median("time_to_detect_ms")),
+            duration_ms(c.median("time_to_detect_ms")),
             num(c.timeout_ms),
-            _ms(c.median("time_to_detect_ms") - c.timeout_ms),
+            duration_ms(c.median("time_to_detect_ms") - c.timeout_ms),
         )
         for c in found
         if c.detected and c.timeout_ms is not None
@@ -342,11 +338,11 @@ def cell_table(found: list) -> Markup:
                 _outcome(c),
                 (detected, "num"),
                 (detect_time, "num"),
-                ("+" + _ms(beyond) if math.isfinite(beyond) else DASH, "num"),
+                ("+" + duration_ms(beyond) if math.isfinite(beyond) else DASH, "num"),
                 (_of(c.recovered, c.detected) if c.detected else DASH, "num"),
                 (_of(c.completed, c.ok) if c.ok else DASH, "num"),
                 (num(c.median("acquire_attempts")), "num"),
-                (_ms(c.median("recovery_ms")), "num"),
+                (duration_ms(c.median("recovery_ms")), "num"),
                 (
                     with_ci(wall["median"] * 1e3, wall["ci_low"] * 1e3, wall["ci_high"] * 1e3, " ms")
                     if wall
@@ -432,7 +428,7 @@ def _detect_panel(ctx: Context, ax, runs: list, found: list) -> None:
                     ax.vlines(c.timeout_ms, rec["ci_low"], rec["ci_high"], color=colour, lw=1.0)
                 # On the diagonal the overshoot, what matters here, is invisible: print it beside the point.
                 ax.annotate(
-                    "%s +%s" % (scenario, _ms(c.median("time_to_detect_ms") - c.timeout_ms)),
+                    "%s +%s" % (scenario, duration_ms(c.median("time_to_detect_ms") - c.timeout_ms)),
                     (c.timeout_ms, c.median("time_to_detect_ms")),
                     textcoords="offset points",
                     xytext=(-6, 4 + 8 * (j + len(scenarios) * i)),

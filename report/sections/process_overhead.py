@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 
 from report import models, stats
 from report.figures import grouped_bars, header, header_space, plain_log, subplots, to_data_uri
-from report.formatting import duration_s, ratio
+from report.formatting import duration_ms, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series
@@ -23,10 +23,6 @@ METHODS = ("fork", "forkserver", "spawn")
 
 def compare_metrics(results: Results, experiment: str) -> list:
     return ["start_join_ms", "round_trip_ms", "speedup"]
-
-
-def _ms(x) -> str:
-    return duration_s(x / 1000.0)
 
 
 class Analysis:
@@ -80,9 +76,9 @@ def render(ctx: Context, experiment: str) -> Rendered:
         out = []
         thread = a.start_cost(env, "thread")
         costs = {m: a.start_cost(env, m) for m in METHODS}
-        listed = ", ".join("%s %s" % (m, _ms(c["median"])) for m, c in costs.items() if c)
+        listed = ", ".join("%s %s" % (m, duration_ms(c["median"])) for m, c in costs.items() if c)
         if thread and listed:
-            out.append("Start and join: a thread %s; a process %s." % (_ms(thread["median"]), listed))
+            out.append("Start and join: a thread %s; a process %s." % (duration_ms(thread["median"]), listed))
         trips = sorted(
             a.s.select("round_trip_ms", env_label=env, measure="round_trip", runner="process"),
             key=lambda r: r["payload_bytes"],
@@ -99,8 +95,8 @@ def render(ctx: Context, experiment: str) -> Rendered:
                 "grow with the payload."
                 % (
                     format(int(big["payload_bytes"]), ","),
-                    _ms(big["median"]),
-                    " (a thread pool: %s)" % _ms(th["median"]) if th else "",
+                    duration_ms(big["median"]),
+                    " (a thread pool: %s)" % duration_ms(th["median"]) if th else "",
                 )
             )
         be, points = a.break_even(env)
@@ -109,20 +105,23 @@ def render(ctx: Context, experiment: str) -> Rendered:
                 out.append(
                     "Break-even: with tasks longer than about %s, the process pool beat the thread pool (its "
                     "speedup crossed 1); the longest tasks measured ran %s faster on processes."
-                    % (_ms(be), ratio(points[-1][1]))
+                    % (duration_ms(be), ratio(points[-1][1]))
                 )
-                scores[env] = {"break_even": Score(be, _ms(be), "task duration where processes start to pay")}
+                scores[env] = {
+                    "break_even": Score(be, duration_ms(be), "task duration where processes start to pay")
+                }
             elif len({p[0] for p in points}) < 2:
                 out.append(
                     "Only one task size was measured (%s per task): processes ran %s the speed of threads "
                     "there; the break-even needs the default profile's sweep of task sizes."
-                    % (_ms(points[0][0]), ratio(points[0][1]))
+                    % (duration_ms(points[0][0]), ratio(points[0][1]))
                 )
             else:
                 side = "always" if points[0][1] > 1 else "never"
                 out.append(
                     "Processes %s beat threads over the task sizes measured (%s to %s): "
-                    "no break-even inside the range." % (side, _ms(points[0][0]), _ms(points[-1][0]))
+                    "no break-even inside the range."
+                    % (side, duration_ms(points[0][0]), duration_ms(points[-1][0]))
                 )
         parts.append(tag("h3", env))
         parts.extend(paragraph(t) for t in out)

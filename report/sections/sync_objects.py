@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 from experiments.sync_objects import USES
 from report import stats
 from report.figures import grouped_bars, header, header_space, log2_axis, plain_log, subplots, to_data_uri
-from report.formatting import duration_s, num, percent
+from report.formatting import duration_ms, duration_us, num, percent
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, tag
 from report.sections import Context, Rendered, env_series, most_common
@@ -35,14 +35,6 @@ OBJECT_TITLES = {
 
 def compare_metrics(results: Results, experiment: str) -> list:
     return ["barrier_skew_p50_us", "throughput_tasks_s", "wake_latency_p99_us", "exit_delay_ms"]
-
-
-def _us(x) -> str:
-    return duration_s(x * 1e-6)
-
-
-def _ms(x) -> str:
-    return duration_s(x * 1e-3)
 
 
 class Analysis:
@@ -114,11 +106,11 @@ def findings(a: Analysis, env: str) -> list:
         worst = next((r for r in worst if r["threads"] == most["threads"]), None)
         text = "Barrier: with %d parties the last thread passed a median %s after the first%s" % (
             most["threads"],
-            _us(most["median"]),
-            " (worst cycle %s)" % _us(worst["median"]) if worst else "",
+            duration_us(most["median"]),
+            " (worst cycle %s)" % duration_us(worst["median"]) if worst else "",
         )
         if len(p50) > 1:
-            text += ", against %s with %d" % (_us(p50[0]["median"]), p50[0]["threads"])
+            text += ", against %s with %d" % (duration_us(p50[0]["median"]), p50[0]["threads"])
         text += (
             ". A Barrier releases all its parties at once, but each released thread still has to be "
             "scheduled — and take the GIL, where there is one — before it runs: they leave one by one."
@@ -138,7 +130,7 @@ def findings(a: Analysis, env: str) -> list:
             "Semaphore: %s threads doing %s of I/O each, at most k at a time, finished %s tasks/s at k=%d "
             % (
                 num(tasks),
-                _ms(sleep_ms) if sleep_ms is not None else "some",
+                duration_ms(sleep_ms) if sleep_ms is not None else "some",
                 num(first["median"]),
                 first["permits"],
             )
@@ -175,14 +167,14 @@ def findings(a: Analysis, env: str) -> list:
         text = "Event: set() woke %d waiter%s in %s (median; p99 %s)" % (
             one["threads"],
             "" if one["threads"] == 1 else "s",
-            _us(one["median"]),
-            _us(tail.get(one["threads"], math.nan)),
+            duration_us(one["median"]),
+            duration_us(tail.get(one["threads"], math.nan)),
         )
         if len(wake) > 1:
             text += ", %d waiters in %s (p99 %s)" % (
                 many["threads"],
-                _us(many["median"]),
-                _us(tail.get(many["threads"], math.nan)),
+                duration_us(many["median"]),
+                duration_us(tail.get(many["threads"], math.nan)),
             )
             text += (
                 ": set() wakes every waiter at once, but they run one after another, so the last waits most"
@@ -200,9 +192,9 @@ def findings(a: Analysis, env: str) -> list:
                 "abandoning it mid-sleep. The interpreter joins non-daemon threads at exit and kills daemon "
                 "ones without cleanup: join() the threads whose work must finish."
                 % (
-                    _ms(sleep_ms) if sleep_ms is not None else "",
-                    _ms(plain["median"]),
-                    _ms(daemon["median"]),
+                    duration_ms(sleep_ms) if sleep_ms is not None else "",
+                    duration_ms(plain["median"]),
+                    duration_ms(daemon["median"]),
                 ),
             )
         )
@@ -304,7 +296,10 @@ def _throughput_panel(ctx: Context, a: Analysis, ax) -> None:
         plain_log(ax, "y")
     ax.set_title(
         "Semaphore(k) pool: %s tasks × %s"
-        % (num(a.setting("semaphore", "threads")), _ms(a.setting("semaphore", "sleep_ms") or math.nan))
+        % (
+            num(a.setting("semaphore", "threads")),
+            duration_ms(a.setting("semaphore", "sleep_ms") or math.nan),
+        )
     )
     ax.set_xlabel("permits k")
     ax.set_ylabel("tasks per second")

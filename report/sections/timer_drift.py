@@ -8,7 +8,7 @@ from matplotlib.lines import Line2D
 
 from report import models, stats
 from report.figures import grouped_bars, header, header_space, subplots, to_data_uri
-from report.formatting import duration_s, num
+from report.formatting import duration_us, num
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series
@@ -21,10 +21,6 @@ METRICS = ["lateness_p50_us", "lateness_p99_us", "lateness_mean_us", "lateness_m
 
 def compare_metrics(results: Results, experiment: str) -> list:
     return ["lateness_p50_us", "lateness_p99_us", "cumulative_drift_ms"]
-
-
-def _us(x) -> str:
-    return duration_s(x * 1e-6)
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
@@ -61,22 +57,24 @@ def render(ctx: Context, experiment: str) -> Rendered:
             )
             text = "Idle, a one-shot %s ms Timer fired %s late (median)" % (
                 num(r["delay_ms"]),
-                _us(r["median"]),
+                duration_us(r["median"]),
             )
             if math.isfinite(floor):
                 gap = r["median"] - floor
                 text += ", against a timer-slack floor of %s: %s" % (
-                    _us(floor),
+                    duration_us(floor),
                     "the floor explains most of it"
                     if gap < floor
                     else "%s above the floor: thread start-up "
-                    "and scheduling, not the kernel's slack" % _us(gap),
+                    "and scheduling, not the kernel's slack" % duration_us(gap),
                 )
             out.append(text + ".")
             if p99:
                 scores[env] = {
                     "timer_p99": Score(
-                        p99["median"], _us(p99["median"]), "one-shot %s ms Timer, idle" % num(r["delay_ms"])
+                        p99["median"],
+                        duration_us(p99["median"]),
+                        "one-shot %s ms Timer, idle" % num(r["delay_ms"]),
                     )
                 }
         loaded = s.select("lateness_p99_us", env_label=env, mode="one_shot")
@@ -89,7 +87,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
                 % (
                     worst["cpu_threads"],
                     "s" if worst["cpu_threads"] > 1 else "",
-                    _us(worst["median"]),
+                    duration_us(worst["median"]),
                     num(worst["delay_ms"]),
                     num(1000 * (run.interpreter.get("switch_interval_s") or math.nan)),
                 )
