@@ -12,7 +12,7 @@ from report.formatting import duration_us, num, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, most_common
-from report.sections.generic import failures, summary_table
+from report.sections.generic import every_cell
 
 TITLE = "The convoy effect: I/O latency beside CPU-bound threads"
 REQUIRED = ("cpu_workers", "cpu_kind", "switch_interval_ms", "latency_p50_us", "speedup")
@@ -103,9 +103,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
         parts.extend(paragraph(t) for t in out)
     if runs:
         parts.append(figure(convoy_figure(ctx, runs, s), "I/O round-trip latency against CPU-bound load"))
-    parts.append(tag("h3", "Every cell: median [95 % CI]"))
-    parts.append(summary_table(df, ["env_label"] + params, METRICS, summary=s.frame))
-    parts.append(failures(ctx.results.frame(experiment)))
+    parts.append(every_cell(ctx, experiment, df, params, METRICS, summary=s.frame))
     return Rendered(html=join(parts), scores=scores)
 
 

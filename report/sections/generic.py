@@ -163,3 +163,14 @@ def failures(df: pd.DataFrame, expected: pd.Series | None = None) -> Markup:
 
 
 __all__ = ["render", "summary_table", "failures", "blank_repeats", "compare_metrics", "num"]
+
+
+def every_cell(ctx, experiment: str, df: pd.DataFrame, params: list, metrics, summary=None) -> Markup:
+    """The closing part of a dedicated section: every cell's medians with CIs, then what failed."""
+    return join(
+        [
+            tag("h3", "Every cell: median [95 % CI]"),
+            summary_table(df, ["env_label"] + params, [m for m in metrics if m in df], summary=summary),
+            failures(ctx.results.frame(experiment)),
+        ]
+    )

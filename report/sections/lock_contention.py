@@ -10,7 +10,7 @@ from report.formatting import num, percent
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series, most_common
-from report.sections.generic import failures, summary_table
+from report.sections.generic import every_cell
 
 TITLE = "Race conditions, and what Lock, RLock and Semaphore cost"
 REQUIRED = ("threads", "primitive", "pattern", "cost_per_op_ns", "lost_update_fraction")
@@ -76,9 +76,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
         scores[run.env_label] = score
     if a.runs:
         parts.append(figure(lock_figure(ctx, a), "Lost updates, cost per update and acquire wait"))
-    parts.append(tag("h3", "Every cell: median [95 % CI]"))
-    parts.append(summary_table(a.df, ["env_label"] + a.params, METRICS, summary=a.s.frame))
-    parts.append(failures(ctx.results.frame(experiment)))
+    parts.append(every_cell(ctx, experiment, a.df, a.params, METRICS, summary=a.s.frame))
     return Rendered(html=join(parts), scores=scores)
 
 

@@ -13,7 +13,7 @@ from report.formatting import duration_ms, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series
-from report.sections.generic import failures, summary_table
+from report.sections.generic import every_cell
 
 TITLE = "What processes cost: start methods, IPC, and the break-even task size"
 REQUIRED = ("measure", "runner", "start_method", "start_join_ms", "round_trip_ms", "task_ms", "speedup")
@@ -127,9 +127,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
         parts.extend(paragraph(t) for t in out)
     if a.runs:
         parts.append(figure(overhead_figure(ctx, a), "Process start cost, IPC round trips and break-even"))
-    parts.append(tag("h3", "Every cell: median [95 % CI]"))
-    parts.append(summary_table(a.df, ["env_label"] + a.params, METRICS, summary=a.s.frame))
-    parts.append(failures(ctx.results.frame(experiment)))
+    parts.append(every_cell(ctx, experiment, a.df, a.params, METRICS, summary=a.s.frame))
     return Rendered(html=join(parts), scores=scores)
 
 

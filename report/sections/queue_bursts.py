@@ -18,7 +18,7 @@ from report.formatting import num, percent
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered
-from report.sections.generic import failures, summary_table
+from report.sections.generic import every_cell
 
 TITLE = "Producer–consumer with a bounded Queue, against M/M/c/K and Little's law"
 REQUIRED = (
@@ -70,9 +70,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
         parts.extend(paragraph(t, c) for c, t in findings(s, df, run.env_label))
     if runs:
         parts.append(figure(queue_figure(ctx, runs, s, df), "Bounded queue against M/M/c/K and Little's law"))
-    parts.append(tag("h3", "Every cell: median [95 % CI]"))
-    parts.append(summary_table(df, ["env_label"] + params, [m for m in METRICS if m in df], summary=s.frame))
-    parts.append(failures(ctx.results.frame(experiment)))
+    parts.append(every_cell(ctx, experiment, df, params, METRICS, summary=s.frame))
     return Rendered(html=join(parts))
 
 

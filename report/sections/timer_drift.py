@@ -12,7 +12,7 @@ from report.formatting import duration_us, num
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series
-from report.sections.generic import failures, summary_table
+from report.sections.generic import every_cell
 
 TITLE = "Timer lateness and periodic drift, against the timer-slack floor"
 REQUIRED = ("mode", "delay_ms", "cpu_threads", "lateness_p50_us", "lateness_p99_us")
@@ -110,9 +110,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
         parts.extend(paragraph(t) for t in out)
     if runs:
         parts.append(figure(timer_figure(ctx, runs, s), "Timer lateness against the timer-slack floor"))
-    parts.append(tag("h3", "Every cell: median [95 % CI]"))
-    parts.append(summary_table(df, ["env_label"] + params, METRICS, summary=s.frame))
-    parts.append(failures(ctx.results.frame(experiment)))
+    parts.append(every_cell(ctx, experiment, df, params, METRICS, summary=s.frame))
     return Rendered(html=join(parts), scores=scores)
 
 
