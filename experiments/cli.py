@@ -154,25 +154,29 @@ def _new_runs(args) -> list:
 
 
 def cmd_run(args) -> int:
-    runs = _resumed(args) if args.resume else _new_runs(args)
-    for folder, env, interp in runs:
+    runs = []
+    for folder, env, interp in _resumed(args) if args.resume else _new_runs(args):
         config = env["config"]
         plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
+        what = (folder.path, interp.label, config["profile"])
+        print("gilbench: run %s (%s, profile %s)" % what, file=sys.stderr)
+        runs.append((plans, folder, env, interp))
+    try:
+        envs = execute(runs, usable_cores())
+    except KeyboardInterrupt:
+        ids = " ".join(folder.run_id for _, folder, _, _ in runs)
         print(
-            "gilbench: run %s (%s, profile %s)" % (folder.path, interp.label, config["profile"]),
+            "\ngilbench: interrupted; finished rounds are in %s. Resume with: "
+            "python -m experiments run --resume RUN_ID (for each of: %s)" % (runs[0][1].path.parent, ids),
             file=sys.stderr,
         )
-        try:
-            env = execute(plans, folder, env, interp, usable_cores())
-        except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    for (_, folder, _, _), env in zip(runs, envs):
+        if env["noisy"]:
             print(
-                "\ngilbench: interrupted; finished rounds are in %s. Resume with: "
-                "python -m experiments run --resume %s" % (folder.path, folder.run_id),
+                "gilbench: noisy run %s: %s" % (folder.run_id, "; ".join(env["noisy_reasons"])),
                 file=sys.stderr,
             )
-            return EXIT_INTERRUPTED
-        if env["noisy"]:
-            print("gilbench: noisy run: " + "; ".join(env["noisy_reasons"]), file=sys.stderr)
         print(folder.path, flush=True)
     return 0
 

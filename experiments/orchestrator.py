@@ -56,15 +56,28 @@ class RunContext:
     """What every round of a run needs: where to write, what to run, how far along it is."""
 
     def __init__(
-        self, folder: RunFolder, interpreter: Interpreter, label: str, cores: int, progress: Progress
+        self,
+        plans: list,
+        folder: RunFolder,
+        env: dict,
+        interpreter: Interpreter,
+        cores: int,
+        progress: Progress,
+        prefix: str = "",
     ):
+        self.plans = plans
         self.folder = folder
+        self.env = env
         self.interpreter = interpreter
-        self.label = label
+        self.label = env["interpreter"]["label"]
         self.cores = cores
         self.progress = progress
+        self.prefix = prefix
+        config = env["config"]
+        self.memory_cap_mib: int | None = config.get("memory_cap_mib")
+        self.capacity_rounds = config.get("capacity_rounds") or CAPACITY_ROUNDS[config["profile"]]
         self.capacity: dict = {}
-        self.memory_cap_mib: int | None = None
+        self._started_groups: set = set()
 
     def run_one(self, plan: ExperimentPlan, cell) -> Outcome:
         """One repetition of one cell in its own worker process."""
@@ -85,7 +98,7 @@ class RunContext:
             started = _utc_now()
             outcome = self.run_one(plan, cell)
             results.append((cell, started, outcome))
-            self.progress.cell(module.NAME, cell.cell_id, r, outcome.status)
+            self.progress.cell(self.prefix + module.NAME, cell.cell_id, r, outcome.status)
         by_id = {cell.cell_id: outcome for cell, _, outcome in results}
         base = by_id.get(group.baseline.cell_id) if group.baseline else None
         return [self._row(plan, cell, r, started, outcome, base) for cell, started, outcome in results]
@@ -135,14 +148,29 @@ class RunContext:
                 ratios["capacity_fraction"] = speedup / available
         return ratios
 
+    def done(self, index: int) -> dict:
+        return self.folder.done_repeats(self.plans[index].name)
+
+    def run_group_round(self, index: int, group_id: str, r: int) -> None:
+        """Run and store round ``r`` of one comparison group of the run's ``index``-th plan."""
+        plan = self.plans[index]
+        group = next(g for g in plan.groups if g.group_id == group_id)
+        self.run_and_store(plan, group, r)
+
+    def run_and_store(self, plan: ExperimentPlan, group: Group, r: int) -> None:
+        key = (plan.name, group.group_id)
+        if key not in self._started_groups:
+            done = self.folder.done_repeats(plan.name)
+            warm_up = not any(c.cell_id in done for c in group.cells)
+            self._started_groups.add(key)
+        else:
+            warm_up = False
+        rows = self.run_round(plan, group, r, warm_up)
+        self.folder.append_rows(plan.module, rows)
+
     def run_plan(self, plan: ExperimentPlan) -> None:
-        done = self.folder.done_repeats(plan.name)
-        started_groups = {c.group_id for c in plan.cells() if c.cell_id in done}
-        for group, r in rounds_for(plan, done):
-            warm_up = group.group_id not in started_groups
-            started_groups.add(group.group_id)
-            rows = self.run_round(plan, group, r, warm_up)
-            self.folder.append_rows(plan.module, rows)
+        for group, r in rounds_for(plan, self.folder.done_repeats(plan.name)):
+            self.run_and_store(plan, group, r)
 
     def measure_capacity(self, phase: str, rounds: int) -> dict:
         """Capacity ratio per process count: median over rounds of rate(N) / rate(1)."""
@@ -187,33 +215,50 @@ def count_cells(plans: list, folder: RunFolder) -> int:
     return total
 
 
-def execute(
-    plans: list, folder: RunFolder, env: dict, interpreter: Interpreter, cores: int, progress_stream=None
-):
-    """Measure everything the run still lacks, then write the end-of-run facts."""
-    capacity_rounds = env["config"].get("capacity_rounds") or CAPACITY_ROUNDS[env["config"]["profile"]]
-    todo_capacity = 0 if env["capacity"]["start"] else cores * capacity_rounds
-    total = count_cells(plans, folder) + todo_capacity + cores * capacity_rounds
-    progress = Progress(total, stream=progress_stream)
-    ctx = RunContext(folder, interpreter, env["interpreter"]["label"], cores, progress)
-    ctx.memory_cap_mib = env["config"].get("memory_cap_mib")
-    if not env["capacity"]["start"]:
-        env["capacity"]["start"] = {
-            str(k): v for k, v in ctx.measure_capacity("start", capacity_rounds).items()
-        }
-        env["speed"] = {"start": read_speed(folder, "start")}
-        folder.write_environment(env)
-    ctx.capacity = {int(k): v for k, v in env["capacity"]["start"].items()}
-    for plan in plans:
-        ctx.run_plan(plan)
-    end = ctx.measure_capacity("end", capacity_rounds)
-    env["capacity"]["end"] = {str(k): v for k, v in end.items()}
-    env.setdefault("speed", {})["end"] = read_speed(folder, "end")
-    assess_noise(env, cores)
-    finish_environment(env, probe_interpreter(interpreter))
-    folder.write_environment(env)
+def execute(runs: list, cores: int, progress_stream=None) -> list:
+    """Measure everything the runs still lack, then write each run's end-of-run facts.
+
+    ``runs`` holds (plans, folder, env, interpreter), one per interpreter. Several interpreters are
+    measured interleaved: round r of a comparison group runs under every interpreter, in an order
+    rotated by r, before round r + 1 starts, so that a comparison between interpreters (GIL on
+    against off, 3.12 against 3.13) meets the machine's drift on both sides alike.
+    """
+    progress = Progress(0, stream=progress_stream)
+    several = len(runs) > 1
+    ctxs = [
+        RunContext(
+            plans, folder, env, interp, cores, progress, env["interpreter"]["label"] + " " if several else ""
+        )
+        for plans, folder, env, interp in runs
+    ]
+    progress.total = sum(
+        count_cells(c.plans, c.folder) + cores * c.capacity_rounds * (1 if c.env["capacity"]["start"] else 2)
+        for c in ctxs
+    )
+    for ctx in ctxs:
+        if not ctx.env["capacity"]["start"]:
+            start = ctx.measure_capacity("start", ctx.capacity_rounds)
+            ctx.env["capacity"]["start"] = {str(k): v for k, v in start.items()}
+            ctx.env["speed"] = {"start": read_speed(ctx.folder, "start")}
+            ctx.folder.write_environment(ctx.env)
+        ctx.capacity = {int(k): v for k, v in ctx.env["capacity"]["start"].items()}
+    for index, plan in enumerate(ctxs[0].plans):
+        todo = {id(ctx): set((g.group_id, r) for g, r in rounds_for(ctx.plans[index], ctx.done(index)))
+                for ctx in ctxs}  # fmt: skip
+        for group in plan.groups:
+            for r in range(plan.profile.repeat):
+                for ctx in rotated(ctxs, r, plan.profile.repeat):
+                    if (group.group_id, r) in todo[id(ctx)]:
+                        ctx.run_group_round(index, group.group_id, r)
+    for ctx in ctxs:
+        end = ctx.measure_capacity("end", ctx.capacity_rounds)
+        ctx.env["capacity"]["end"] = {str(k): v for k, v in end.items()}
+        ctx.env.setdefault("speed", {})["end"] = read_speed(ctx.folder, "end")
+        assess_noise(ctx.env, cores)
+        finish_environment(ctx.env, probe_interpreter(ctx.interpreter))
+        ctx.folder.write_environment(ctx.env)
     progress.close()
-    return env
+    return [ctx.env for ctx in ctxs]
 
 
 def assess_noise(env: dict, cores: int) -> None:

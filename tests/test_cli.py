@@ -187,3 +187,32 @@ def test_a_python_too_old_is_refused_before_anything_runs(tmp_path):
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "is Python 3.8; gilbench needs 3.9 or newer" in lines[0]
     assert not results.exists()
+
+
+def test_several_interpreters_are_measured_interleaved_round_by_round(tmp_path):
+    other = sorted(Path.home().glob(".pyenv/versions/3.9*/bin/python3.9")) or sorted(
+        Path.home().glob(".pyenv/versions/3.1*/bin/python3.1?")
+    )
+    assert other, "a second interpreter is needed (pyenv's)"
+    out = run_cli("run", *SMALL, "--set", "workers=2", "--repeat", "3", "--capacity-rounds", "1",
+                  "--python", str(other[0]), "--python", sys.executable,
+                  "--results", str(tmp_path))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    folders = out.stdout.split()
+    assert len(folders) == 2
+    # Progress lines name the interpreter, the experiment and the round: every interpreter's round r
+    # runs before any round r + 1.
+    seen = {}
+    for line in out.stderr.splitlines():
+        parts = line.split()
+        if len(parts) > 4 and parts[4] == "io_vs_cpu":
+            group = [p for p in parts[5].strip("[]").split(",") if p.startswith("tasks=")][0]
+            seen.setdefault(group, []).append((int(parts[-1].lstrip("r")), parts[3]))
+    assert len(seen) >= 1
+    for group in seen.values():
+        rounds = [r for r, _ in group]
+        assert rounds == sorted(rounds)
+        for r in range(3):
+            assert len({who for rr, who in group if rr == r}) == 2
+    for folder in folders:
+        assert pd.read_csv(Path(folder) / "io_vs_cpu.csv").groupby("cell_id").size().eq(3).all()
