@@ -174,3 +174,13 @@ def every_cell(ctx, experiment: str, df: pd.DataFrame, params: list, metrics, su
             failures(ctx.results.frame(experiment)),
         ]
     )
+
+
+class CellAnalysis:
+    """An experiment's rows, the runs they come from, its parameters, and each cell's medians with CIs."""
+
+    def __init__(self, ctx, experiment: str, metrics):
+        self.runs = ctx.runs_for(experiment)
+        self.df = ctx.rows(experiment)
+        self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
+        self.s = stats.Summary(self.df, ["env_label"] + self.params, metrics)

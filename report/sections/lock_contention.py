@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from matplotlib.lines import Line2D
 
-from report import stats
 from report.figures import grouped_bars, header, header_space, log2_axis, plain_log, subplots, to_data_uri
 from report.formatting import num, percent
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series, most_common
-from report.sections.generic import every_cell
+from report.sections.generic import CellAnalysis, every_cell
 
 TITLE = "Race conditions, and what Lock, RLock and Semaphore cost"
 REQUIRED = ("threads", "primitive", "pattern", "cost_per_op_ns", "lost_update_fraction")
@@ -29,12 +28,9 @@ def compare_metrics(results: Results, experiment: str) -> list:
     return ["cost_per_op_ns", "lost_update_fraction", "acquire_wait_p99_us"]
 
 
-class Analysis:
+class Analysis(CellAnalysis):
     def __init__(self, ctx: Context, experiment: str):
-        self.runs = ctx.runs_for(experiment)
-        self.df = ctx.rows(experiment)
-        self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
-        self.s = stats.Summary(self.df, ["env_label"] + self.params, METRICS)
+        super().__init__(ctx, experiment, METRICS)
         # The settings most cells share: the sweeps of one knob hold the others here.
         self.default = {
             p: most_common(self.df, p) for p in ("pattern", "work", "work_iters", "switch_interval_ms")

@@ -7,13 +7,13 @@ import math
 import numpy as np
 from matplotlib.lines import Line2D
 
-from report import models, stats
+from report import models
 from report.figures import grouped_bars, header, header_space, plain_log, subplots, to_data_uri
 from report.formatting import duration_ms, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series
-from report.sections.generic import every_cell
+from report.sections.generic import CellAnalysis, every_cell
 
 TITLE = "What processes cost: start methods, IPC, and the break-even task size"
 REQUIRED = ("measure", "runner", "start_method", "start_join_ms", "round_trip_ms", "task_ms", "speedup")
@@ -25,12 +25,9 @@ def compare_metrics(results: Results, experiment: str) -> list:
     return ["start_join_ms", "round_trip_ms", "speedup"]
 
 
-class Analysis:
+class Analysis(CellAnalysis):
     def __init__(self, ctx: Context, experiment: str):
-        self.runs = ctx.runs_for(experiment)
-        self.df = ctx.rows(experiment)
-        self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
-        self.s = stats.Summary(self.df, ["env_label"] + self.params, METRICS)
+        super().__init__(ctx, experiment, METRICS)
 
     def start_cost(self, env: str, label: str) -> dict | None:
         if label == "thread":

@@ -13,7 +13,7 @@ from report.formatting import duration_ms, duration_us, num, percent
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, tag
 from report.sections import Context, Rendered, env_series, most_common
-from report.sections.generic import failures, missing, summary_table
+from report.sections.generic import CellAnalysis, failures, missing, summary_table
 
 TITLE = "Barrier, Semaphore, Event and daemon threads, measured"
 REQUIRED = ("object", "threads", "permits", "daemon", "barrier_skew_p50_us", "throughput_tasks_s")
@@ -37,14 +37,11 @@ def compare_metrics(results: Results, experiment: str) -> list:
     return ["barrier_skew_p50_us", "throughput_tasks_s", "wake_latency_p99_us", "exit_delay_ms"]
 
 
-class Analysis:
+class Analysis(CellAnalysis):
     """Medians and CIs per cell, and each object's sweep with its other settings held at their usual value."""
 
     def __init__(self, ctx: Context, experiment: str):
-        self.runs = ctx.runs_for(experiment)
-        self.df = ctx.rows(experiment)
-        self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
-        self.s = stats.Summary(self.df, ["env_label"] + self.params, METRICS)
+        super().__init__(ctx, experiment, METRICS)
         self.usual = {}
         for obj, uses in USES.items():
             rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
