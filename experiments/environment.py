@@ -95,6 +95,11 @@ def usable_cores() -> int:
     return max(1, min(cores, int(quota))) if quota else cores
 
 
+def cpu_steal_s() -> float | None:
+    """CPU seconds the hypervisor gave to other guests since boot, all cores (None where not reported)."""
+    return getattr(psutil.cpu_times(), "steal", None)
+
+
 def machine_facts(label: str) -> dict:
     mem = psutil.virtual_memory()
     facts = {
@@ -112,6 +117,7 @@ def machine_facts(label: str) -> dict:
         "os": platform.platform(),
         "kernel": platform.release(),
         "load_avg_start": list(os.getloadavg()),
+        "cpu_steal_s_start": cpu_steal_s(),
         "cpu_freq_mhz": getattr(psutil.cpu_freq(), "current", None) if psutil.cpu_freq() else None,
         "boot_time_utc": _utc(psutil.boot_time()),
     }
@@ -156,5 +162,6 @@ def new_environment(run_id: str, interpreter: dict, machine: dict, config: dict)
 def finish_environment(env: dict, interpreter_end: dict) -> None:
     """Record the end-of-run state: load, GIL state, time."""
     env["machine"]["load_avg_end"] = list(os.getloadavg())
+    env["machine"]["cpu_steal_s_end"] = cpu_steal_s()
     env["interpreter"]["gil_enabled_end"] = interpreter_end.get("gil_enabled_end")
     env["finished_utc"] = _utc(time.time())

@@ -17,6 +17,8 @@ from experiments.store import RunFolder
 CAPACITY_ROUNDS = {"quick": 3, "default": 5, "full": 9}
 #: A run whose capacity at N = cores moved more than this between start and end is noisy.
 CAPACITY_MOVED_LIMIT = 0.15
+#: Steal time above this fraction of the run's core-seconds marks a run on a contended host.
+STEAL_LIMIT = 0.05
 #: A 1-minute load average above this fraction of the cores at the start marks a loaded machine.
 LOAD_LIMIT = 0.5
 
@@ -254,11 +256,18 @@ def execute(runs: list, cores: int, progress_stream=None) -> list:
         end = ctx.measure_capacity("end", ctx.capacity_rounds)
         ctx.env["capacity"]["end"] = {str(k): v for k, v in end.items()}
         ctx.env.setdefault("speed", {})["end"] = read_speed(ctx.folder, "end")
-        assess_noise(ctx.env, cores)
         finish_environment(ctx.env, probe_interpreter(ctx.interpreter))
+        assess_noise(ctx.env, cores)
         ctx.folder.write_environment(ctx.env)
     progress.close()
     return [ctx.env for ctx in ctxs]
+
+
+def _seconds_between(start: str, end: str | None) -> float | None:
+    if not end:
+        return None
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return (time.mktime(time.strptime(end, fmt)) - time.mktime(time.strptime(start, fmt))) or None
 
 
 def assess_noise(env: dict, cores: int) -> None:
@@ -274,7 +283,16 @@ def assess_noise(env: dict, cores: int) -> None:
                 "capacity at %d processes moved from %.2fx to %.2fx during the run"
                 % (cores, start[key], end[key])
             )
-    load = env["machine"].get("load_avg_start") or [0]
+    machine = env["machine"]
+    steal_start, steal_end = machine.get("cpu_steal_s_start"), machine.get("cpu_steal_s_end")
+    if steal_start is not None and steal_end is not None:
+        wall = _seconds_between(env["created_utc"], env["finished_utc"])
+        if wall and (steal_end - steal_start) > STEAL_LIMIT * wall * cores:
+            reasons.append(
+                "the hypervisor took %.1f s of CPU (steal) from this machine's %d cores during the run"
+                % (steal_end - steal_start, cores)
+            )
+    load = machine.get("load_avg_start") or [0]
     if load[0] > LOAD_LIMIT * cores:
         reasons.append("1-minute load average was %.2f on %d cores when the run started" % (load[0], cores))
     env["noisy"] = bool(reasons)
