@@ -97,6 +97,7 @@ class RunContext:
             self.run_one(plan, cells[0])
         results = []
         for cell in cells:
+            self.progress.start(self.prefix + module.NAME, cell.cell_id, r)
             started = _utc_now()
             outcome = self.run_one(plan, cell)
             results.append((cell, started, outcome))

@@ -28,23 +28,31 @@ class Progress:
         elapsed = time.monotonic() - self.started
         return _duration(elapsed / self.done * (self.total - self.done))
 
+    def _bar(self, what: str) -> None:
+        width = shutil.get_terminal_size((100, 20)).columns
+        bar_width = 20
+        filled = int(bar_width * self.done / self.total)
+        head = "[%s%s] %d/%d ETA %s " % (
+            "#" * filled,
+            "." * (bar_width - filled),
+            self.done,
+            self.total,
+            self.eta(),
+        )
+        self.stream.write("\r\033[K" + (head + what)[: width - 1])
+        self.stream.flush()
+
+    def start(self, experiment: str, cell_id: str, repeat: int) -> None:
+        """Show the cell now running (on a terminal; plain output reports cells when they end)."""
+        if self.tty:
+            self._bar("running %s [%s] r%d" % (experiment, cell_id, repeat))
+
     def cell(self, experiment: str, cell_id: str, repeat: int, status: str = "") -> None:
         """Report one finished cell repetition."""
         self.done += 1
         what = "%s [%s] r%d" % (experiment, cell_id, repeat)
         if self.tty:
-            width = shutil.get_terminal_size((100, 20)).columns
-            bar_width = 20
-            filled = int(bar_width * self.done / self.total)
-            head = "[%s%s] %d/%d ETA %s " % (
-                "#" * filled,
-                "." * (bar_width - filled),
-                self.done,
-                self.total,
-                self.eta(),
-            )
-            line = (head + what)[: width - 1]
-            self.stream.write("\r\033[K" + line)
+            self._bar(what)
             if status not in ("", "ok"):
                 self.stream.write("\n  %s: %s\n" % (status, cell_id))
         else:
