@@ -77,8 +77,23 @@ def test_resume_runs_only_the_missing_rounds(run_experiment, tmp_path):
 
 def _start_long_run(results):
     """Start a run in the background and return (process, csv path) once it has stored rows."""
-    args = ["run", "--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io",
-            "--set", "task_size=40", "--repeat", "4", "--capacity-rounds", "1", "--results", str(results)]
+    args = [
+        "run",
+        "--profile",
+        "quick",
+        "--only",
+        "io_vs_cpu",
+        "--set",
+        "workload=sleep_io",
+        "--set",
+        "task_size=40",
+        "--repeat",
+        "4",
+        "--capacity-rounds",
+        "1",
+        "--results",
+        str(results),
+    ]
     proc = subprocess.Popen([sys.executable, "-m", "experiments", *args], cwd=str(ROOT),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.time() + 120
