@@ -12,7 +12,7 @@ from report.formatting import duration_us, num, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, most_common
-from report.sections.generic import every_cell
+from report.sections.generic import CellAnalysis, every_cell
 
 TITLE = "The convoy effect: I/O latency beside CPU-bound threads"
 REQUIRED = ("cpu_workers", "cpu_kind", "switch_interval_ms", "latency_p50_us", "speedup")
@@ -25,10 +25,8 @@ def compare_metrics(results: Results, experiment: str) -> list:
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
-    runs = ctx.runs_for(experiment)
-    df = ctx.rows(experiment)
-    params = [p for p in ctx.results.param_columns(experiment) if p in df]
-    s = stats.Summary(df, ["env_label"] + params, METRICS)
+    cells = CellAnalysis(ctx, experiment, METRICS)
+    runs, df, params, s = cells.runs, cells.df, cells.params, cells.s
     switch = _default_switch(df, runs)
     parts = [
         paragraph(

@@ -183,4 +183,4 @@ class CellAnalysis:
         self.runs = ctx.runs_for(experiment)
         self.df = ctx.rows(experiment)
         self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
-        self.s = stats.Summary(self.df, ["env_label"] + self.params, metrics)
+        self.s = stats.Summary(self.df, ["env_label"] + self.params, [m for m in metrics if m in self.df])

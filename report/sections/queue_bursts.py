@@ -18,7 +18,7 @@ from report.formatting import num, percent
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered
-from report.sections.generic import every_cell
+from report.sections.generic import CellAnalysis, every_cell
 
 TITLE = "Producer–consumer with a bounded Queue, against M/M/c/K and Little's law"
 REQUIRED = (
@@ -51,10 +51,8 @@ def _size_label(maxsize) -> str:
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
-    runs = ctx.runs_for(experiment)
-    df = ctx.rows(experiment)
-    params = [p for p in ctx.results.param_columns(experiment) if p in df]
-    s = stats.Summary(df, ["env_label"] + params, [m for m in METRICS if m in df])
+    cells = CellAnalysis(ctx, experiment, METRICS)
+    runs, df, params, s = cells.runs, cells.df, cells.params, cells.s
     parts = [
         paragraph(
             "One producer feeds queue.Queue(maxsize) with Poisson or bursty arrivals; consumer threads "

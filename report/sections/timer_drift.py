@@ -12,7 +12,7 @@ from report.formatting import duration_us, num
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered, Score, env_series
-from report.sections.generic import every_cell
+from report.sections.generic import CellAnalysis, every_cell
 
 TITLE = "Timer lateness and periodic drift, against the timer-slack floor"
 REQUIRED = ("mode", "delay_ms", "cpu_threads", "lateness_p50_us", "lateness_p99_us")
@@ -24,10 +24,8 @@ def compare_metrics(results: Results, experiment: str) -> list:
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
-    runs = ctx.runs_for(experiment)
-    df = ctx.rows(experiment)
-    params = [p for p in ctx.results.param_columns(experiment) if p in df]
-    s = stats.Summary(df, ["env_label"] + params, METRICS)
+    cells = CellAnalysis(ctx, experiment, METRICS)
+    runs, df, params, s = cells.runs, cells.df, cells.params, cells.s
     parts = [
         paragraph(
             "A one-shot threading.Timer is timed from start() to its callback; a periodic job either re-arms "
