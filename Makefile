@@ -12,7 +12,7 @@ RUNS    ?=
 BASELINE ?=
 RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE))
 
-.PHONY: bench quick report test lint venv clean python-ft clean-ft
+.PHONY: bench quick report test lint venv clean python-ft clean-ft aa
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ quick:
 
 report: venv
 	$(PY) -m report --results $(RESULTS) --output $(REPORT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
+
+# A/A test: the project's own interpreter twice back to back into $(RESULTS)/aa, compared (scripts/aa.py).
+aa: venv
+	$(PY) scripts/aa.py --profile $(PROFILE) --results $(RESULTS)/aa
 
 test: venv
 	$(PY) -m pytest -q tests

@@ -34,14 +34,27 @@ def percent(x, digits: int = 0) -> str:
     return "%.*f %%" % (digits, 100 * float(x)) if finite(x) else DASH
 
 
-def with_ci(median, low, high, unit: str = "", digits: int = 3) -> str:
-    """``1.85x [1.70–1.93]``; the interval is left out when it is unknown (one repetition)."""
+def with_ci(median, low, high, unit: str = "", digits: int = 3, note: str = "") -> str:
+    """``1.85x [1.70–1.93]``; without an interval the median alone, followed by `` (note)`` when a note
+    says why (a summary record's ``ci_note``: "too few repetitions for a 95 % interval: n=3, needs 6")."""
     if not finite(median):
         return DASH
     text = num(median, digits) + unit
     if finite(low) and finite(high):
         text += " [%s–%s]" % (num(low, digits), num(high, digits))
+    elif note:
+        text += " (%s)" % note
     return text
+
+
+def record_ci(rec: dict, unit: str = "", scale: float = 1.0, digits: int = 3, short: bool = True) -> str:
+    """A summary record (stats.summarize / Summary) as ``median [low–high]``, times ``scale``; without an
+    interval, ``median (n=3, no 95 % CI)`` — or the record's full ``ci_note`` with ``short=False``."""
+    note = rec.get("ci_note") or ""
+    if note and short:
+        note = "n=%d, no 95 %% CI" % rec["n"]
+    values = [rec.get(k) for k in ("median", "ci_low", "ci_high")]
+    return with_ci(*(float(v) * scale if finite(v) else v for v in values), unit, digits, note)
 
 
 def duration_s(seconds) -> str:

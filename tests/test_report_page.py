@@ -57,7 +57,7 @@ def test_sections_in_order(page):
         "Speedup and CPU cores busy vs workers",
         "Model fits",
         "Failed repetitions",
-        "Mann–Whitney U",
+        "Benjamini–Hochberg",
         "usable cores",
     ):
         assert text in page

@@ -1,0 +1,120 @@
+"""A/A test: the project's own interpreter measured twice back to back, compared as the report compares runs.
+
+    python scripts/aa.py [--profile default] [--results results/aa] [--runs RUN_A RUN_B]
+    make aa [PROFILE=quick]
+
+Both runs go into ``--results`` (default ``results/aa/``, git-ignored like the rest of results/ and
+kept, so they can be inspected or rendered with ``make report RESULTS=results/aa``). Only the two
+runs just made (or the two named with ``--runs``, which measures nothing) are compared: the first is
+the baseline, and they count as runs started separately, so they are judged against the run-to-run
+noise floor with the false-discovery rate controlled, exactly as the report's Comparisons section
+judges them. Nothing is rendered. Printed: comparisons tested, the fraction called faster / slower,
+the fraction of ratio intervals that contain 1.0, the noise floor, and the wall time.
+Exit status 0 when the A/A test holds (at most 5 % called different, at least 90 % of intervals
+containing 1.0), 1 when it does not, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from report.build import metrics_for  # noqa: E402
+from report.compare import compare_runs  # noqa: E402
+from report.load import ResultsError, load_results  # noqa: E402
+
+#: The A/A test holds when no more than this fraction of comparisons is called different ...
+MAX_CALLED = 0.05
+#: ... and at least this fraction of the ratio intervals contains 1.0.
+MIN_CONTAINING = 0.90
+
+
+def measure(profile: str, results: Path) -> Path:
+    """One run of the project's own interpreter; its folder (``experiments run`` prints it last)."""
+    cmd = [sys.executable, "-m", "experiments", "run", "--profile", profile, "--results", str(results)]
+    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    if done.returncode != 0 or not lines:
+        raise SystemExit("gilbench: error: %s exited with %d" % (" ".join(cmd[1:]), done.returncode))
+    return Path(lines[-1].strip())
+
+
+def figures(base_dir: Path, other_dir: Path) -> dict:
+    """The A/A figures of two run folders, the first as the baseline."""
+    results = load_results([base_dir, other_dir])
+    base = next(r for r in results.runs if r.path.resolve() == base_dir.resolve())
+    other = next(r for r in results.runs if r is not base)
+    family = compare_runs(base, other, metrics_for(results), results)
+    tested = family.tested
+    intervals = [f["c"] for f in tested if math.isfinite(f["c"].ci_low) and math.isfinite(f["c"].ci_high)]
+    called = family.called
+    return {
+        "family": family,
+        "tested": len(tested),
+        "faster": len(family.with_verdict("faster")) / max(1, len(tested)),
+        "slower": len(family.with_verdict("slower")) / max(1, len(tested)),
+        "called": len(called) / max(1, len(tested)),
+        "intervals": len(intervals),
+        "containing": sum(c.ci_low <= 1.0 <= c.ci_high for c in intervals) / max(1, len(intervals)),
+        "tails": len(family.tails),
+    }
+
+
+def report(fig: dict, wall_s: float | None) -> bool:
+    """Print the figures; True when the A/A test holds."""
+    family = fig["family"]
+    print("A/A: %s (baseline) vs %s" % (family.base.run_id, family.other.run_id))
+    print("comparisons tested:        %d (%d tail metrics without a verdict)" % (fig["tested"], fig["tails"]))
+    print(
+        "called different:          %.1f %% (faster %.1f %%, slower %.1f %%)"
+        % (100 * fig["called"], 100 * fig["faster"], 100 * fig["slower"])
+    )
+    print("intervals containing 1.0:  %.1f %% of %d" % (100 * fig["containing"], fig["intervals"]))
+    print("noise floor:               %s" % (family.floor.describe() if family.floor else "paired rounds"))
+    if wall_s is not None:
+        print("wall time:                 %.0f s" % wall_s)
+    for f in sorted(family.called, key=lambda f: -abs(math.log(f["c"].ratio)))[:10]:
+        c = f["c"]
+        print(
+            "  called %s: %s %s %s ratio %.3f q %.3g"
+            % (c.verdict, f["experiment"], f["cell"], f["metric"], c.ratio, c.q_value)
+        )
+    holds = fig["called"] <= MAX_CALLED and fig["containing"] >= MIN_CONTAINING
+    print(
+        "A/A test %s (needs <= %.0f %% called, >= %.0f %% containing 1.0)"
+        % ("holds" if holds else "FAILS", 100 * MAX_CALLED, 100 * MIN_CONTAINING)
+    )
+    return holds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="default", help="profile of both runs (default: default)")
+    parser.add_argument("--results", default=str(ROOT / "results" / "aa"), help="where the runs go")
+    parser.add_argument(
+        "--runs", nargs=2, metavar="RUN", help="compare these two run folders, measure nothing"
+    )
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        if args.runs:
+            folders, wall = [Path(p) for p in args.runs], None
+        else:
+            folders = [measure(args.profile, Path(args.results)) for _ in range(2)]
+            wall = time.monotonic() - started
+        fig = figures(*folders)
+    except (ResultsError, StopIteration) as exc:
+        print("gilbench: error: %s" % (exc or "the two runs are one run"), file=sys.stderr)
+        return 2
+    return 0 if report(fig, wall) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
