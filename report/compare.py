@@ -90,7 +90,10 @@ class NoiseFloor:
                 "of one interpreter): judged against within-run noise only, which understates it."
                 % REPEATED_RUNS
             )
-        return "Run-to-run noise floor: " + "; ".join(parts) + "."
+        return (
+            "Run-to-run noise floor (standard deviation of the log ratio of two runs of the same thing): %s."
+            % ("; ".join(parts))
+        )
 
 
 def _span(low: float, high: float) -> str:
