@@ -326,8 +326,9 @@ def _summary_text(family: Family) -> str:
         ", ".join("%d %s" % (n, v) for v, n in counts.items() if n) or "none",
     )
     if family.tails:
-        text += " %d tail-metric comparisons (p99, maximum) are shown without a verdict: too few samples." % (
-            len(family.tails)
+        text += (
+            " %d tail-metric comparisons (p99, maximum) get no verdict: a p99 needs %d counted samples, a "
+            "maximum is never stable." % (len(family.tails), stats.tail_samples_needed("_p99"))
         )
     return text
 
