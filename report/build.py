@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from experiments.store import write_atomically
+from experiments.schema import write_atomically
 from report import compare, environments, quality, scorecard
 from report.figures import Palette
 from report.load import Results, ResultsError
@@ -41,7 +41,7 @@ def render_report(results: Results, baseline: str | None = None) -> str:
         rendered = module.render(ctx, name)
         for env, s in rendered.scores.items():
             scores.setdefault(env, {}).update(s)
-        title = getattr(module, "TITLE", None) if module.__name__.endswith("." + name) else None
+        title = results.info(name).title
         sections.append(("exp-" + name, "%s — %s" % (name, title) if title else name, rendered.html))
     nav = [("scorecard", "Scorecard"), ("quality", "Run quality")]
     nav += [(anchor, title.split(" — ")[0]) for anchor, title, _ in sections]

@@ -9,12 +9,14 @@ import re
 import pandas as pd
 import pytest
 
+from bench.export import describe
+from experiments.schema import SCHEMA_VERSION, write_experiments
 from report.build import render_report
 from report.figures import Palette
 from report.load import HEAD_COLUMNS, load_results
 from report.sections import DEDICATED, Context, generic, module_for
 from report.sections.generic import summary_table
-from report.synthetic import write_experiment, write_run
+from tests.support.synthetic import write_experiment, write_run
 
 #: Dedicated sections whose experiment lives in experiments/ (io_vs_cpu has its own synthetic model,
 #: primitives comes from bench/).
@@ -22,28 +24,37 @@ FROM_EXPERIMENTS = [name for name in DEDICATED if name not in ("io_vs_cpu", "pri
 
 
 def _primitives(folder, interpreter):
-    columns = list(HEAD_COLUMNS) + [
-        "benchmark",
-        "group",
-        "primitive",
-        "style",
-        "container",
-        "median_ns",
-        "iqr_ns",
-    ]
-    columns += ["ops_per_s"]
-    rows = [
+    """A primitives.csv and its experiments.json entry, as bench/export writes them."""
+    rows = []
+    for name, group, primitive, style, container, median in (
         ("test_empty_call", "baseline", "", "", "", 40.0),
         ("test_lock_acquire_release[Lock-bare]", "lock", "Lock", "bare", "", 95.0),
         ("test_put_get[Queue]", "queue", "", "", "Queue", 2400.0),
-    ]
+    ):
+        head = [
+            SCHEMA_VERSION,
+            folder.name,
+            "primitives",
+            name,
+            group,
+            0,
+            "ok",
+            "",
+            interpreter,
+            True,
+            True,
+            "",
+        ]
+        row = dict(zip(HEAD_COLUMNS, head), benchmark=name.split("[")[0], group=group)
+        row.update(primitive=primitive, style=style, container=container)
+        row.update(median_ns=median, iqr_ns=median / 10, ops_per_s=1e9 / median)
+        rows.append(row)
+    info = describe(["primitive", "style", "container"], rows)
+    write_experiments(folder, [info])
     with open(folder / "primitives.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(columns)
-        for name, group, primitive, style, container, median in rows:
-            head = [1, folder.name, "primitives", name, group, 0, "ok", "", interpreter, True, True, ""]
-            bench = name.split("[")[0]
-            w.writerow(head + [bench, group, primitive, style, container, median, median / 10, 1e9 / median])
+        w = csv.DictWriter(f, fieldnames=info.columns(), restval="")
+        w.writeheader()
+        w.writerows(rows)
 
 
 @pytest.fixture(scope="module")

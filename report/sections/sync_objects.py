@@ -6,7 +6,6 @@ import math
 
 from matplotlib.lines import Line2D
 
-from experiments.sync_objects import USES
 from report import stats
 from report.figures import grouped_bars, header, header_space, log2_axis, plain_log, subplots, to_data_uri
 from report.formatting import duration_ms, duration_us, num, percent
@@ -43,9 +42,14 @@ class Analysis(CellAnalysis):
     def __init__(self, ctx: Context, experiment: str):
         super().__init__(ctx, experiment, METRICS)
         self.usual = {}
-        for obj, uses in USES.items():
+        for obj in OBJECT_METRICS:
             rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
-            self.usual[obj] = {p: most_common(rows, p) for p in uses if p in rows}
+            self.usual[obj] = {p: most_common(rows, p) for p in self.uses(obj)}
+
+    def uses(self, obj: str) -> list:
+        """The parameters an object's cells set (each object leaves the others empty)."""
+        rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
+        return [p for p in self.params if p != "object" and p in rows and rows[p].notna().any()]
 
     def sweep(self, metric: str, env: str, obj: str, x: str) -> list:
         """Records of ``metric`` for ``obj`` ordered by parameter ``x``, the object's other
@@ -215,7 +219,7 @@ def cell_tables(a: Analysis) -> Markup:
         mine = frame[frame["object"] == obj]
         if mine.empty:
             continue
-        by = ["env_label"] + [p for p in USES[obj] if p in a.params]
+        by = ["env_label"] + a.uses(obj)
         rows = a.df[a.df["object"] == obj]
         parts.append(tag("h4", OBJECT_TITLES[obj]))
         parts.append(summary_table(rows, by, metrics, summary=mine))

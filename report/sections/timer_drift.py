@@ -37,7 +37,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
     scores = {}
     for run in runs:
         env = run.env_label
-        floor = models.timer_slack_floor_us(run.environment)
+        floor = models.timer_slack_floor_us(run.env)
         idle = sorted(
             s.select("lateness_p50_us", env_label=env, mode="one_shot", cpu_threads=0),
             key=lambda r: r["delay_ms"],
@@ -132,7 +132,7 @@ def timer_figure(ctx: Context, runs: list, s: stats.Summary) -> str:
             return found[0] if len(found) == 1 else None
 
         grouped_bars(ax, cats, env_series(ctx, runs, get, cats), log=True)
-        floors = {models.timer_slack_floor_us(r.environment) for r in runs}
+        floors = {models.timer_slack_floor_us(r.env) for r in runs}
         for f in floors:
             if math.isfinite(f):
                 ax.axhline(f, color="black", ls="--", lw=1)
