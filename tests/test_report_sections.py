@@ -10,16 +10,18 @@ import pandas as pd
 import pytest
 
 from bench.export import describe
+from experiments import CATALOGUE
 from experiments.schema import SCHEMA_VERSION, write_experiments
 from report.build import render_report
 from report.figures import Palette
 from report.load import HEAD_COLUMNS, load_results
-from report.sections import DEDICATED, Context, generic, module_for
+from report.sections import Context, generic, has_section, section_for
 from report.sections.generic import summary_table
 from tests.support.synthetic import write_experiment, write_run
 
 #: Dedicated sections whose experiment lives in experiments/ (io_vs_cpu has its own synthetic model,
 #: primitives comes from bench/).
+DEDICATED = [name for name in CATALOGUE if has_section(name)] + ["primitives"]
 FROM_EXPERIMENTS = [name for name in DEDICATED if name not in ("io_vs_cpu", "primitives")]
 
 
@@ -69,7 +71,7 @@ def page(tmp_path_factory):
         _primitives(folder, label)
     results_obj = load_results(results)
     for name in FROM_EXPERIMENTS + ["primitives"]:
-        assert module_for(name, results_obj).__name__ == "report.sections." + name, name
+        assert section_for(name, results_obj).module.__name__ == "report.sections." + name, name
     return render_report(results_obj)
 
 
@@ -129,3 +131,31 @@ def test_generic_section_shows_each_sync_objects_cell_once(tmp_path):
         obj = row[header.index("object")]
         assert {"barrier": "barrier_skew_p50_us", "semaphore": "max_concurrency"}.get(obj, "wall_s") in filled
         assert "wall_s" in filled
+
+
+def test_a_section_that_raises_is_a_box_and_the_rest_of_the_page_renders(tmp_path, monkeypatch):
+    folder = write_run(tmp_path / "results", seed=3)
+    for name in ("timer_drift", "deadlock"):
+        write_experiment(folder, importlib.import_module("experiments." + name))
+    from report.sections import timer_drift
+
+    def broken(ctx, experiment):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(timer_drift, "render", broken)
+    monkeypatch.setattr(timer_drift, "compare_metrics", broken)
+    results = load_results(tmp_path / "results")
+    html = render_report(results)
+    box = html[html.index('id="exp-timer_drift"') :]
+    box = box[: box.index("</section>")]
+    assert "This section failed to render" in box and "RuntimeError: boom second line" in box
+    for other in (
+        "exp-io_vs_cpu",
+        "exp-deadlock",
+        "exp-demo_counter",
+        'id="comparisons"',
+        'id="environments"',
+    ):
+        assert other in html
+    assert any("timer_drift failed to render: RuntimeError: boom" in w for w in results.warnings)
+    assert any("timer_drift: compare_metrics failed" in w for w in results.warnings)

@@ -11,12 +11,13 @@ from matplotlib.patches import Patch
 
 from experiments.schema import ExperimentInfo
 from report import stats
+from report.cells import missing
 from report.figures import header, header_space, plain_log, subplots, to_data_uri
 from report.formatting import DASH, duration_ms, duration_s, num, with_ci
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, table, tag
 from report.sections import Context, Rendered
-from report.sections.generic import blank_repeats, failures, missing
+from report.tables import blank_repeats, failures
 
 TITLE = "Deadlock: opposite lock order and Lock re-entry, detected by timeout or left to hang"
 REQUIRED = ("scenario", "detection", "timeout_ms", "detected", "time_to_detect_ms", "recovered")

@@ -7,12 +7,22 @@ import math
 from matplotlib.lines import Line2D
 
 from report import stats
-from report.figures import grouped_bars, header, header_space, log2_axis, plain_log, subplots, to_data_uri
+from report.cells import CellAnalysis, missing, most_common
+from report.figures import (
+    env_series,
+    grouped_bars,
+    header,
+    header_space,
+    log2_axis,
+    plain_log,
+    subplots,
+    to_data_uri,
+)
 from report.formatting import duration_ms, duration_us, num, percent
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, tag
-from report.sections import Context, Rendered, env_series, most_common
-from report.sections.generic import CellAnalysis, failures, missing, summary_table
+from report.sections import Context, Rendered
+from report.tables import failures, summary_table
 
 TITLE = "Barrier, Semaphore, Event and daemon threads, measured"
 REQUIRED = ("object", "threads", "permits", "daemon", "barrier_skew_p50_us", "throughput_tasks_s")

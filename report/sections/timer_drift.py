@@ -7,12 +7,13 @@ import math
 from matplotlib.lines import Line2D
 
 from report import models, stats
-from report.figures import grouped_bars, header, header_space, subplots, to_data_uri
+from report.cells import CellAnalysis
+from report.figures import env_series, grouped_bars, header, header_space, subplots, to_data_uri
 from report.formatting import duration_us, num
 from report.load import Results
 from report.page import figure, join, paragraph, tag
-from report.sections import Context, Rendered, Score, env_series
-from report.sections.generic import CellAnalysis, every_cell
+from report.sections import Context, Rendered, Score
+from report.tables import every_cell
 
 TITLE = "Timer lateness and periodic drift, against the timer-slack floor"
 REQUIRED = ("mode", "delay_ms", "cpu_threads", "lateness_p50_us", "lateness_p99_us")
