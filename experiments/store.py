@@ -34,6 +34,7 @@ MEASURED_COLUMNS = (
     "cpu_user_s",
     "cpu_sys_s",
     "cpu_util_cores",
+    "cpu_time_source",
     "peak_rss_mib",
     "ctx_voluntary",
     "ctx_involuntary",

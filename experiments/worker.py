@@ -2,12 +2,14 @@
 
 Protocol (one JSON object per line):
   parent -> stdin : {"module": "experiments.io_vs_cpu", "params": {...}}
-  worker -> ctl fd: {"event": "start"}   then waits for a line on stdin
-  worker -> ctl fd: {"event": "end"}     then waits for a line on stdin
+  worker -> ctl fd: {"event": "start", "reaped_children_cpu_s": s}   then waits for a line on stdin
+  worker -> ctl fd: {"event": "end", "reaped_children_cpu_s": s}     then waits for a line on stdin
   worker -> ctl fd: {"event": "result", "status": "ok"|"error", ...}
 
 The parent reads the process tree's CPU counters between "start"/"end" and its ack,
-so nothing inside this process samples anything while the cell runs.
+so nothing inside this process samples anything while the cell runs. The one figure it
+cannot read from outside, the CPU time of children this process reaped (RUSAGE_CHILDREN,
+user + sys seconds), travels with the event.
 Standard library only.
 """
 
@@ -19,11 +21,24 @@ import os
 import sys
 import traceback
 
+try:
+    import resource
+except ImportError:  # not POSIX: the parent falls back to its own counters
+    resource = None
+
 
 def gil_enabled():
     """True when the GIL is on (always, on builds that cannot turn it off)."""
     check = getattr(sys, "_is_gil_enabled", None)
     return True if check is None else bool(check())
+
+
+def reaped_children_cpu_s():
+    """User + system seconds of every child this process has reaped, or None where unknown."""
+    if resource is None:
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv):
@@ -35,7 +50,7 @@ def main(argv):
         ctl.flush()
 
     def handshake(event):
-        send({"event": event})
+        send({"event": event, "reaped_children_cpu_s": reaped_children_cpu_s()})
         if not stdin.readline():
             raise SystemExit("parent went away")
 
