@@ -36,7 +36,7 @@ _CPUCLOCK_SCHED = 2
 
 @dataclass(frozen=True)
 class TreeCpu:
-    """CPU seconds of a process tree at one moment: psutil's ticks and, if it could be read, the exact total."""
+    """CPU seconds of a process tree at one moment: psutil's ticks and, where readable, the exact total."""
 
     user_s: float
     sys_s: float

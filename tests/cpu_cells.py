@@ -1,9 +1,11 @@
-"""Cells that burn a known amount of CPU and report it as measured from inside (standard library only).
+"""Cells that burn a known amount of CPU and measure it from inside (standard library only).
 
-Every cell returns ``truth_cpu_s``: the CPU its region used by the cell's own clocks (each busy
-thread's ``time.thread_time()``, each child's ``time.process_time()`` sent back over a pipe, the
-main thread's ``time.thread_time()`` across the region), so a test can hold the harness's outside
-figure against it whatever the machine's speed.
+Each cell returns ``truth_cpu_s``, the CPU its region used as the cell itself measured it: the
+worker's own ``time.process_time()`` across the region (all its threads), plus every child's CPU
+(a reaped child's exact total from ``os.wait4``, minus what it had used before the region; a pool
+process's own ``time.process_time()`` reports), so a test can hold the harness's outside figure
+against it whatever the machine's speed. Busy threads also report their summed
+``time.thread_time()`` (``threads_cpu_s``), a lower bound that no process clock is involved in.
 """
 
 import os
@@ -26,9 +28,8 @@ def burn(clock, cpu_s):
 
 
 def pool_task(cpu_s):
-    """A task for a pool process: burn, and say how much CPU the task itself took."""
-    start = time.process_time()
-    return burn(time.process_time, cpu_s) - start
+    """A task for a pool process: burn, and return the process's whole CPU time so far."""
+    return burn(time.process_time, cpu_s)
 
 
 def _threads(n, cpu_s):
@@ -47,73 +48,73 @@ def _threads(n, cpu_s):
 
 
 def _fork_burner(cpu_before_s=0.0, cpu_s=0.0):
-    """Fork a child that burns ``cpu_before_s``, reports, waits for a byte, burns ``cpu_s``, reports.
-
-    Returns (pid, report fd, go fd); each report is the child's process_time as a double.
-    """
+    """Fork a child that burns ``cpu_before_s``, reports its process_time, waits for a byte, burns
+    ``cpu_s`` and exits. Returns (pid, report fd, go fd)."""
     report_r, report_w = os.pipe()
     go_r, go_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.write(report_w, struct.pack("d", burn(time.process_time, cpu_before_s)))
         os.read(go_r, 1)
-        os.write(report_w, struct.pack("d", burn(time.process_time, cpu_s)))
+        burn(time.process_time, cpu_s)
         os._exit(0)
     os.close(report_w)
     os.close(go_r)
     return pid, report_r, go_w
 
 
-def _report(fd):
-    return struct.unpack("d", os.read(fd, 8))[0]
+def _report(burner):
+    return struct.unpack("d", os.read(burner[1], 8))[0]
 
 
 def _finish(burner):
-    """Let a burner do its second part and reap it: its whole CPU time, by its own clock."""
+    """Let a burner do its second part and reap it: its whole CPU time, exit included."""
     pid, report_fd, go_fd = burner
     os.write(go_fd, b"g")
-    last = _report(report_fd)
-    os.waitpid(pid, 0)
+    _, _, usage = os.wait4(pid, 0)
     os.close(report_fd)
     os.close(go_fd)
-    return last
+    return usage.ru_utime + usage.ru_stime
 
 
 def _forks(n, cpu_s):
     burners = [_fork_burner(cpu_s=cpu_s) for _ in range(n)]
     for b in burners:
-        _report(b[1])
+        _report(b)
     return sum(_finish(b) for b in burners)
 
 
 def run_cell(params, region):
     kind, n, cpu_s = params["kind"], params.get("n", 1), params.get("cpu_s", 0.0)
     held = pool = None
+    threads_cpu_s = 0.0
     if kind == "held_child":
         # Alive, and already busy, before the region; reaped inside it.
         held = _fork_burner(cpu_before_s=params["cpu_before_s"], cpu_s=cpu_s)
-        before = _report(held[1])
+        held_before = _report(held)
     elif kind == "pool":
         pool = ProcessPoolExecutor(max_workers=1)
-        pool.submit(pool_task, 0.0).result()  # the pool process exists and is idle at the start
+        # The pool process exists, has done a task and is idle when the region starts.
+        pool_before = pool.submit(pool_task, 0.0).result()
     try:
         with region():
-            main_start = time.thread_time()
+            start = time.process_time()
             if kind == "threads":
-                inside = _threads(n, cpu_s)
+                threads_cpu_s = _threads(n, cpu_s)
+                children = 0.0
             elif kind == "forks":
-                inside = _forks(n, cpu_s)
+                children = _forks(n, cpu_s)
             elif kind == "held_child":
-                inside = _finish(held) - before
+                children = _finish(held) - held_before
             elif kind == "pool":
-                inside = pool.submit(pool_task, cpu_s).result()
+                children = pool.submit(pool_task, cpu_s).result() - pool_before
             elif kind == "sleep":
                 time.sleep(params["sleep_s"])
-                inside = 0.0
+                children = 0.0
             else:
                 raise ValueError("unknown kind %r" % kind)
-            inside += time.thread_time() - main_start
+            own = time.process_time() - start
     finally:
         if pool is not None:
             pool.shutdown()
-    return {"truth_cpu_s": inside}
+    return {"truth_cpu_s": own + children, "threads_cpu_s": threads_cpu_s}
