@@ -40,6 +40,8 @@ MEASURED_COLUMNS = (
     "ctx_involuntary",
     "process_wall_s",
 )
+#: The measured columns that hold text: which source ``cpu_*`` came from (``cpuclock``, ``psutil``).
+TEXT_MEASURED_COLUMNS = ("cpu_time_source",)
 #: Ratios the harness derives from the rounds of a comparison group, last.
 DERIVED_COLUMNS = ("speedup", "efficiency", "capacity_fraction")
 

@@ -14,7 +14,7 @@ from typing import Union
 import pandas as pd
 
 from experiments import SCHEMA_VERSION
-from experiments.store import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS
+from experiments.store import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS, TEXT_MEASURED_COLUMNS
 
 #: The store's format and columns are the harness's own (README "CSV columns").
 #: The head columns a file cannot be read without.
@@ -330,7 +330,8 @@ def read_table(path: Path, warnings: list) -> tuple | None:
     if versions and versions != {SCHEMA_VERSION}:
         bad = sorted((v for v in versions if v != SCHEMA_VERSION), key=str)[0]
         _check_schema(path, None if isinstance(bad, float) and math.isnan(bad) else int(bad))
-    _check_numeric(path, df, [c for c in MEASURED_COLUMNS + DERIVED_COLUMNS + ("repeat",) if c in df])
+    numeric = [c for c in MEASURED_COLUMNS + DERIVED_COLUMNS + ("repeat",) if c not in TEXT_MEASURED_COLUMNS]
+    _check_numeric(path, df, [c for c in numeric if c in df])
     unknown = sorted(set(df["status"].astype(str)) - set(STATUSES))
     if unknown:
         raise ResultsError(

@@ -7,6 +7,7 @@ import pytest
 from experiments import cputime
 from experiments.cell_runner import Interpreter, run_cell
 from experiments.cputime import TreeCpu, region_cpu
+from report.load import load_results
 
 SELF = Interpreter(sys.executable)
 BURN_S = 0.02  # the shortest region the exact figure promises to be within 5 % for
@@ -108,3 +109,12 @@ def test_a_mark_without_an_exact_figure_makes_the_region_psutil(start, end):
     m = region_cpu(start, end, wall_s=0.1)
     assert m["cpu_time_source"] == cputime.PSUTIL
     assert m["cpu_util_cores"] == pytest.approx(0.2)
+
+
+def test_a_run_records_the_source_and_the_report_reads_it(run_experiment):
+    small = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--repeat", "1"]
+    run = run_experiment(*small, "--set", "task_size=5")
+    io = load_results(run.path).frame("io_vs_cpu")
+    assert set(io["cpu_time_source"]) == {cputime.CPUCLOCK}
+    # One thread sleeping 16 times keeps no core busy (starting 8 threads does cost real CPU).
+    assert (io.loc[io["executor"] == "sequential", "cpu_util_cores"] < 0.05).all()
