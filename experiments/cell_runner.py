@@ -179,6 +179,7 @@ def run_cell(
     ps = psutil.Process(proc.pid)
     outcome = None
     marks = {}
+    handshake_cpu_s = 0.0
     deadline = started + timeout_s
     buffer = b""
     reaped = None
@@ -211,6 +212,7 @@ def run_cell(
                     proc.stdin.write(b"go\n")
                     proc.stdin.flush()
                 elif event == "result":
+                    handshake_cpu_s = message.get("handshake_cpu_s") or 0.0
                     outcome = Outcome(
                         message["status"],
                         error=message.get("error", ""),
@@ -250,5 +252,5 @@ def run_cell(
         ctx_involuntary=rusage.ru_nivcsw,
     )
     if "start" in marks and "end" in marks and outcome.wall_s:
-        outcome.measured.update(region_cpu(marks["start"], marks["end"], outcome.wall_s))
+        outcome.measured.update(region_cpu(marks["start"], marks["end"], outcome.wall_s, handshake_cpu_s))
     return outcome

@@ -5,7 +5,8 @@ The harness reads the tree at the two moments the worker enters and leaves its m
 kernel's per-process CPU clock (``sum_exec_runtime`` of all its threads, exited threads included),
 and children the worker reaped inside the region from the worker's own ``RUSAGE_CHILDREN``, which
 it sends with the handshake. A child alive at the start and reaped before the end is then counted
-once: by its clock at the start, by the worker's reaped total at the end.
+once: by its clock at the start, by the worker's reaped total at the end. The worker's own CPU for
+the handshake inside that window (~0.3 ms), timed with its thread clock, is taken off.
 
 Limits, accepted: a thread running on another CPU at a mark is read as of its last scheduler tick
 (4 ms at HZ=250; cells are normally idle at the marks); grandchildren reaped by a still-live child
@@ -104,8 +105,12 @@ def _running(p: psutil.Process) -> bool:
         return False
 
 
-def region_cpu(start: TreeCpu, end: TreeCpu, wall_s: float) -> dict:
-    """The measured columns of a region: user/sys CPU seconds, busy cores, and their source."""
+def region_cpu(start: TreeCpu, end: TreeCpu, wall_s: float, handshake_cpu_s: float = 0.0) -> dict:
+    """The measured columns of a region: user/sys CPU seconds, busy cores, and their source.
+
+    ``handshake_cpu_s`` is what the worker itself spent between the two readings on the handshake
+    (waking from the start ack, sending the end event), taken off the exact total.
+    """
     user, system = end.user_s - start.user_s, end.sys_s - start.sys_s
     if start.exact_s is None or end.exact_s is None or end.exact_s < start.exact_s:
         return {
@@ -114,7 +119,7 @@ def region_cpu(start: TreeCpu, end: TreeCpu, wall_s: float) -> dict:
             "cpu_util_cores": round((user + system) / wall_s, 4),
             "cpu_time_source": PSUTIL,
         }
-    total = end.exact_s - start.exact_s
+    total = max(end.exact_s - start.exact_s - handshake_cpu_s, 0.0)
     user, system = max(user, 0.0), max(system, 0.0)
     if user + system > 0:
         exact_user = total * user / (user + system)

@@ -4,7 +4,7 @@ Protocol (one JSON object per line):
   parent -> stdin : {"module": "experiments.io_vs_cpu", "params": {...}}
   worker -> ctl fd: {"event": "start", "reaped_children_cpu_s": s}   then waits for a line on stdin
   worker -> ctl fd: {"event": "end", "reaped_children_cpu_s": s}     then waits for a line on stdin
-  worker -> ctl fd: {"event": "result", "status": "ok"|"error", ...}
+  worker -> ctl fd: {"event": "result", "status": "ok"|"error", "handshake_cpu_s": s, ...}
 
 The parent reads the process tree's CPU counters between "start"/"end" and its ack,
 so nothing inside this process samples anything while the cell runs. The one figure it
@@ -19,6 +19,7 @@ import importlib
 import json
 import os
 import sys
+import time
 import traceback
 
 try:
@@ -49,10 +50,17 @@ def main(argv):
         ctl.write(json.dumps(obj) + "\n")
         ctl.flush()
 
+    # This thread's own CPU between the parent's two readings that is not the cell's: waking
+    # from the start ack, and reporting the end. The parent subtracts it from the exact figure.
+    handshake_cpu = {"start": 0.0, "end": 0.0}
+
     def handshake(event):
+        entered = time.thread_time()
         send({"event": event, "reaped_children_cpu_s": reaped_children_cpu_s()})
+        sent = time.thread_time()
         if not stdin.readline():
             raise SystemExit("parent went away")
+        handshake_cpu[event] = time.thread_time() - sent if event == "start" else sent - entered
 
     spec = json.loads(stdin.readline())
     result = {"event": "result", "gil_enabled_start": gil_enabled()}
@@ -79,6 +87,7 @@ def main(argv):
         result.update(status="error", error="%s: %s%s" % (type(exc).__name__, exc, where))
         traceback.print_exc()
     result["gil_enabled_end"] = gil_enabled()
+    result["handshake_cpu_s"] = handshake_cpu["start"] + handshake_cpu["end"]
     send(result)
     ctl.close()
     # Daemon threads a cell leaves running must not keep the worker alive.

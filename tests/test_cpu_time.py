@@ -91,6 +91,13 @@ def test_the_split_is_the_tick_split_scaled_to_the_exact_total():
     assert m["cpu_user_s"] == pytest.approx(0.024) and m["cpu_sys_s"] == pytest.approx(0.008)
 
 
+def test_the_workers_own_handshake_cpu_is_taken_off_the_exact_total():
+    start, end = TreeCpu(1.0, 0.5, 10.0), TreeCpu(1.02, 0.5, 10.0203)
+    m = region_cpu(start, end, wall_s=0.02, handshake_cpu_s=0.0003)
+    assert m["cpu_util_cores"] == pytest.approx(1.0)
+    assert m["cpu_user_s"] == pytest.approx(0.02) and m["cpu_sys_s"] == pytest.approx(0.0)
+
+
 def test_no_tick_inside_the_region_leaves_the_split_unknown_not_invented():
     m = region_cpu(TreeCpu(1.0, 0.5, 10.0), TreeCpu(1.0, 0.5, 10.0004), wall_s=0.02)
     assert m["cpu_util_cores"] == pytest.approx(0.02)
