@@ -123,7 +123,8 @@ def region_cpu(start: TreeCpu, end: TreeCpu, wall_s: float, handshake_cpu_s: flo
     user, system = max(user, 0.0), max(system, 0.0)
     if user + system > 0:
         exact_user = total * user / (user + system)
-        split = {"cpu_user_s": round(exact_user, 6), "cpu_sys_s": round(total - exact_user, 6)}
+        # + 0.0: a share that rounds to nothing is written as 0.0, never -0.0.
+        split = {"cpu_user_s": round(exact_user, 6) + 0.0, "cpu_sys_s": round(total - exact_user, 6) + 0.0}
     else:
         # No tick landed inside the region: the total is known, its split is not.
         split = {"cpu_user_s": None, "cpu_sys_s": None}
