@@ -48,6 +48,7 @@ MEASURED_COLUMNS = (
     "cpu_user_s",
     "cpu_sys_s",
     "cpu_util_cores",
+    "cpu_time_source",
     "peak_rss_mib",
     "ctx_voluntary",
     "ctx_involuntary",
@@ -215,6 +216,8 @@ HARNESS_METRICS = {
         metric("cpu_user_s"),
         metric("cpu_sys_s"),
         metric("cpu_util_cores"),
+        # Where cpu_* came from: "cpuclock" (the kernel's exact per-process clocks) or "psutil" (ticks).
+        metric("cpu_time_source", "text"),
         metric("peak_rss_mib"),
         metric("ctx_voluntary", "count", better=-1),
         metric("ctx_involuntary", "count", better=-1),
