@@ -12,10 +12,21 @@ import json
 import sys
 from pathlib import Path
 
-from experiments import SCHEMA_VERSION
-from experiments.store import HEAD_COLUMNS, write_atomically
+from experiments.schema import (
+    ENVIRONMENT_FILE,
+    HEAD_COLUMNS,
+    SCHEMA_VERSION,
+    Environment,
+    ExperimentInfo,
+    ParamInfo,
+    SchemaError,
+    metric,
+    write_atomically,
+    write_experiments,
+)
 
 EXPERIMENT = "primitives"
+TITLE = "Micro-benchmarks of the primitives (pytest-benchmark)"
 CSV_NAME = EXPERIMENT + ".csv"
 
 HARNESS_COLUMNS = HEAD_COLUMNS
@@ -95,17 +106,16 @@ def built_label(machine_info: dict) -> str:
 def interpreter_label(run_dir: Path, machine_info: dict) -> str:
     """The run's interpreter label from environment.json when it is the interpreter that ran bench/."""
     label = built_label(machine_info)
-    env_path = run_dir / "environment.json"
+    env_path = run_dir / ENVIRONMENT_FILE
     if not env_path.exists():
         return label
     try:
-        interpreter = json.loads(env_path.read_text(encoding="utf-8")).get("interpreter")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+        interpreter = Environment.read(env_path).interpreter
+    except SchemaError as exc:
         raise ExportError(
-            "%s is unreadable (%s): restore it, or remove it to label rows from the benchmark JSON"
-            % (env_path, exc)
+            "%s; restore it, or remove it to label rows from the benchmark JSON" % exc
         ) from None
-    if not isinstance(interpreter, dict) or not interpreter.get("label"):
+    if not interpreter.get("label"):
         return label
     # The run may have measured other Pythons (PYTHONS=...) than the one running pytest: keep the
     # run's label only when it names the same version, so rows are never attributed to the wrong one.
@@ -123,8 +133,24 @@ def _cell(value):
     return value
 
 
+def describe(param_columns: list, records: list) -> ExperimentInfo:
+    """primitives.csv as experiments.json describes it: the benchmark's identity and parameters, its stats."""
+    params = {}
+    for name in list(IDENTITY_COLUMNS) + list(param_columns):
+        values = [r[name] for r in records if r.get(name) not in (None, "")]
+        kind = (
+            "int" if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values) else "str"
+        )
+        params[name] = ParamInfo(name, kind)
+    counts = {"rounds": "count", "iterations": "count"}
+    metrics = {column: metric(column, counts.get(column)) for column in METRIC_COLUMNS}
+    return ExperimentInfo(
+        name=EXPERIMENT, title=TITLE, doc=__doc__.splitlines()[0], params=params, metrics=metrics
+    )
+
+
 def rows(report: dict, run_dir: Path) -> tuple:
-    """(columns, rows as dicts) for primitives.csv."""
+    """(ExperimentInfo, rows as dicts) for primitives.csv."""
     machine_info = report["machine_info"]
     common = {
         "schema_version": SCHEMA_VERSION,
@@ -156,8 +182,7 @@ def rows(report: dict, run_dir: Path) -> tuple:
         for column, key, factor in METRICS:
             row[column] = stats[key] if factor is None else stats[key] * factor
         out.append(row)
-    columns = list(HARNESS_COLUMNS) + list(IDENTITY_COLUMNS) + param_columns + list(METRIC_COLUMNS)
-    return columns, out
+    return describe(param_columns, out), out
 
 
 def csv_text(columns: list, records: list) -> str:
@@ -176,10 +201,11 @@ def export(json_path: Path, run_dir: Path) -> Path:
             "run dir %s %s: pass the results/<run_id> folder of an existing run as --run-dir" % (run_dir, why)
         )
     report = load_report(json_path)
-    columns, records = rows(report, run_dir)
+    info, records = rows(report, run_dir)
     target = run_dir / CSV_NAME
     try:
-        write_atomically(target, csv_text(columns, records))
+        write_atomically(target, csv_text(info.columns(), records))
+        write_experiments(run_dir, [info])
     except OSError as exc:
         raise ExportError(
             "cannot write %s (%s): check the folder's permissions and free space"

@@ -6,13 +6,14 @@ Usage: python -m bench.run --run-dir results/<run_id>
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from experiments.cell_runner import ROOT
+from experiments.schema import ENVIRONMENT_FILE, Environment, SchemaError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 VENVS = ROOT / ".venv-bench"
 PACKAGES = ("pytest", "pytest-benchmark")
@@ -47,16 +48,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--run-dir", required=True, type=Path)
     args = parser.parse_args(argv)
-    env_path = args.run_dir / "environment.json"
+    env_path = args.run_dir / ENVIRONMENT_FILE
     try:
-        env = json.loads(env_path.read_text())
-        executable = env["config"]["python"]
-        label = env["interpreter"]["label"]
-        run_env = dict(os.environ, **(env["config"].get("python_env") or {}))
-    except (OSError, ValueError, KeyError) as exc:
+        env = Environment.read(env_path)
+        executable = env.config["python"]
+        label = env.interpreter["label"]
+        run_env = dict(os.environ, **(env.config.get("python_env") or {}))
+    except (SchemaError, KeyError) as exc:
         print(
-            "bench: error: cannot read %s (%s): pass a run folder made by 'python -m experiments run'"
-            % (env_path, exc),
+            "bench: error: %s: pass a run folder made by 'python -m experiments run'" % exc,
             file=sys.stderr,
         )
         return 2

@@ -5,8 +5,6 @@ Modules imported inside a measured interpreter (``spec``, ``worker``, ``probe``,
 only, so they run on any CPython >= 3.9, GIL or free-threaded, with nothing installed.
 """
 
-SCHEMA_VERSION = 1
-
 #: Experiments in the order ``run`` measures them (``capacity`` is run by the harness itself).
 CATALOGUE = (
     "io_vs_cpu",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from experiments.spec import Param, Profile
+from experiments.spec import Metric, Param, Profile
 from experiments.workloads import cpu_python
 
 NAME = "capacity"
@@ -18,7 +18,7 @@ PARAMS = {
     "processes": Param(int, minimum=1, maximum=1024, help="independent processes running the loop"),
     "loop_kiter": Param(int, minimum=1, help="thousand loop iterations per process"),
 }
-METRICS = ("loop_rate_hz", "loop_ns_per_iter", "memcpy_gib_s", "work_units")
+METRICS = ("loop_rate_hz", "loop_ns_per_iter", "memcpy_gib_s", Metric("work_units", "count"))
 COMPARE = ("processes",)
 BASELINE = {"processes": 1}
 PARALLELISM = "processes"
@@ -29,9 +29,6 @@ def profile(cores: int, rounds: int, phase: str) -> Profile:
     """The capacity grid for a machine with ``cores`` usable cores."""
     grid = [{"phase": [phase], "processes": list(range(1, cores + 1)), "loop_kiter": [LOOP_KITER]}]
     return Profile(grid=grid, repeat=rounds, timeout_s=60)
-
-
-PROFILES = {name: profile(2, rounds, "start") for name, rounds in (("quick", 3), ("default", 5), ("full", 9))}
 
 
 def _spin(ready, go, kiter):

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import psutil
 
+from experiments.cputime import process_tree, read_tree, region_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
 
@@ -71,30 +73,9 @@ def worker_env(interpreter: Interpreter) -> dict:
     return env
 
 
-def _tree(proc: psutil.Process) -> list:
-    try:
-        return [proc] + proc.children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def tree_cpu_s(proc: psutil.Process) -> tuple:
-    """(user, system) CPU seconds of a live process tree, reaped descendants included."""
-    user = system = 0.0
-    for p in _tree(proc):
-        try:
-            t = p.cpu_times()
-        except (psutil.NoSuchProcess, psutil.ZombieProcess):
-            continue
-        # A reaped child's time moves into its parent's children_* fields: counted once.
-        user += t.user + t.children_user
-        system += t.system + t.children_system
-    return user, system
-
-
 def kill_tree(proc: psutil.Process, pgid: int | None) -> None:
     """Kill a worker and everything it started, including children that left its process group."""
-    victims = _tree(proc)
+    victims = process_tree(proc)
     for p in victims:
         try:
             p.kill()
@@ -198,6 +179,7 @@ def run_cell(
     ps = psutil.Process(proc.pid)
     outcome = None
     marks = {}
+    handshake_cpu_s = 0.0
     deadline = started + timeout_s
     buffer = b""
     reaped = None
@@ -226,10 +208,11 @@ def run_cell(
                 message = json.loads(line)
                 event = message.get("event")
                 if event in ("start", "end"):
-                    marks[event] = tree_cpu_s(ps)
+                    marks[event] = read_tree(ps, message.get("reaped_children_cpu_s"))
                     proc.stdin.write(b"go\n")
                     proc.stdin.flush()
                 elif event == "result":
+                    handshake_cpu_s = message.get("handshake_cpu_s") or 0.0
                     outcome = Outcome(
                         message["status"],
                         error=message.get("error", ""),
@@ -269,11 +252,5 @@ def run_cell(
         ctx_involuntary=rusage.ru_nivcsw,
     )
     if "start" in marks and "end" in marks and outcome.wall_s:
-        u0, s0 = marks["start"]
-        u1, s1 = marks["end"]
-        outcome.measured.update(
-            cpu_user_s=round(u1 - u0, 6),
-            cpu_sys_s=round(s1 - s0, 6),
-            cpu_util_cores=round((u1 - u0 + s1 - s0) / outcome.wall_s, 4),
-        )
+        outcome.measured.update(region_cpu(marks["start"], marks["end"], outcome.wall_s, handshake_cpu_s))
     return outcome

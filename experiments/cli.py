@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import signal
 import sys
+import uuid
 from pathlib import Path
 
 from experiments import CATALOGUE
@@ -22,6 +25,7 @@ from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrid
 from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
 
 EXIT_BAD_INPUT = 2
+DEFAULT_RESULTS = str(ROOT / "results")
 #: Each worker's data-segment limit: far above any experiment, low enough to stop a runaway cell.
 DEFAULT_MEMORY_CAP_MIB = 4096
 EXIT_INTERRUPTED = 130
@@ -31,9 +35,16 @@ class UsageError(Exception):
     """Bad command-line input, reported as one line."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one ``gilbench: error:`` line and exit 2, like every other error."""
+
+    def error(self, message):
+        raise UsageError("%s (see: %s --help)" % (message, self.prog))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="python -m experiments", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sub.add_parser("list", help="list the experiments, their parameters and profiles")
     sub.add_parser("interpreters", help="list the Pythons found on PATH, under pyenv and uv")
     run = sub.add_parser("run", help="run experiments and store the results")
@@ -49,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--gil", choices=("0", "1"), help="PYTHON_GIL for a free-threaded interpreter")
     run.add_argument("--machine", metavar="LABEL", help="machine label (default: the host name)")
-    run.add_argument("--results", default=str(ROOT / "results"), help="results folder (default: results/)")
+    run.add_argument("--results", default=DEFAULT_RESULTS, help="results folder (default: results/)")
     run.add_argument(
         "--capacity-rounds",
         type=int,
@@ -69,10 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_list() -> int:
     for name in CATALOGUE:
-        module = load_experiment(name)
-        print("%-18s %s" % (name, module.TITLE))
-        for pname, param in module.PARAMS.items():
-            print("    %-20s %s%s" % (pname, param.help, param._range_text()))
+        spec = load_experiment(name)
+        print("%-18s %s" % (name, spec.title))
+        for pname, param in spec.params.items():
+            print("    %-20s %s%s" % (pname, param.help, param.range_text()))
         counts = []
         for profile in PROFILES:
             plan = plan_run(profile, only=[name])[0]
@@ -118,8 +129,8 @@ def _resumed(args):
         raise UsageError("--resume takes the run's own settings; give no other run options with it")
     folder = RunFolder.open(Path(args.results), args.resume)
     env = folder.read_environment()
-    config = env["config"]
-    interp = Interpreter(config["python"], dict(config.get("python_env") or {}), env["interpreter"]["label"])
+    config = env.config
+    interp = Interpreter(config["python"], dict(config.get("python_env") or {}), env.interpreter["label"])
     return [(folder, env, interp)]
 
 
@@ -129,10 +140,12 @@ def _new_runs(args) -> list:
     if args.capacity_rounds is not None and args.capacity_rounds < 1:
         raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
-    plan_run(args.profile, args.only, overrides, args.repeat)  # reject bad input before anything runs
+    plans = plan_run(args.profile, args.only, overrides, args.repeat)  # bad input stops here
     chosen = _interpreters(args)
     label = args.machine or default_machine_label()
     machine = machine_facts(label)
+    # Runs started together are measured interleaved, round by round: the report pairs their rounds.
+    invocation = uuid.uuid4().hex[:12]
     runs = []
     for interp, facts in chosen:
         config = {
@@ -145,18 +158,42 @@ def _new_runs(args) -> list:
             "python": interp.executable,
             "python_env": interp.env,
             "argv": sys.argv[1:],
+            "invocation_id": invocation,
+            "results": str(Path(args.results).resolve()),
         }
         folder = RunFolder.create(Path(args.results), new_run_id(label, interp.label))
         env = new_environment(folder.run_id, facts, dict(machine), config)
         folder.write_environment(env)
+        folder.write_experiments(_described(plans))
         runs.append((folder, env, interp))
     return runs
+
+
+def _described(plans: list) -> list:
+    """What experiments.json says: every planned experiment, and the harness's capacity probe."""
+    return [p.spec.info for p in plans] + [load_experiment("capacity", False).info]
+
+
+def _resume_hint(runs: list) -> str:
+    """Commands that finish an interrupted run, exactly as they must be typed."""
+    lines = []
+    for _, folder, _, _ in runs:
+        results = folder.path.parent
+        where = (
+            "" if results.resolve() == Path(DEFAULT_RESULTS).resolve() else " --results %s" % _quote(results)
+        )
+        lines.append("python -m experiments run --resume %s%s" % (_quote(folder.run_id), where))
+    return "; ".join(lines)
+
+
+def _quote(text) -> str:
+    return shlex.quote(str(text))
 
 
 def cmd_run(args) -> int:
     runs = []
     for folder, env, interp in _resumed(args) if args.resume else _new_runs(args):
-        config = env["config"]
+        config = env.config
         plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
         what = (folder.path, interp.label, config["profile"])
         print("gilbench: run %s (%s, profile %s)" % what, file=sys.stderr)
@@ -164,17 +201,16 @@ def cmd_run(args) -> int:
     try:
         envs = execute(runs, usable_cores())
     except KeyboardInterrupt:
-        ids = " ".join(folder.run_id for _, folder, _, _ in runs)
         print(
-            "\ngilbench: interrupted; finished rounds are in %s. Resume with: "
-            "python -m experiments run --resume RUN_ID (for each of: %s)" % (runs[0][1].path.parent, ids),
+            "\ngilbench: interrupted; finished rounds are in %s. Resume with: %s"
+            % (runs[0][1].path.parent, _resume_hint(runs)),
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     for (_, folder, _, _), env in zip(runs, envs):
-        if env["noisy"]:
+        if env.noisy:
             print(
-                "gilbench: noisy run %s: %s" % (folder.run_id, "; ".join(env["noisy_reasons"])),
+                "gilbench: noisy run %s: %s" % (folder.run_id, "; ".join(env.noisy_reasons)),
                 file=sys.stderr,
             )
         print(folder.path, flush=True)
@@ -185,14 +221,26 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+def _quietly_to_a_closed_pipe(command) -> int:
+    """Run a listing command; a reader that stops early (``| head``) ends it quietly, exit 0, like ls."""
+    try:
+        code = command()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        args = build_parser().parse_args(argv)
         if args.command == "list":
-            return cmd_list()
+            return _quietly_to_a_closed_pipe(cmd_list)
         if args.command == "interpreters":
-            return cmd_interpreters()
+            return _quietly_to_a_closed_pipe(cmd_interpreters)
         return cmd_run(args)
     except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound) as exc:
         print("gilbench: error: %s" % exc, file=sys.stderr)

@@ -22,7 +22,7 @@ import time
 
 from experiments import workloads
 from experiments.sampling import quantile
-from experiments.spec import Param, Profile
+from experiments.spec import Metric, Param, Profile
 
 NAME = "convoy"
 TITLE = "The convoy effect: I/O latency beside CPU-bound threads"
@@ -35,10 +35,10 @@ PARAMS = {
 METRICS = (
     "round_trips_per_s",
     "latency_p50_us",
-    "latency_p99_us",
+    Metric("latency_p99_us", "us", samples="round_trips"),
     "latency_mean_us",
-    "round_trips",
-    "work_units",
+    Metric("round_trips", "count"),
+    Metric("work_units", "count"),
 )
 COMPARE = ("cpu_workers",)
 BASELINE = {"cpu_workers": 0}

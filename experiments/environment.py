@@ -13,8 +13,8 @@ from pathlib import Path
 
 import psutil
 
-from experiments import SCHEMA_VERSION
 from experiments.cell_runner import ROOT, Interpreter, worker_env
+from experiments.schema import Environment
 
 TOOL_VERSION = "0.1.0"
 
@@ -143,25 +143,20 @@ def _utc(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def new_environment(run_id: str, interpreter: dict, machine: dict, config: dict) -> dict:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "tool": {"name": "gilbench", "version": TOOL_VERSION, "git_commit": git_commit()},
-        "created_utc": _utc(time.time()),
-        "finished_utc": None,
-        "config": config,
-        "interpreter": interpreter,
-        "machine": machine,
-        "capacity": {"start": None, "end": None, "moved_fraction": None},
-        "noisy": False,
-        "noisy_reasons": [],
-    }
+def new_environment(run_id: str, interpreter: dict, machine: dict, config: dict) -> Environment:
+    return Environment(
+        run_id=run_id,
+        created_utc=_utc(time.time()),
+        interpreter=interpreter,
+        machine=machine,
+        config=config,
+        tool={"name": "gilbench", "version": TOOL_VERSION, "git_commit": git_commit()},
+    )
 
 
-def finish_environment(env: dict, interpreter_end: dict) -> None:
+def finish_environment(env: Environment, interpreter_end: dict) -> None:
     """Record the end-of-run state: load, GIL state, time."""
-    env["machine"]["load_avg_end"] = list(os.getloadavg())
-    env["machine"]["cpu_steal_s_end"] = cpu_steal_s()
-    env["interpreter"]["gil_enabled_end"] = interpreter_end.get("gil_enabled_end")
-    env["finished_utc"] = _utc(time.time())
+    env.machine["load_avg_end"] = list(os.getloadavg())
+    env.machine["cpu_steal_s_end"] = cpu_steal_s()
+    env.interpreter["gil_enabled_end"] = interpreter_end.get("gil_enabled_end")
+    env.finished_utc = _utc(time.time())

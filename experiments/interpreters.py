@@ -112,9 +112,11 @@ def discover() -> list:
         for path in sorted(glob.glob(pattern), key=_version_key):
             if not re.search(r"python3\.\d+t?$", path) or not os.access(path, os.X_OK):
                 continue
-            real = os.path.realpath(path)
-            if real not in seen:
-                seen.add(real)
+            # One entry per file: symlinks and hard links (a free-threaded build installs python3.13
+            # and python3.13t as one file) name the same interpreter.
+            st = os.stat(path)
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
                 found.append(path)
     return found
 

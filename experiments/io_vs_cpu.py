@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from experiments import workloads
-from experiments.spec import Param, Profile
+from experiments.spec import Metric, Param, Profile
 
 NAME = "io_vs_cpu"
 TITLE = "I/O-bound vs CPU-bound work across the GIL"
@@ -23,7 +23,7 @@ PARAMS = {
     "tasks": Param(int, minimum=1, maximum=10000, help="tasks per cell"),
     "task_size": Param(int, minimum=0, maximum=10**6, help="work per task, unit per workload"),
 }
-METRICS = ("tasks_done",)
+METRICS = (Metric("tasks_done", "count"),)
 #: Parameters varied inside one comparison group; the rest name the group.
 COMPARE = ("executor", "workers")
 #: The point every other cell of its group is compared with, in the same round.

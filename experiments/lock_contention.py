@@ -10,7 +10,7 @@ import threading
 import time
 
 from experiments.sampling import quantile
-from experiments.spec import Param, ParamError, Profile
+from experiments.spec import Metric, Param, ParamError, Profile
 
 NAME = "lock_contention"
 TITLE = "Race conditions and the cost and fairness of Lock, RLock and Semaphore"
@@ -31,13 +31,13 @@ PARAMS = {
 METRICS = (
     "throughput_ops_s",
     "cost_per_op_ns",
-    "lost_updates",
-    "lost_update_fraction",
-    "acquire_wait_p50_us",
-    "acquire_wait_p99_us",
-    "acquire_samples",
-    "jain_fairness",
-    "slowest_thread_fraction",
+    Metric("lost_updates", "count", better=-1, help="expected final count minus the final count"),
+    Metric("lost_update_fraction", "fraction", better=-1),
+    Metric("acquire_wait_p50_us", "us", samples="acquire_samples"),
+    Metric("acquire_wait_p99_us", "us", samples="acquire_samples"),
+    Metric("acquire_samples", "count"),
+    Metric("jain_fairness", "fraction", better=+1, help="Jain's index of the threads' progress"),
+    Metric("slowest_thread_fraction", "fraction", better=+1),
 )
 #: Every primitive is compared, round by round, with no lock at the same other parameters, so
 #: ``speedup`` (none wall / this wall) is the lock's slowdown measured under the same machine load.

@@ -6,11 +6,12 @@ import csv
 import statistics
 import time
 
-from experiments import SCHEMA_VERSION, capacity
+from experiments import capacity
 from experiments.cell_runner import Interpreter, Outcome, run_cell
 from experiments.environment import finish_environment, probe_interpreter
-from experiments.plan import ExperimentPlan, Group, plan_experiment
+from experiments.plan import ExperimentPlan, Group, load_experiment, plan_experiment
 from experiments.progress import Progress
+from experiments.schema import SCHEMA_VERSION, Environment
 from experiments.store import RunFolder
 
 #: Interleaved rounds of the capacity measurement at each end of a run, per profile.
@@ -21,6 +22,8 @@ CAPACITY_MOVED_LIMIT = 0.15
 STEAL_LIMIT = 0.05
 #: A 1-minute load average above this fraction of the cores at the start marks a loaded machine.
 LOAD_LIMIT = 0.5
+#: At the end the run's own workers add load; only more than this many times the cores is suspicious.
+LOAD_END_LIMIT = 1.5
 
 
 def rounds_for(plan: ExperimentPlan, done: dict) -> list:
@@ -42,12 +45,7 @@ def rotated(cells: list, r: int, rounds: int) -> list:
 
 
 def capacity_plan(cores: int, rounds: int, phase: str) -> ExperimentPlan:
-    return plan_experiment(capacity, capacity.profile(cores, rounds, phase))
-
-
-def cell_timeout_s(plan: ExperimentPlan, params: dict) -> float:
-    custom = getattr(plan.module, "cell_timeout_s", None)
-    return float(custom(params)) if custom else float(plan.profile.timeout_s)
+    return plan_experiment(load_experiment("capacity", False), capacity.profile(cores, rounds, phase))
 
 
 def _utc_now() -> str:
@@ -61,7 +59,7 @@ class RunContext:
         self,
         plans: list,
         folder: RunFolder,
-        env: dict,
+        env: Environment,
         interpreter: Interpreter,
         cores: int,
         progress: Progress,
@@ -71,11 +69,11 @@ class RunContext:
         self.folder = folder
         self.env = env
         self.interpreter = interpreter
-        self.label = env["interpreter"]["label"]
+        self.label = env.interpreter["label"]
         self.cores = cores
         self.progress = progress
         self.prefix = prefix
-        config = env["config"]
+        config = env.config
         self.memory_cap_mib: int | None = config.get("memory_cap_mib")
         self.capacity_rounds = config.get("capacity_rounds") or CAPACITY_ROUNDS[config["profile"]]
         self.capacity: dict = {}
@@ -83,25 +81,24 @@ class RunContext:
 
     def run_one(self, plan: ExperimentPlan, cell) -> Outcome:
         """One repetition of one cell in its own worker process."""
-        module = "experiments." + plan.module.NAME
-        return run_cell(
-            self.interpreter, module, cell.params, cell_timeout_s(plan, cell.params), self.memory_cap_mib
-        )
+        spec = plan.spec
+        timeout_s = spec.timeout_s(cell.params, plan.profile)
+        return run_cell(self.interpreter, spec.import_name, cell.params, timeout_s, self.memory_cap_mib)
 
     def run_round(self, plan: ExperimentPlan, group: Group, r: int, warm_up: bool) -> list:
         """Run repetition ``r`` of every cell of a group, in an order rotated by ``r``; return rows."""
-        module = plan.module
+        name = plan.name
         cells = rotated(group.cells, r, plan.profile.repeat)
         if warm_up:
             # One unrecorded run first: disk caches, imports and CPU clocks settle before round 0.
             self.run_one(plan, cells[0])
         results = []
         for cell in cells:
-            self.progress.start(self.prefix + module.NAME, cell.cell_id, r)
+            self.progress.start(self.prefix + name, cell.cell_id, r)
             started = _utc_now()
             outcome = self.run_one(plan, cell)
             results.append((cell, started, outcome))
-            self.progress.cell(self.prefix + module.NAME, cell.cell_id, r, outcome.status)
+            self.progress.cell(self.prefix + name, cell.cell_id, r, outcome.status)
         by_id = {cell.cell_id: outcome for cell, _, outcome in results}
         base = by_id.get(group.baseline.cell_id) if group.baseline else None
         return [self._row(plan, cell, r, started, outcome, base) for cell, started, outcome in results]
@@ -109,15 +106,18 @@ class RunContext:
     def _row(
         self, plan: ExperimentPlan, cell, r: int, started: str, outcome: Outcome, base: Outcome | None
     ) -> dict:
-        module = plan.module
+        spec = plan.spec
+        status = outcome.status
+        if status == "timeout" and spec.info.expected_hang(cell.params):
+            status = "expected_timeout"  # the cell was meant to hang: the timeout is its result
         row = {
             "schema_version": SCHEMA_VERSION,
             "run_id": self.folder.run_id,
-            "experiment": module.NAME,
+            "experiment": spec.name,
             "cell_id": cell.cell_id,
             "group_id": cell.group_id,
             "repeat": r,
-            "status": outcome.status,
+            "status": status,
             "error": outcome.error.replace("\n", " ")[:500],
             "interpreter": self.label,
             "gil_enabled_start": outcome.gil_enabled_start,
@@ -127,11 +127,11 @@ class RunContext:
         }
         row.update(cell.params)
         row.update(outcome.measured)
-        unknown = set(outcome.metrics) - set(module.METRICS)
+        unknown = set(outcome.metrics) - set(spec.metrics)
         if unknown and outcome.status == "ok":
             row["status"] = "error"
             row["error"] = "run_cell returned undeclared metrics: %s" % ", ".join(sorted(unknown))
-        row.update({k: v for k, v in outcome.metrics.items() if k in module.METRICS})
+        row.update({k: v for k, v in outcome.metrics.items() if k in spec.metrics})
         row.update(self._ratios(plan, cell, outcome, base))
         return row
 
@@ -141,13 +141,12 @@ class RunContext:
         work = outcome.metrics.get("work_units", 1) / base.metrics.get("work_units", 1)
         speedup = base.wall_s / outcome.wall_s * work
         ratios = {"speedup": speedup}
-        parallelism = getattr(plan.module, "PARALLELISM", None)
+        parallelism = plan.spec.parallelism
         if parallelism and cell.params.get(parallelism):
             n = cell.params[parallelism]
             ratios["efficiency"] = speedup / n
-            bound = getattr(plan.module, "capacity_bound", None)
             available = self.capacity.get(min(n, self.cores))
-            if bound is not None and bound(cell.params) and available:
+            if plan.spec.is_capacity_bound(cell.params) and available:
                 ratios["capacity_fraction"] = speedup / available
         return ratios
 
@@ -169,7 +168,7 @@ class RunContext:
         else:
             warm_up = False
         rows = self.run_round(plan, group, r, warm_up)
-        self.folder.append_rows(plan.module, rows)
+        self.folder.append_rows(plan.spec.info, rows)
 
     def run_plan(self, plan: ExperimentPlan) -> None:
         for group, r in rounds_for(plan, self.folder.done_repeats(plan.name)):
@@ -230,21 +229,21 @@ def execute(runs: list, cores: int, progress_stream=None) -> list:
     several = len(runs) > 1
     ctxs = [
         RunContext(
-            plans, folder, env, interp, cores, progress, env["interpreter"]["label"] + " " if several else ""
+            plans, folder, env, interp, cores, progress, env.interpreter["label"] + " " if several else ""
         )
         for plans, folder, env, interp in runs
     ]
     progress.total = sum(
-        count_cells(c.plans, c.folder) + cores * c.capacity_rounds * (1 if c.env["capacity"]["start"] else 2)
+        count_cells(c.plans, c.folder) + cores * c.capacity_rounds * (1 if c.env.capacity["start"] else 2)
         for c in ctxs
     )
     for ctx in ctxs:
-        if not ctx.env["capacity"]["start"]:
+        if not ctx.env.capacity["start"]:
             start = ctx.measure_capacity("start", ctx.capacity_rounds)
-            ctx.env["capacity"]["start"] = {str(k): v for k, v in start.items()}
-            ctx.env["speed"] = {"start": read_speed(ctx.folder, "start")}
+            ctx.env.capacity["start"] = {str(k): v for k, v in start.items()}
+            ctx.env.speed = {"start": read_speed(ctx.folder, "start")}
             ctx.folder.write_environment(ctx.env)
-        ctx.capacity = {int(k): v for k, v in ctx.env["capacity"]["start"].items()}
+        ctx.capacity = {int(k): v for k, v in ctx.env.capacity["start"].items()}
     for index, plan in enumerate(ctxs[0].plans):
         todo = {id(ctx): set((g.group_id, r) for g, r in rounds_for(ctx.plans[index], ctx.done(index)))
                 for ctx in ctxs}  # fmt: skip
@@ -255,8 +254,8 @@ def execute(runs: list, cores: int, progress_stream=None) -> list:
                         ctx.run_group_round(index, group.group_id, r)
     for ctx in ctxs:
         end = ctx.measure_capacity("end", ctx.capacity_rounds)
-        ctx.env["capacity"]["end"] = {str(k): v for k, v in end.items()}
-        ctx.env.setdefault("speed", {})["end"] = read_speed(ctx.folder, "end")
+        ctx.env.capacity["end"] = {str(k): v for k, v in end.items()}
+        ctx.env.speed["end"] = read_speed(ctx.folder, "end")
         finish_environment(ctx.env, probe_interpreter(ctx.interpreter))
         assess_noise(ctx.env, cores)
         ctx.folder.write_environment(ctx.env)
@@ -271,23 +270,23 @@ def _seconds_between(start: str, end: str | None) -> float | None:
     return (time.mktime(time.strptime(end, fmt)) - time.mktime(time.strptime(start, fmt))) or None
 
 
-def assess_noise(env: dict, cores: int) -> None:
+def assess_noise(env: Environment, cores: int) -> None:
     """Flag a run whose machine changed under it or was busy when it started."""
     reasons = []
-    start, end = env["capacity"]["start"] or {}, env["capacity"]["end"] or {}
+    start, end = env.capacity["start"] or {}, env.capacity["end"] or {}
     key = str(cores)
     if key in start and key in end and start[key]:
         moved = abs(end[key] - start[key]) / start[key]
-        env["capacity"]["moved_fraction"] = moved
+        env.capacity["moved_fraction"] = moved
         if moved > CAPACITY_MOVED_LIMIT:
             reasons.append(
                 "capacity at %d processes moved from %.2fx to %.2fx during the run"
                 % (cores, start[key], end[key])
             )
-    machine = env["machine"]
+    machine = env.machine
     steal_start, steal_end = machine.get("cpu_steal_s_start"), machine.get("cpu_steal_s_end")
     if steal_start is not None and steal_end is not None:
-        wall = _seconds_between(env["created_utc"], env["finished_utc"])
+        wall = _seconds_between(env.created_utc, env.finished_utc)
         if wall and (steal_end - steal_start) > STEAL_LIMIT * wall * cores:
             reasons.append(
                 "the hypervisor took %.1f s of CPU (steal) from this machine's %d cores during the run"
@@ -296,5 +295,8 @@ def assess_noise(env: dict, cores: int) -> None:
     load = machine.get("load_avg_start") or [0]
     if load[0] > LOAD_LIMIT * cores:
         reasons.append("1-minute load average was %.2f on %d cores when the run started" % (load[0], cores))
-    env["noisy"] = bool(reasons)
-    env["noisy_reasons"] = reasons
+    load = machine.get("load_avg_end") or [0]
+    if load[0] > LOAD_END_LIMIT * cores:
+        reasons.append("1-minute load average was %.2f on %d cores when the run ended" % (load[0], cores))
+    env.noisy = bool(reasons)
+    env.noisy_reasons = reasons

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 
 from experiments import CATALOGUE
-from experiments.spec import ParamError, Profile
+from experiments.spec import PROFILE_NAMES, ExperimentSpec, ParamError, Profile, SpecError, load_spec
 
-PROFILES = ("quick", "default", "full")
+PROFILES = PROFILE_NAMES
 
 
 class PlanError(ValueError):
@@ -25,10 +26,6 @@ class Cell:
     cell_id: str
     group_id: str
 
-    def is_baseline(self, module: ModuleType) -> bool:
-        baseline = getattr(module, "BASELINE", {})
-        return bool(baseline) and all(self.params.get(k) == v for k, v in baseline.items())
-
 
 @dataclass
 class Group:
@@ -42,35 +39,39 @@ class Group:
 
 @dataclass
 class ExperimentPlan:
-    module: ModuleType
+    spec: ExperimentSpec
     profile: Profile
     groups: list
 
     @property
     def name(self) -> str:
-        return self.module.NAME
+        return self.spec.name
 
     @property
     def params(self) -> list:
-        return list(self.module.PARAMS)
+        return list(self.spec.params)
 
     def cells(self) -> list:
         return [c for g in self.groups for c in g.cells]
 
 
-def load_experiment(name: str) -> ModuleType:
-    """Import an experiment module by name, or explain which names exist."""
-    if name not in CATALOGUE:
+@functools.cache
+def load_experiment(name: str, require_profiles: bool = True) -> ExperimentSpec:
+    """An experiment's checked spec by name, or a PlanError saying which names exist."""
+    if name not in CATALOGUE and require_profiles:
         raise PlanError("unknown experiment %r; known: %s" % (name, ", ".join(CATALOGUE)))
-    return importlib.import_module("experiments." + name)
+    try:
+        return load_spec(importlib.import_module("experiments." + name), require_profiles)
+    except SpecError as exc:
+        raise PlanError(str(exc)) from None
 
 
 def format_value(value) -> str:
     return "none" if value is None else str(value)
 
 
-def cell_key(module: ModuleType, params: dict, names) -> str:
-    return ",".join("%s=%s" % (n, format_value(params[n])) for n in module.PARAMS if n in names)
+def cell_key(spec: ExperimentSpec, params: dict, names) -> str:
+    return ",".join("%s=%s" % (n, format_value(params[n])) for n in spec.params if n in names)
 
 
 def parse_overrides(items) -> dict:
@@ -85,27 +86,31 @@ def parse_overrides(items) -> dict:
 
 
 def plan_experiment(
-    module: ModuleType, profile: Profile, overrides: dict | None = None, repeat: int | None = None
+    spec: ExperimentSpec | ModuleType,
+    profile: Profile,
+    overrides: dict | None = None,
+    repeat: int | None = None,
 ) -> ExperimentPlan:
-    """Cells of one experiment for one profile, with ``--set`` overrides applied and checked."""
+    """Cells of one experiment (its spec, or its module) for one profile, ``--set`` overrides applied."""
+    if isinstance(spec, ModuleType):
+        spec = load_spec(spec)
     overrides = dict(overrides or {})
     typed = {}
     for name, texts in overrides.items():
-        if name not in module.PARAMS:
+        if name not in spec.params:
             raise PlanError(
                 "experiment %s has no parameter %r; its parameters: %s"
-                % (module.NAME, name, ", ".join(module.PARAMS))
+                % (spec.name, name, ", ".join(spec.params))
             )
         try:
-            typed[name] = [module.PARAMS[name].parse(name, t) for t in texts]
+            typed[name] = [spec.params[name].parse(name, t) for t in texts]
         except ParamError as exc:
-            raise PlanError("%s: %s" % (module.NAME, exc)) from None
+            raise PlanError("%s: %s" % (spec.name, exc)) from None
     if typed:
         # An override replaces that parameter's values in every block of the grid.
         grid = [{**block, **typed} for block in profile.grid]
         profile = Profile(grid=grid, repeat=profile.repeat, timeout_s=profile.timeout_s)
-    compare = tuple(getattr(module, "COMPARE", ()))
-    baseline = dict(getattr(module, "BASELINE", {}))
+    compare, baseline = spec.compare, spec.baseline
     groups: dict = {}
     seen = set()
     for point in profile.points():
@@ -113,30 +118,30 @@ def plan_experiment(
         if baseline:
             points.insert(0, {**point, **baseline})
         for p in points:
-            missing = [n for n in module.PARAMS if n not in p]
+            missing = [n for n in spec.params if n not in p]
             if missing:
-                raise PlanError("%s: grid point %r lacks %s" % (module.NAME, p, ", ".join(missing)))
+                raise PlanError("%s: grid point %r lacks %s" % (spec.name, p, ", ".join(missing)))
             try:
-                p = {n: module.PARAMS[n].check(n, p[n]) for n in module.PARAMS}
+                p = {n: spec.params[n].check(n, p[n]) for n in spec.params}
             except ParamError as exc:
-                raise PlanError("%s: %s" % (module.NAME, exc)) from None
-            cell_id = cell_key(module, p, module.PARAMS)
+                raise PlanError("%s: %s" % (spec.name, exc)) from None
+            cell_id = cell_key(spec, p, spec.params)
             if cell_id in seen:
                 continue
             seen.add(cell_id)
-            group_id = cell_key(module, p, [n for n in module.PARAMS if n not in compare]) or "all"
+            group_id = cell_key(spec, p, [n for n in spec.params if n not in compare]) or "all"
             if not compare:
                 group_id = cell_id
-            group = groups.setdefault(group_id, Group(module.NAME, group_id))
-            cell = Cell(module.NAME, p, cell_id, group_id)
+            group = groups.setdefault(group_id, Group(spec.name, group_id))
+            cell = Cell(spec.name, p, cell_id, group_id)
             group.cells.append(cell)
-            if cell.is_baseline(module):
+            if spec.is_baseline(p):
                 group.baseline = cell
     if repeat is not None:
         if repeat < 1:
             raise PlanError("--repeat must be at least 1, got %d" % repeat)
         profile = Profile(grid=profile.grid, repeat=repeat, timeout_s=profile.timeout_s)
-    return ExperimentPlan(module, profile, list(groups.values()))
+    return ExperimentPlan(spec, profile, list(groups.values()))
 
 
 def plan_run(profile_name: str, only=None, overrides: dict | None = None, repeat: int | None = None) -> list:
@@ -144,14 +149,14 @@ def plan_run(profile_name: str, only=None, overrides: dict | None = None, repeat
     if profile_name not in PROFILES:
         raise PlanError("unknown profile %r; choose one of: %s" % (profile_name, ", ".join(PROFILES)))
     names = list(only) if only else list(CATALOGUE)
-    modules = [load_experiment(n) for n in names]
+    specs = [load_experiment(n) for n in names]
     overrides = overrides or {}
-    if overrides and len(modules) > 1:
-        unknown = [n for n in overrides if not any(n in m.PARAMS for m in modules)]
+    if overrides and len(specs) > 1:
+        unknown = [n for n in overrides if not any(n in s.params for s in specs)]
         if unknown:
             raise PlanError("no experiment in this run has parameter %s" % ", ".join(unknown))
     plans = []
-    for m in modules:
-        mine = {k: v for k, v in overrides.items() if k in m.PARAMS or len(modules) == 1}
-        plans.append(plan_experiment(m, m.PROFILES[profile_name], mine, repeat))
+    for spec in specs:
+        mine = {k: v for k, v in overrides.items() if k in spec.params or len(specs) == 1}
+        plans.append(plan_experiment(spec, spec.profiles[profile_name], mine, repeat))
     return plans

@@ -25,7 +25,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from experiments.spec import Param, Profile
+from experiments.spec import Metric, Param, Profile
 from experiments.workloads import cpu_python
 
 NAME = "process_overhead"
@@ -49,8 +49,8 @@ METRICS = (
     "payload_mib_s",
     "task_ms",
     "tasks_per_s",
-    "default_start_method",
-    "start_method_used",
+    Metric("default_start_method", "text"),
+    Metric("start_method_used", "text"),
 )
 COMPARE = ("runner",)
 BASELINE = {"runner": "thread"}

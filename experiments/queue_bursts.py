@@ -30,7 +30,7 @@ import time
 
 from experiments.queueing import queue_prediction
 from experiments.sampling import quantile
-from experiments.spec import Param, ParamError, Profile
+from experiments.spec import Metric, Param, ParamError, Profile
 
 NAME = "queue_bursts"
 TITLE = "Bounded queues under bursts, against M/M/c/K"
@@ -60,22 +60,22 @@ PARAMS = {
 METRICS = (
     "offered_rate_hz",
     "achieved_rate_hz",
-    "producer_blocked_fraction",
-    "drop_fraction",
-    "queue_depth_p50",
-    "queue_depth_p99",
-    "queue_depth_mean",
+    Metric("producer_blocked_fraction", "fraction", better=-1),
+    Metric("drop_fraction", "fraction", better=-1),
+    Metric("queue_depth_p50", "items"),
+    Metric("queue_depth_p99", "items"),
+    Metric("queue_depth_mean", "items"),
     "latency_p50_ms",
     "latency_p99_ms",
     "latency_mean_ms",
     "wait_mean_ms",
     "service_mean_ms",
-    "load_measured",
+    Metric("load_measured", "ratio", better=0, help="measured arrival rate / (consumers x service rate)"),
     "idle_gap_ms",
     "arrival_lateness_p99_us",
     "predicted_drop_fraction",
     "predicted_blocked_fraction",
-    "predicted_mean_depth",
+    Metric("predicted_mean_depth", "items"),
     "predicted_latency_mean_ms",
 )
 #: The maxsize sweep and put policy of one load point run interleaved, round by round.

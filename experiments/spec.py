@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable
+
+from experiments.schema import ExperimentInfo, Metric, ParamInfo, SchemaError, metric, unit_from_name
+
+__all__ = ["Metric", "Param", "ParamError", "Profile", "Region", "ExperimentSpec", "SpecError", "load_spec"]
 
 
 class ParamError(ValueError):
@@ -16,9 +23,11 @@ class ParamError(ValueError):
 class Param:
     """One parameter of an experiment: its type, its allowed range and what it means."""
 
-    def __init__(self, kind, help="", minimum=None, maximum=None, choices=None, allow_none=False):
+    def __init__(self, kind, help="", minimum=None, maximum=None, choices=None, allow_none=False, unit=None):
         self.kind = kind
         self.help = help
+        #: The unit of the value, when it has one; by default read from the name (``delay_ms``).
+        self.unit = unit
         self.minimum = minimum
         self.maximum = maximum
         self.choices = tuple(choices) if choices is not None else None
@@ -38,7 +47,7 @@ class Param:
                 value = self.kind(text)
         except ValueError:
             raise ParamError(
-                "parameter %s=%r is not a %s%s" % (name, text, self.kind.__name__, self._range_text())
+                "parameter %s=%r is not a %s%s" % (name, text, self.kind.__name__, self.range_text())
             ) from None
         return self.check(name, value)
 
@@ -51,7 +60,7 @@ class Param:
             value, ok_type = float(value), True
         if not ok_type:
             raise ParamError(
-                "parameter %s=%r must be a %s%s" % (name, value, self.kind.__name__, self._range_text())
+                "parameter %s=%r must be a %s%s" % (name, value, self.kind.__name__, self.range_text())
             )
         bad = (
             (self.choices is not None and value not in self.choices)
@@ -59,10 +68,23 @@ class Param:
             or (self.maximum is not None and value > self.maximum)
         )
         if bad:
-            raise ParamError("parameter %s=%r is out of range%s" % (name, value, self._range_text()))
+            raise ParamError("parameter %s=%r is out of range%s" % (name, value, self.range_text()))
         return value
 
-    def _range_text(self):
+    def describe(self, name: str) -> ParamInfo:
+        """This parameter as a run folder's experiments.json records it."""
+        return ParamInfo(
+            name=name,
+            type=self.kind.__name__,
+            unit=self.unit or unit_from_name(name),
+            help=self.help,
+            choices=self.choices,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            allow_none=self.allow_none,
+        )
+
+    def range_text(self):
         if self.choices is not None:
             return " (one of: %s)" % ", ".join(str(c) for c in self.choices)
         parts = []
@@ -146,3 +168,188 @@ def run_standalone(module, params):
     out = dict(metrics)
     out["wall_s"] = regions[0].wall_s
     return out
+
+
+class SpecError(ValueError):
+    """An experiment module that does not follow the contract (README: How to add an experiment)."""
+
+
+PROFILE_NAMES = ("quick", "default", "full")
+#: The wall-clock limit of a cell that is meant to hang, unless the module sets HANG_TIMEOUT_S.
+HANG_TIMEOUT_S = 1.0
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """An experiment module, checked once and held as data plus its hooks.
+
+    Module attributes (README "How to add an experiment"): NAME, TITLE, PARAMS, METRICS, PROFILES
+    and ``run_cell(params, region)`` are required; COMPARE and BASELINE (the comparison group and
+    its baseline point; empty: no ratios), PARALLELISM (the parameter counting workers),
+    ``capacity_bound(params)`` (cells whose speedup the machine's cores cap), ``cell_timeout_s(params)``
+    (a per-cell wall-clock limit), HANGS (partial parameter points meant to hang), HANG_TIMEOUT_S and
+    NOTES (facts for the report) are optional.
+    """
+
+    module: ModuleType
+    info: ExperimentInfo
+    params: dict
+    profiles: dict
+    run_cell: Callable
+    capacity_bound: Callable | None = None
+    cell_timeout: Callable | None = None
+    hang_timeout_s: float = HANG_TIMEOUT_S
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def title(self) -> str:
+        return self.info.title
+
+    @property
+    def metrics(self) -> dict:
+        return self.info.metrics
+
+    @property
+    def compare(self) -> tuple:
+        return self.info.compare
+
+    @property
+    def baseline(self) -> dict:
+        return self.info.baseline
+
+    @property
+    def parallelism(self) -> str | None:
+        return self.info.parallelism
+
+    @property
+    def import_name(self) -> str:
+        """What the worker imports to run a cell."""
+        return self.module.__name__
+
+    def is_baseline(self, params: dict) -> bool:
+        return bool(self.baseline) and all(params.get(k) == v for k, v in self.baseline.items())
+
+    def is_capacity_bound(self, params: dict) -> bool:
+        return bool(self.capacity_bound is not None and self.capacity_bound(params))
+
+    def timeout_s(self, params: dict, profile: Profile) -> float:
+        """The wall-clock limit of one repetition of the cell at ``params``."""
+        if self.info.expected_hang(params):
+            return float(self.hang_timeout_s)
+        if self.cell_timeout is not None:
+            return float(self.cell_timeout(params))
+        return float(profile.timeout_s)
+
+
+def _required(module: ModuleType, name: str, kind, what: str):
+    value = getattr(module, name, None)
+    if not isinstance(value, kind):
+        raise SpecError("experiment module %s: %s must be %s" % (module.__name__, name, what))
+    return value
+
+
+def _optional_hook(module: ModuleType, name: str) -> Callable | None:
+    hook = getattr(module, name, None)
+    if hook is not None and not callable(hook):
+        raise SpecError(
+            "experiment module %s: %s must be a function of the cell's params" % (module.__name__, name)
+        )
+    return hook
+
+
+def _metrics(module: ModuleType, params: dict) -> dict:
+    declared = _required(module, "METRICS", (tuple, list), "a tuple of metric names or Metric(...)")
+    out = {}
+    for m in declared:
+        try:
+            m = m if isinstance(m, Metric) else metric(m)
+        except SchemaError as exc:
+            raise SpecError("experiment module %s: %s" % (module.__name__, exc)) from None
+        if m.name in out or m.name in params:
+            raise SpecError("experiment module %s: metric %s is declared twice" % (module.__name__, m.name))
+        out[m.name] = m
+    return out
+
+
+def _check_points(module: ModuleType, params: dict, points, what: str) -> None:
+    for point in points:
+        unknown = [k for k in point if k not in params]
+        if unknown:
+            raise SpecError(
+                "experiment module %s: %s names unknown parameter %s" % (module.__name__, what, unknown[0])
+            )
+        for k, v in point.items():
+            try:
+                params[k].check(k, v)
+            except ParamError as exc:
+                raise SpecError("experiment module %s: %s: %s" % (module.__name__, what, exc)) from None
+
+
+def load_spec(module: ModuleType, require_profiles: bool = True) -> ExperimentSpec:
+    """Check an experiment module against the contract once and describe it; SpecError if it fails."""
+    name = _required(module, "NAME", str, "the module's name as a string")
+    if name != module.__name__.rsplit(".", 1)[-1]:
+        raise SpecError(
+            "experiment module %s: NAME is %r; it must be the module's name" % (module.__name__, name)
+        )
+    title = _required(module, "TITLE", str, "a short title")
+    params = _required(module, "PARAMS", dict, "a dict of name -> Param(...)")
+    for pname, param in params.items():
+        if not isinstance(param, Param):
+            raise SpecError("experiment module %s: PARAMS[%r] is not a Param" % (module.__name__, pname))
+    metrics = _metrics(module, params)
+    compare = getattr(module, "COMPARE", ())
+    baseline = getattr(module, "BASELINE", {})
+    if not isinstance(compare, (tuple, list)) or not isinstance(baseline, dict):
+        raise SpecError(
+            "experiment module %s: COMPARE must be a tuple of names, BASELINE a dict" % module.__name__
+        )
+    compare, baseline = tuple(compare), dict(baseline)
+    for c in compare:
+        if c not in params:
+            raise SpecError("experiment module %s: COMPARE names unknown parameter %s" % (module.__name__, c))
+    if any(k not in compare for k in baseline):
+        raise SpecError("experiment module %s: BASELINE may only fix COMPARE parameters" % module.__name__)
+    _check_points(module, params, [baseline], "BASELINE")
+    parallelism = getattr(module, "PARALLELISM", None)
+    if parallelism is not None and parallelism not in params:
+        raise SpecError(
+            "experiment module %s: PARALLELISM names unknown parameter %s" % (module.__name__, parallelism)
+        )
+    hangs = tuple(dict(h) for h in getattr(module, "HANGS", ()))
+    _check_points(module, params, hangs, "HANGS")
+    profiles = dict(getattr(module, "PROFILES", {}) or {})
+    missing = [p for p in PROFILE_NAMES if not isinstance(profiles.get(p), Profile)]
+    if require_profiles and missing:
+        raise SpecError(
+            "experiment module %s: PROFILES lacks a Profile for %s" % (module.__name__, missing[0])
+        )
+    run_cell = _optional_hook(module, "run_cell")
+    if run_cell is None:
+        raise SpecError("experiment module %s: run_cell(params, region) is missing" % module.__name__)
+    doc = (module.__doc__ or "").strip().splitlines()
+    info = ExperimentInfo(
+        name=name,
+        title=title,
+        doc=doc[0] if doc else "",
+        params={n: p.describe(n) for n, p in params.items()},
+        metrics=metrics,
+        compare=compare,
+        baseline=baseline,
+        parallelism=parallelism,
+        hangs=hangs,
+        notes=dict(getattr(module, "NOTES", {}) or {}),
+    )
+    return ExperimentSpec(
+        module=module,
+        info=info,
+        params=dict(params),
+        profiles=profiles,
+        run_cell=run_cell,
+        capacity_bound=_optional_hook(module, "capacity_bound"),
+        cell_timeout=_optional_hook(module, "cell_timeout_s"),
+        hang_timeout_s=float(getattr(module, "HANG_TIMEOUT_S", HANG_TIMEOUT_S)),
+    )

@@ -4,57 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-#: Columns every experiment CSV starts with, before its parameters.
-HEAD_COLUMNS = (
-    "schema_version",
-    "run_id",
-    "experiment",
-    "cell_id",
-    "group_id",
-    "repeat",
-    "status",
-    "error",
-    "interpreter",
-    "gil_enabled_start",
-    "gil_enabled_end",
-    "started_at_utc",
+from experiments.schema import (
+    ENVIRONMENT_FILE,
+    Environment,
+    ExperimentInfo,
+    SchemaError,
+    write_experiments,
 )
-#: Measurements the harness takes of every cell, after the parameters.
-MEASURED_COLUMNS = (
-    "wall_s",
-    "cpu_user_s",
-    "cpu_sys_s",
-    "cpu_util_cores",
-    "peak_rss_mib",
-    "ctx_voluntary",
-    "ctx_involuntary",
-    "process_wall_s",
-)
-#: Ratios the harness derives from the rounds of a comparison group, last.
-DERIVED_COLUMNS = ("speedup", "efficiency", "capacity_fraction")
 
 
 class StoreError(Exception):
     """A results folder or file that cannot be used as asked."""
-
-
-def columns_for(module) -> list:
-    return (
-        list(HEAD_COLUMNS)
-        + list(module.PARAMS)
-        + list(MEASURED_COLUMNS)
-        + list(module.METRICS)
-        + list(DERIVED_COLUMNS)
-    )
 
 
 def new_run_id(label: str, interpreter_label: str) -> str:
@@ -63,7 +30,8 @@ def new_run_id(label: str, interpreter_label: str) -> str:
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text)[:60] or "x"
+    """A label as a folder-name part: letters of any script, digits and ``_.+-`` kept, the rest ``_``."""
+    return re.sub(r"[^\w.+-]+", "_", text).strip("_")[:60] or "x"
 
 
 def default_machine_label() -> str:
@@ -108,8 +76,8 @@ class RunFolder:
     def open(cls, results: Path, run_id: str) -> RunFolder:
         """An existing run folder, for --resume."""
         path = Path(run_id) if os.sep in run_id else Path(results) / run_id
-        if not (path / "environment.json").is_file():
-            raise StoreError("no run %r: %s has no environment.json" % (run_id, path))
+        if not (path / ENVIRONMENT_FILE).is_file():
+            raise StoreError("no run %r: %s has no %s" % (run_id, path, ENVIRONMENT_FILE))
         folder = cls(path)
         folder._check_writable()
         return folder
@@ -124,29 +92,33 @@ class RunFolder:
                 "cannot write to %s: %s; choose another folder with --results DIR" % (self.path, exc.strerror)
             ) from None
 
-    def read_environment(self) -> dict:
-        path = self.path / "environment.json"
+    def read_environment(self) -> Environment:
         try:
-            return json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise StoreError(
-                "%s is not readable JSON (%s); the run cannot be resumed" % (path, exc)
-            ) from None
+            return Environment.read(self.path / ENVIRONMENT_FILE)
+        except SchemaError as exc:
+            raise StoreError("%s; the run cannot be resumed" % exc) from None
 
-    def write_environment(self, env: dict) -> None:
-        path = self.path / "environment.json"
+    def write_environment(self, env: Environment) -> None:
+        path = self.path / ENVIRONMENT_FILE
         try:
-            write_atomically(path, json.dumps(env, indent=2, sort_keys=True) + "\n")
+            env.write(path)
         except OSError as exc:
             raise _write_error(path, exc) from None
+
+    def write_experiments(self, infos: list) -> None:
+        """Describe the run's experiments in experiments.json, so the folder explains itself."""
+        try:
+            write_experiments(self.path, infos)
+        except OSError as exc:
+            raise _write_error(self.path / "experiments.json", exc) from None
 
     def csv_path(self, experiment: str) -> Path:
         return self.path / ("%s.csv" % experiment)
 
-    def append_rows(self, module, rows: list) -> None:
+    def append_rows(self, info: ExperimentInfo, rows: list) -> None:
         """Append one round's rows and fsync them; a failed write is rolled back, never left half done."""
-        path = self.csv_path(module.NAME)
-        columns = columns_for(module)
+        path = self.csv_path(info.name)
+        columns = info.columns()
         new = not path.exists() or path.stat().st_size == 0
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=columns, extrasaction="raise")
@@ -222,22 +194,3 @@ def _cell_text(value):
     if isinstance(value, float):
         return repr(round(value, 9))
     return value
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file beside its final name, then rename: readers see the old file or the whole new one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix="." + path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone to read
-        os.replace(tmp, str(path))
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -12,7 +12,7 @@ import threading
 import time
 
 from experiments.sampling import quantile
-from experiments.spec import Param, ParamError, Profile
+from experiments.spec import Metric, Param, ParamError, Profile
 
 NAME = "sync_objects"
 TITLE = "Barrier, Semaphore, Event and daemon threads, measured"
@@ -37,18 +37,18 @@ PARAMS = {
 }
 #: Each cell returns only the metrics of its object; the others stay empty in its CSV row.
 METRICS = (
-    "barrier_skew_p50_us",
-    "barrier_skew_max_us",
-    "barrier_passes",
+    Metric("barrier_skew_p50_us", "us", samples="cycles"),
+    Metric("barrier_skew_max_us", "us", samples="cycles"),
+    Metric("barrier_passes", "count"),
     "throughput_tasks_s",
     "ideal_throughput_tasks_s",
-    "throughput_vs_ideal",
-    "max_concurrency",
-    "wake_latency_p50_us",
-    "wake_latency_p99_us",
-    "wake_samples",
+    Metric("throughput_vs_ideal", "ratio"),
+    Metric("max_concurrency", "count"),
+    Metric("wake_latency_p50_us", "us", samples="wake_samples"),
+    Metric("wake_latency_p99_us", "us", samples="wake_samples"),
+    Metric("wake_samples", "count"),
     "exit_delay_ms",
-    "exit_delay_max_ms",
+    Metric("exit_delay_max_ms", "ms", samples="cycles"),
 )
 #: Which parameters each object uses; the rest must be none, so a CSV row never shows a setting
 #: that had no effect.

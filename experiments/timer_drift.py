@@ -15,7 +15,7 @@ import threading
 import time
 
 from experiments.sampling import quantile
-from experiments.spec import Param, Profile
+from experiments.spec import Metric, Param, Profile
 
 NAME = "timer_drift"
 TITLE = "Timer lateness and periodic drift"
@@ -32,8 +32,8 @@ METRICS = (
     "lateness_min_us",
     "lateness_mean_us",
     "lateness_p50_us",
-    "lateness_p99_us",
-    "lateness_max_us",
+    Metric("lateness_p99_us", "us", samples="samples"),
+    Metric("lateness_max_us", "us", samples="samples"),
     "cumulative_drift_ms",
     "timer_slack_ns",
     "clock_resolution_ns",

@@ -2,12 +2,14 @@
 
 Protocol (one JSON object per line):
   parent -> stdin : {"module": "experiments.io_vs_cpu", "params": {...}}
-  worker -> ctl fd: {"event": "start"}   then waits for a line on stdin
-  worker -> ctl fd: {"event": "end"}     then waits for a line on stdin
-  worker -> ctl fd: {"event": "result", "status": "ok"|"error", ...}
+  worker -> ctl fd: {"event": "start", "reaped_children_cpu_s": s}   then waits for a line on stdin
+  worker -> ctl fd: {"event": "end", "reaped_children_cpu_s": s}     then waits for a line on stdin
+  worker -> ctl fd: {"event": "result", "status": "ok"|"error", "handshake_cpu_s": s, ...}
 
 The parent reads the process tree's CPU counters between "start"/"end" and its ack,
-so nothing inside this process samples anything while the cell runs.
+so nothing inside this process samples anything while the cell runs. The one figure it
+cannot read from outside, the CPU time of children this process reaped (RUSAGE_CHILDREN,
+user + sys seconds), travels with the event.
 Standard library only.
 """
 
@@ -17,13 +19,27 @@ import importlib
 import json
 import os
 import sys
+import time
 import traceback
+
+try:
+    import resource
+except ImportError:  # not POSIX: the parent falls back to its own counters
+    resource = None
 
 
 def gil_enabled():
     """True when the GIL is on (always, on builds that cannot turn it off)."""
     check = getattr(sys, "_is_gil_enabled", None)
     return True if check is None else bool(check())
+
+
+def reaped_children_cpu_s():
+    """User + system seconds of every child this process has reaped, or None where unknown."""
+    if resource is None:
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv):
@@ -34,10 +50,17 @@ def main(argv):
         ctl.write(json.dumps(obj) + "\n")
         ctl.flush()
 
+    # This thread's own CPU between the parent's two readings that is not the cell's: waking
+    # from the start ack, and reporting the end. The parent subtracts it from the exact figure.
+    handshake_cpu = {"start": 0.0, "end": 0.0}
+
     def handshake(event):
-        send({"event": event})
+        entered = time.thread_time()
+        send({"event": event, "reaped_children_cpu_s": reaped_children_cpu_s()})
+        sent = time.thread_time()
         if not stdin.readline():
             raise SystemExit("parent went away")
+        handshake_cpu[event] = time.thread_time() - sent if event == "start" else sent - entered
 
     spec = json.loads(stdin.readline())
     result = {"event": "result", "gil_enabled_start": gil_enabled()}
@@ -64,6 +87,7 @@ def main(argv):
         result.update(status="error", error="%s: %s%s" % (type(exc).__name__, exc, where))
         traceback.print_exc()
     result["gil_enabled_end"] = gil_enabled()
+    result["handshake_cpu_s"] = handshake_cpu["start"] + handshake_cpu["end"]
     send(result)
     ctl.close()
     # Daemon threads a cell leaves running must not keep the worker alive.

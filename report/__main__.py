@@ -46,9 +46,9 @@ def main(argv=None) -> int:
             results = load_results(results_dir)
         if not results.runs:
             raise ResultsError("no run folders in %s; run `make bench` first" % results_dir)
-        for warning in results.warnings:
-            print("report: warning: %s" % warning, file=sys.stderr)
         path = write_report(results, output, args.baseline)
+        for warning in results.warnings:  # after rendering: a section that failed adds one
+            print("report: warning: %s" % warning, file=sys.stderr)
     except ResultsError as exc:
         print("report: error: %s" % exc, file=sys.stderr)
         return EXIT_BAD_INPUT

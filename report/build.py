@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from experiments.store import write_atomically
+from experiments.schema import write_atomically
 from report import compare, environments, quality, scorecard
 from report.figures import Palette
 from report.load import Results, ResultsError
-from report.page import document, join, section
-from report.sections import Context, module_for
+from report.page import Markup, document, join, paragraph, section, tag
+from report.sections import Context, Rendered, section_for
 
 #: Capacity has no section of its own (the run-quality box shows it); across runs its loop rate is compared.
 CAPACITY_METRICS = ["loop_rate_hz", "speedup"]
@@ -19,11 +19,41 @@ CAPACITY_METRICS = ["loop_rate_hz", "speedup"]
 
 def metrics_for(results: Results) -> Callable[[str], list]:
     """experiment -> the metrics compared across runs (asked of each section once)."""
-    chosen = {
-        name: module_for(name, results).compare_metrics(results, name) for name in results.experiments()
-    }
+    chosen = {}
+    for name in results.experiments():
+        try:
+            chosen[name] = section_for(name, results).compare_metrics(results, name)
+        except Exception as exc:  # a broken section loses its comparisons, not the page
+            results.warnings.append("section %s: compare_metrics failed: %s" % (name, _one_line(exc)))
+            chosen[name] = section_for("generic").compare_metrics(results, name)
     chosen["capacity"] = CAPACITY_METRICS
     return lambda experiment: chosen.get(experiment, [])
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or "no message"
+    return "%s: %s" % (type(exc).__name__, text[:300])
+
+
+def render_section(ctx: Context, name: str) -> Rendered:
+    """One experiment's section; a section that fails becomes a box saying so, and the page goes on."""
+    try:
+        return section_for(name, ctx.results).render(ctx, name)
+    except Exception as exc:
+        message = _one_line(exc)
+        ctx.results.warnings.append("section %s failed to render: %s" % (name, message))
+        box = join(
+            [
+                tag("strong", "This section failed to render: "),
+                tag("code", message),
+                paragraph(
+                    "Its data are intact in the run folders; the rest of the page is unaffected. "
+                    "Please report this with the run folder attached.",
+                    "muted",
+                ),
+            ]
+        )
+        return Rendered(html=Markup(tag("div", box, class_="warn section-error")))
 
 
 def render_report(results: Results, baseline: str | None = None) -> str:
@@ -37,11 +67,10 @@ def render_report(results: Results, baseline: str | None = None) -> str:
     for name in results.experiments():
         if name == "capacity":
             continue
-        module = module_for(name, results)
-        rendered = module.render(ctx, name)
+        rendered = render_section(ctx, name)
         for env, s in rendered.scores.items():
             scores.setdefault(env, {}).update(s)
-        title = getattr(module, "TITLE", None) if module.__name__.endswith("." + name) else None
+        title = results.info(name).title
         sections.append(("exp-" + name, "%s — %s" % (name, title) if title else name, rendered.html))
     nav = [("scorecard", "Scorecard"), ("quality", "Run quality")]
     nav += [(anchor, title.split(" — ")[0]) for anchor, title, _ in sections]

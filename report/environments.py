@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from report import stats
 from report.formatting import DASH, num, ratio
 from report.load import Results, Run
 from report.page import Markup, join, paragraph, table, tag
@@ -44,7 +43,7 @@ def _memory(run: Run) -> str:
 
 def loop_ns(run: Run) -> float | None:
     """The machine's single-process speed at the start of a run: pure-Python loop ns per iteration."""
-    value = _get(run.environment, "speed.start.loop_ns_per_iter")
+    value = _get(run.env.speed, "start.loop_ns_per_iter")
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
@@ -54,7 +53,7 @@ def same_machine(a: Run, b: Run) -> bool:
 
 
 def _speed(run: Run, phase: str) -> str:
-    speed = _get(run.environment, "speed.%s" % phase) or {}
+    speed = run.env.speed.get(phase) or {}
     if not speed:
         return DASH
     return "%.1f ns/iteration, %.2f GiB/s copy" % (
@@ -66,14 +65,11 @@ def _speed(run: Run, phase: str) -> str:
 #: (row title, how to read it from a run); the ones that change results come first after the ids.
 FIELDS = (
     ("started (UTC)", lambda r: r.created),
-    ("finished (UTC)", lambda r: _get(r.environment, "finished_utc") or "incomplete"),
-    ("profile", lambda r: _get(r.environment, "config.profile")),
+    ("finished (UTC)", lambda r: r.env.finished_utc or "incomplete"),
+    ("profile", lambda r: r.env.config.get("profile")),
     (
         "gilbench",
-        lambda r: (
-            "%s (%s)"
-            % (_text(_get(r.environment, "tool.version")), _text(_get(r.environment, "tool.git_commit")))
-        ),
+        lambda r: "%s (%s)" % (_text(r.env.tool.get("version")), _text(r.env.tool.get("git_commit"))),
     ),
     ("interpreter", lambda r: r.interpreter_label),
     ("version", lambda r: r.interpreter.get("version")),
@@ -106,7 +102,7 @@ FIELDS = (
     ("single-process speed at end", lambda r: _speed(r, "end")),
     ("capacity at start", lambda r: _capacity(r, "start")),
     ("capacity at end", lambda r: _capacity(r, "end")),
-    ("noisy", lambda r: "; ".join(r.environment.get("noisy_reasons") or []) or r.environment.get("noisy")),
+    ("noisy", lambda r: "; ".join(r.env.noisy_reasons) or r.env.noisy),
 )
 
 
@@ -131,11 +127,8 @@ def differences(base: Run, other: Run) -> list:
 
 
 def load_warnings(results: Results) -> list:
-    out = []
-    for run in results.runs:
-        for reason in stats.load_reasons(run.environment, run.cores):
-            out.append("%s: %s" % (run.run_id, reason))
-    return out
+    """The harness's reasons for calling a run noisy that concern the machine's load."""
+    return ["%s: %s" % (run.run_id, r) for run in results.runs for r in run.env.noisy_reasons if "load" in r]
 
 
 def render(results: Results) -> Markup:

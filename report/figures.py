@@ -7,10 +7,12 @@ import io
 import math
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # no display, and no GUI toolkit import cost
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import (  # noqa: E402
     FixedLocator,
     FuncFormatter,
@@ -170,6 +172,52 @@ def to_data_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def ci_whiskers(ax, x, low, high, colour: str = "black", lw: float = 1.0) -> None:
+    """The 95 % intervals as vertical bars; points without an interval (too few repetitions) get none."""
+    x, low, high = (np.asarray(v, dtype=float) for v in (x, low, high))
+    ok = np.isfinite(low) & np.isfinite(high)
+    if ok.any():
+        ax.vlines(x[ok], low[ok], high[ok], color=colour, lw=lw)
+
+
+def median_line(ax, x, median, low, high, colour: str, label: str | None = None, marker: str = "o") -> None:
+    """Medians joined by a line, each with its interval as a whisker (plot + vlines: errorbar is slow)."""
+    if len(x) == 0:
+        return
+    ax.plot(x, median, color=colour, marker=marker, ms=3.5, lw=1.2, label=label)
+    ci_whiskers(ax, x, low, high, colour)
+
+
+def run_handles(palette: Palette, runs, marker: str | None = "o", lw: float | None = None) -> list:
+    """Legend entries: one per interpreter × machine, in its colour."""
+    style = {"marker": marker} if marker else {}
+    if lw is not None:
+        style["lw"] = lw
+    return [Line2D([], [], color=palette[r.env_label], label=r.env_label, **style) for r in runs]
+
+
+def env_series(ctx, runs: list, lookup, categories: list) -> list:
+    """Bar series for grouped_bars: one per run (interpreter × machine colour), one value per
+    category from ``lookup(run, category)`` (a summary record or None)."""
+    out = []
+    for run in runs:
+        recs = [lookup(run, c) for c in categories]
+        out.append(
+            (
+                run.env_label,
+                ctx.palette[run.env_label],
+                [r["median"] if r else None for r in recs],
+                [r["ci_low"] if r else None for r in recs],
+                [r["ci_high"] if r else None for r in recs],
+            )
+        )
+    return out
+
+
+def _floats(values) -> list:
+    return [math.nan if v is None else float(v) for v in values]
+
+
 def grouped_bars(ax, categories: list, series: list, log: bool = False) -> None:
     """Bars per category, one bar per series ``(label, colour, medians, lows, highs)``; NaN = no bar.
 
@@ -181,9 +229,10 @@ def grouped_bars(ax, categories: list, series: list, log: bool = False) -> None:
         x = [c + (i - (n - 1) / 2) * width for c in range(len(categories))]
         med = [float("nan") if v is None else v for v in med]
         ax.bar(x, med, width=width * 0.95, color=colour, label=label)
-        for xi, a, b in zip(x, lo, hi):
-            if a is not None and b is not None and math.isfinite(a) and math.isfinite(b):
-                ax.vlines(xi, a, b, color="black", lw=0.8)
+        none = float("nan")
+        ci_whiskers(
+            ax, x, [none if v is None else v for v in lo], [none if v is None else v for v in hi], lw=0.8
+        )
     ax.set_xticks(range(len(categories)))
     ax.set_xticklabels(
         categories,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,28 +12,21 @@ from typing import Union
 
 import pandas as pd
 
-from experiments import SCHEMA_VERSION
-from experiments.store import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS
+from experiments.schema import (
+    ENVIRONMENT_FILE,
+    EXPERIMENTS_FILE,
+    HEAD_COLUMNS,
+    REQUIRED_HEAD,
+    SCHEMA_VERSION,
+    STATUSES,
+    Environment,
+    ExperimentInfo,
+    SchemaError,
+    migrate_status,
+    migrate_v1_info,
+    read_experiments,
+)
 
-#: The store's format and columns are the harness's own (README "CSV columns").
-#: The head columns a file cannot be read without.
-REQUIRED_HEAD = ("schema_version", "run_id", "experiment", "cell_id", "repeat", "status")
-#: Ratios the harness derives from the rounds of a comparison group.
-#: Columns the report's dedicated sections need, per experiment.
-REQUIRED_BY_EXPERIMENT = {
-    "io_vs_cpu": (
-        "workload",
-        "executor",
-        "workers",
-        "tasks",
-        "task_size",
-        "wall_s",
-        "speedup",
-        "cpu_util_cores",
-    ),
-    "capacity": ("phase", "processes", "loop_rate_hz"),
-}
-STATUSES = ("ok", "error", "timeout", "crashed")
 #: Columns added to every row from the run's environment.json.
 ENVIRONMENT_COLUMNS = (
     "machine",
@@ -54,21 +46,27 @@ class ResultsError(Exception):
 
 @dataclass
 class Run:
-    """One run folder: its environment and one DataFrame per experiment CSV."""
+    """One run folder: its environment, its experiments' descriptions and one DataFrame per CSV."""
 
     run_id: str
     path: Path
-    environment: dict
+    env: Environment
     tables: dict = field(default_factory=dict)
-    params: dict = field(default_factory=dict)
+    #: {experiment: ExperimentInfo} from experiments.json (inferred for version-1 folders).
+    experiments: dict = field(default_factory=dict)
 
     @property
     def interpreter(self) -> dict:
-        return self.environment.get("interpreter") or {}
+        return self.env.interpreter
 
     @property
     def machine(self) -> dict:
-        return self.environment.get("machine") or {}
+        return self.env.machine
+
+    @property
+    def params(self) -> dict:
+        """{experiment: its parameter columns, in declaration order}."""
+        return {name: list(info.params) for name, info in self.experiments.items()}
 
     @property
     def interpreter_label(self) -> str:
@@ -105,15 +103,15 @@ class Run:
 
     @property
     def created(self) -> str:
-        return str(self.environment.get("created_utc") or "")
+        return str(self.env.created_utc or "")
 
     @property
     def complete(self) -> bool:
-        return bool(self.environment.get("finished_utc"))
+        return bool(self.env.finished_utc)
 
     def capacity(self, phase: str = "start") -> dict:
         """{processes: capacity ratio} measured at the start or end of the run (may be empty)."""
-        cap = (self.environment.get("capacity") or {}).get(phase) or {}
+        cap = self.env.capacity.get(phase) or {}
         out = {}
         for k, v in cap.items():
             try:
@@ -144,7 +142,7 @@ class Results:
         order), then any others alphabetically, capacity last."""
         order: list = []
         for r in self.runs:
-            for name in (r.environment.get("config") or {}).get("experiments") or []:
+            for name in r.env.config.get("experiments") or []:
                 if name not in order:
                     order.append(name)
         names = {name for r in self.runs for name in r.tables}
@@ -152,6 +150,13 @@ class Results:
 
     def frame(self, name: str) -> pd.DataFrame:
         return self.frames.get(name, pd.DataFrame())
+
+    def info(self, name: str) -> ExperimentInfo:
+        """How the newest run that measured ``name`` describes it (title, parameters, metrics)."""
+        for r in reversed(self.runs):
+            if name in r.experiments:
+                return r.experiments[name]
+        return ExperimentInfo(name=name, title=name)
 
     def param_columns(self, name: str) -> list:
         """The experiment's parameter columns, in the order its CSVs declare them."""
@@ -210,13 +215,13 @@ def _find_run_folders(paths: list, results_dir: Path | None, warnings: list) -> 
             known = _run_names(results_dir) if results_dir is not None else []
             hint = " (runs there: %s)" % ", ".join(known[-5:]) if known else ""
             raise ResultsError("no run folder %s%s%s" % (p, where, hint))
-        if (p / "environment.json").is_file():
+        if (p / ENVIRONMENT_FILE).is_file():
             folders.append(p)
         elif p.is_dir():
             for child in sorted(p.iterdir()):
                 if not child.is_dir() or child.name.startswith("."):
                     continue
-                if (child / "environment.json").is_file():
+                if (child / ENVIRONMENT_FILE).is_file():
                     folders.append(child)
                 elif any(child.glob("*.csv")):
                     warnings.append("%s: has CSV files but no environment.json; skipped" % child)
@@ -228,67 +233,86 @@ def _find_run_folders(paths: list, results_dir: Path | None, warnings: list) -> 
 def _run_names(results_dir: Path) -> list:
     if not results_dir.is_dir():
         return []
-    return sorted(c.name for c in results_dir.iterdir() if (c / "environment.json").is_file())
+    return sorted(c.name for c in results_dir.iterdir() if (c / ENVIRONMENT_FILE).is_file())
 
 
 def read_run(folder: Path, warnings: list) -> Run:
-    """One run folder: environment.json and every CSV in it."""
-    env = read_environment(folder / "environment.json")
-    run = Run(run_id=str(env["run_id"]), path=folder, environment=env)
+    """One run folder: environment.json, experiments.json and every CSV in it."""
+    env = read_environment(folder / ENVIRONMENT_FILE)
+    described = _read_descriptions(folder, env)
+    run = Run(run_id=str(env.run_id), path=folder, env=env)
     for path in sorted(folder.glob("*.csv")):
-        table = read_table(path, warnings)
+        table = read_table(path, warnings, described.get(path.stem), env.schema_version)
         if table is None:
             continue
-        df, params = table
-        run.tables[path.stem] = df
-        run.params[path.stem] = params
+        run.tables[path.stem], run.experiments[path.stem] = table
     return run
 
 
-def read_environment(path: Path) -> dict:
-    """environment.json, checked: valid JSON, the schema this report reads, the keys it needs."""
+def read_environment(path: Path) -> Environment:
+    """environment.json through the schema (migrated from older versions), errors as one line."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ResultsError("%s: cannot read (%s)" % (path, exc.strerror or exc)) from None
+        return Environment.read(path)
+    except SchemaError as exc:
+        raise ResultsError(str(exc)) from None
+
+
+def _read_descriptions(folder: Path, env: Environment) -> dict:
+    if not (folder / EXPERIMENTS_FILE).exists():
+        if env.schema_version == SCHEMA_VERSION:
+            raise ResultsError(
+                "%s: missing; this run folder is incomplete, re-run or remove it"
+                % (folder / EXPERIMENTS_FILE)
+            )
+        return {}  # version 1 wrote none: each CSV is described from its header (read_table)
     try:
-        env = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ResultsError(
-            "%s: not UTF-8 text (byte 0x%02x at offset %d); the file is damaged, re-run or remove the run"
-            % (path, raw[exc.start], exc.start)
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise ResultsError(
-            "%s: not valid JSON (%s at line %d column %d); the file is damaged or half-written"
-            % (path, exc.msg, exc.lineno, exc.colno)
-        ) from None
-    if not isinstance(env, dict):
-        raise ResultsError("%s: expected a JSON object, found %s" % (path, type(env).__name__))
-    _check_schema(path, env.get("schema_version"))
-    for dotted in ("run_id", "created_utc", "interpreter.label", "machine.label"):
-        node = env
-        for key in dotted.split("."):
-            node = node.get(key) if isinstance(node, dict) else None
-        if node in (None, ""):
-            raise ResultsError("%s: missing %r; this file was not written by gilbench" % (path, dotted))
-    return env
+        return read_experiments(folder)
+    except SchemaError as exc:
+        raise ResultsError(str(exc)) from None
 
 
-def _check_schema(path: Path, version) -> None:
-    if version != SCHEMA_VERSION:
-        raise ResultsError(
-            "%s: schema_version %r, but this report reads version %d; use the gilbench version that wrote it"
-            % (path, version, SCHEMA_VERSION)
-        )
-
-
-def read_table(path: Path, warnings: list) -> tuple | None:
-    """One experiment CSV as (DataFrame, parameter columns), or None for an empty file.
+def read_table(path: Path, warnings: list, info: ExperimentInfo | None, version: int) -> tuple | None:
+    """One experiment CSV as (DataFrame, ExperimentInfo), or None for an empty file.
 
     A last line without its newline was being written when the run stopped: it is dropped
     with a warning. Anything else wrong raises ResultsError naming the file and line.
     """
+    lines = _csv_lines(path, warnings)
+    if lines is None:
+        return None
+    header = _check_rows(path, lines)
+    missing = [c for c in REQUIRED_HEAD if c not in header]
+    if info is not None:
+        missing += [c for c in info.columns() if c not in header and c not in missing]
+    if missing:
+        raise ResultsError(
+            "%s: missing column%s %s; this file was not written by this gilbench version"
+            % (path, "s" if len(missing) > 1 else "", ", ".join(missing))
+        )
+    df = pd.read_csv(io.StringIO("".join(lines)), keep_default_na=False, na_values=_MISSING, low_memory=False)
+    _check_version(path, df, version)
+    if info is None:
+        numeric = {c: pd.api.types.is_numeric_dtype(df[c]) for c in df.columns}
+        info = migrate_v1_info(path.stem, header, numeric)
+        if version == SCHEMA_VERSION:
+            warnings.append(
+                "%s: not described in %s; columns read from its header" % (path, EXPERIMENTS_FILE)
+            )
+    _check_numeric(path, df, [c for c in header if c == "repeat" or _is_numeric(info, c)])
+    if version != SCHEMA_VERSION:
+        _migrate_statuses(df, info, version)
+    unknown = sorted(set(df["status"].astype(str)) - set(STATUSES))
+    if unknown:
+        raise ResultsError(
+            "%s: unknown status %s (expected one of %s)" % (path, unknown[0], ", ".join(STATUSES))
+        )
+    if "error" in df:
+        df["error"] = df["error"].astype(object).where(df["error"].notna(), "").astype(str)
+    return df, info
+
+
+def _csv_lines(path: Path, warnings: list) -> list | None:
+    """The file's complete lines, checked for damage; a torn last line is dropped with a warning."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -318,27 +342,34 @@ def read_table(path: Path, warnings: list) -> tuple | None:
             "%s:%d: half-written last line (the run stopped while writing it); skipped" % (path, len(lines))
         )
         lines = lines[:-1]
-    header = _check_rows(path, lines)
-    missing = [c for c in REQUIRED_HEAD + REQUIRED_BY_EXPERIMENT.get(path.stem, ()) if c not in header]
-    if missing:
-        raise ResultsError(
-            "%s: missing column%s %s; this file was not written by this gilbench version"
-            % (path, "s" if len(missing) > 1 else "", ", ".join(missing))
-        )
-    df = pd.read_csv(io.StringIO("".join(lines)), keep_default_na=False, na_values=_MISSING, low_memory=False)
+    return lines
+
+
+def _is_numeric(info: ExperimentInfo, column: str) -> bool:
+    """Whether a column holds numbers, from its declaration (harness columns, metrics, parameters)."""
+    declared = info.metric_info(column)
+    if declared is not None:
+        return declared.numeric
+    param = info.params.get(column)
+    return param is not None and param.type in ("int", "float")
+
+
+def _check_version(path: Path, df: pd.DataFrame, version: int) -> None:
     versions = set(pd.to_numeric(df["schema_version"], errors="coerce").tolist())
-    if versions and versions != {SCHEMA_VERSION}:
-        bad = sorted((v for v in versions if v != SCHEMA_VERSION), key=str)[0]
-        _check_schema(path, None if isinstance(bad, float) and math.isnan(bad) else int(bad))
-    _check_numeric(path, df, [c for c in MEASURED_COLUMNS + DERIVED_COLUMNS + ("repeat",) if c in df])
-    unknown = sorted(set(df["status"].astype(str)) - set(STATUSES))
-    if unknown:
+    if versions and versions != {version}:
+        bad = sorted((v for v in versions if v != version), key=str)[0]
+        shown = None if isinstance(bad, float) and math.isnan(bad) else int(bad)
         raise ResultsError(
-            "%s: unknown status %s (expected one of %s)" % (path, unknown[0], ", ".join(STATUSES))
+            "%s: schema_version %r, but its run folder is version %d; the file is damaged or from "
+            "another gilbench version" % (path, shown, version)
         )
-    if "error" in df:
-        df["error"] = df["error"].astype(object).where(df["error"].notna(), "").astype(str)
-    return df, _param_columns(list(df.columns), df)
+
+
+def _migrate_statuses(df: pd.DataFrame, info: ExperimentInfo, version: int) -> None:
+    """Statuses in this version's terms (version 1 stored an expected hang's timeout as ``timeout``)."""
+    params = [p for p in info.params if p in df]
+    records = df[params].to_dict("records") if params else [{}] * len(df)
+    df["status"] = [migrate_status(str(s), version, info, rec) for s, rec in zip(df["status"], records)]
 
 
 def _check_rows(path: Path, lines: list) -> list:
@@ -367,15 +398,6 @@ def _check_numeric(path: Path, df: pd.DataFrame, columns: list) -> None:
                 % (path, i + 2, col, df[col].iloc[i])
             )
         df[col] = values
-
-
-def _param_columns(columns: list, df: pd.DataFrame) -> list:
-    """Parameters sit between the head columns and ``wall_s`` (README); without ``wall_s``
-    (e.g. bench/'s primitives.csv) the text columns after the head are the parameters."""
-    rest = [c for c in columns if c not in HEAD_COLUMNS]
-    if "wall_s" in rest:
-        return rest[: rest.index("wall_s")]
-    return [c for c in rest if not pd.api.types.is_numeric_dtype(df[c])]
 
 
 def _join(runs: list) -> dict:

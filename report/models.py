@@ -116,10 +116,10 @@ def break_even(x, cost_a, cost_b) -> float:
     return float(x[-1]) if x.size and d[-1] == 0 else math.nan
 
 
-def timer_slack_floor_us(environment: dict) -> float:
+def timer_slack_floor_us(env) -> float:
     """The kernel's timer slack: the least lateness a sleeping timer can expect, in µs (NaN unknown)."""
-    for part in ("interpreter", "machine"):
-        slack = (environment.get(part) or {}).get("timer_slack_ns")
+    for facts in (env.interpreter, env.machine):
+        slack = facts.get("timer_slack_ns")
         if isinstance(slack, (int, float)):
             return slack / 1000.0
     return math.nan

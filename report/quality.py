@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+from experiments.schema import FAILED_STATUSES
 from report import stats
 from report.formatting import DASH, percent, ratio
 from report.load import Results, Run
 from report.page import Markup, join, paragraph, table, tag
-from report.sections import module_for
 
 
 def noisy_reasons(run: Run) -> list:
-    """The harness's reasons (capacity moved, ...) plus the report's own (load against cores)."""
-    reasons = list(run.environment.get("noisy_reasons") or [])
-    for r in stats.load_reasons(run.environment, run.cores):
-        if r not in reasons:
-            reasons.append(r)
-    return reasons
+    """The harness's reasons for calling the run noisy (capacity moved, load, steal time)."""
+    return list(run.env.noisy_reasons)
 
 
 def _capacity_text(run: Run, phase: str) -> str:
@@ -43,17 +39,17 @@ def _noisy_cells(run: Run) -> tuple:
     return noisy, total
 
 
-def failed_and_expected(results: Results, run: Run) -> tuple:
-    """(failed repetitions, expected timeouts) of a run. An experiment's section says which of its
-    timeouts are its result rather than a failure (``expected_timeouts``: deadlock's hanging cells)."""
-    failed = expected = 0
+def failed_and_expected(run: Run) -> tuple:
+    """(failed repetitions, expected timeouts, repetitions) of a run's experiments (not bench/'s rows):
+    an ``expected_timeout`` is a cell meant to hang, ended by the harness's limit: its result."""
+    failed = expected = total = 0
     for name, df in run.tables.items():
-        not_ok = df["status"] != "ok"
-        ask = getattr(module_for(name, results), "expected_timeouts", None)
-        foreseen = int((not_ok & ask(df)).sum()) if ask is not None else 0
-        failed += int(not_ok.sum()) - foreseen
-        expected += foreseen
-    return failed, expected
+        if name == "primitives":
+            continue  # micro-benchmark results, not repetitions of cells
+        failed += int(df["status"].isin(FAILED_STATUSES).sum())
+        expected += int((df["status"] == "expected_timeout").sum())
+        total += len(df)
+    return failed, expected, total
 
 
 def render(results: Results) -> Markup:
@@ -61,11 +57,10 @@ def render(results: Results) -> Markup:
     total_expected = 0
     for run in results.runs:
         reasons = noisy_reasons(run)
-        failed, expected = failed_and_expected(results, run)
+        failed, expected, reps = failed_and_expected(run)
         total_expected += expected
-        reps = sum(len(df) for df in run.tables.values())
         noisy, cells = _noisy_cells(run)
-        moved = (run.environment.get("capacity") or {}).get("moved_fraction")
+        moved = run.env.capacity.get("moved_fraction")
         rows.append(
             [
                 run.run_id,

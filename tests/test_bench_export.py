@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from bench import export
-from experiments import SCHEMA_VERSION
+from experiments.schema import SCHEMA_VERSION, Environment
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSET = "lock or empty_call"  # the four Lock/RLock variants and the empty-call floor: about a second
@@ -100,14 +100,17 @@ def test_export_writes_tidy_csv_with_units(bench_json, run_dir):
 
 def test_label_comes_from_environment_json_only_for_the_same_interpreter(bench_json, run_dir):
     env_path = run_dir / "environment.json"
-    env_path.write_text(
-        json.dumps({"interpreter": {"label": "my-python", "version": platform.python_version()}})
-    )
+
+    def environment(label, version):
+        interpreter = {"label": label, "version": version}
+        Environment("r", "2025-01-01T00:00:00Z", interpreter, {"label": "m"}).write(env_path)
+
+    environment("my-python", platform.python_version())
     assert run_export(bench_json, run_dir).returncode == 0
     assert set(pd.read_csv(run_dir / "primitives.csv")["interpreter"]) == {"my-python"}
 
     # The run measured another Python than the one that ran pytest: its label would mislabel the rows.
-    env_path.write_text(json.dumps({"interpreter": {"label": "cpython-3.0.0", "version": "3.0.0"}}))
+    environment("cpython-3.0.0", "3.0.0")
     assert export.main(["--json", str(bench_json), "--run-dir", str(run_dir)]) == 0
     labels = set(pd.read_csv(run_dir / "primitives.csv")["interpreter"])
     assert labels == {export.built_label(json.loads(bench_json.read_text())["machine_info"])}

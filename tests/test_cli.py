@@ -12,7 +12,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from experiments.store import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS
+from experiments.schema import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS, SCHEMA_VERSION
 from tests.conftest import ROOT, run_cli
 
 SMALL = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5"]
@@ -36,7 +36,7 @@ def test_run_writes_a_tidy_self_describing_run(run_experiment):
     assert (base["speedup"] == 1.0).all()
     assert (df[df["workers"] == 8]["speedup"] > 2).all()
     env = run.env
-    assert env["schema_version"] == 1 and env["run_id"] == run.path.name
+    assert env["schema_version"] == SCHEMA_VERSION and env["run_id"] == run.path.name
     assert env["machine"]["label"] == "lab-1" and env["machine"]["logical_cores"] >= 1
     assert env["interpreter"]["gil_enabled_start"] in (True, False)
     for key in ("switch_interval_s", "start_method", "version", "free_threaded_build", "gil_enabled_end"):

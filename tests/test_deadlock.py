@@ -8,7 +8,7 @@ import pytest
 
 from experiments import deadlock as dl
 from experiments.plan import plan_experiment
-from experiments.spec import ParamError, run_standalone
+from experiments.spec import ParamError, load_spec, run_standalone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,14 +54,14 @@ def test_the_deadlock_free_variants_complete_even_without_a_timeout(scenario, de
 
 
 def test_only_a_cell_meant_to_hang_gets_the_short_limit():
-    assert (
-        dl.cell_timeout_s({"scenario": "lock_order", "detection": "none", "timeout_ms": None})
-        == dl.HANG_LIMIT_S
-    )
-    patient = dl.cell_timeout_s({"scenario": "rlock_reentry", "detection": "none", "timeout_ms": None})
-    assert patient > dl.HANG_LIMIT_S
-    slow = dl.cell_timeout_s({"scenario": "lock_order", "detection": "timeout", "timeout_ms": 500.0})
-    assert slow > 2 * dl.MAX_ATTEMPTS * 0.5
+    spec = load_spec(dl)
+    profile = dl.PROFILES["default"]
+    hang = {"scenario": "lock_order", "detection": "none", "timeout_ms": None}
+    assert spec.info.expected_hang(hang) and spec.timeout_s(hang, profile) == dl.HANG_TIMEOUT_S
+    patient = {"scenario": "rlock_reentry", "detection": "none", "timeout_ms": None}
+    assert not spec.info.expected_hang(patient) and spec.timeout_s(patient, profile) > dl.HANG_TIMEOUT_S
+    slow = {"scenario": "lock_order", "detection": "timeout", "timeout_ms": 500.0}
+    assert spec.timeout_s(slow, profile) > 2 * dl.MAX_ATTEMPTS * 0.5
 
 
 @pytest.mark.parametrize(
@@ -90,14 +90,15 @@ def test_every_profile_cell_is_consistent():
             dl.check_params(c.params)
 
 
-def test_quick_profile_through_the_cli_records_the_hang_as_a_timeout(run_experiment):
+def test_quick_profile_through_the_cli_records_the_hang_as_an_expected_timeout(run_experiment):
     run = run_experiment("--profile", "quick", "--only", dl.NAME)
     with open(run.path / "deadlock.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    hung = [r for r in rows if r["detection"] == "none" and r["scenario"] in dl.HANGS]
-    assert hung and {r["status"] for r in hung} == {"timeout"}
+    deadlocking = {h["scenario"] for h in dl.HANGS}
+    hung = [r for r in rows if r["detection"] == "none" and r["scenario"] in deadlocking]
+    assert hung and {r["status"] for r in hung} == {"expected_timeout"}
     others = [r for r in rows if r not in hung]
     assert others and {r["status"] for r in others} == {"ok"}
     for r in others:
-        if r["detection"] == "timeout" and r["scenario"] in dl.HANGS:
+        if r["detection"] == "timeout" and r["scenario"] in deadlocking:
             assert r["detected"] in ("1", "True")

@@ -1,5 +1,6 @@
 """Finding interpreters by version or path, and running a free-threaded build with the GIL off and on."""
 
+import os
 import subprocess
 import sys
 
@@ -44,3 +45,15 @@ def test_a_free_threaded_build_runs_twice_gil_off_and_on_unless_one_is_chosen(mo
     assert [v.env["PYTHON_GIL"] for v in variants(ft, True, None)] == ["0", "1"]
     assert [v.env["PYTHON_GIL"] for v in variants(ft, True, "1")] == ["1"]
     assert variants(Interpreter("/usr/bin/python3"), False, None)[0].env == {}
+
+
+def test_a_file_reached_by_two_names_is_listed_once(tmp_path, monkeypatch):
+    # A free-threaded build installs python3.13 and python3.13t as hard links of one file.
+    one = tmp_path / "python3.99t"
+    one.write_text("#!/bin/sh\n")
+    one.chmod(0o755)
+    os.link(one, tmp_path / "python3.99")
+    os.symlink(one, tmp_path / "python3.98")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    mine = [p for p in discover() if p.startswith(str(tmp_path))]
+    assert len(mine) == 1

@@ -1,9 +1,13 @@
 """The plan: grids, comparison groups, baselines, overrides and their errors."""
 
+import types
+
 import pytest
 
 from experiments import CATALOGUE
 from experiments.plan import PlanError, parse_overrides, plan_run
+from experiments.schema import UNITS, Metric
+from experiments.spec import Param, Profile, SpecError, load_spec
 
 
 def test_every_group_has_its_baseline_and_every_cell_is_unique():
@@ -11,19 +15,55 @@ def test_every_group_has_its_baseline_and_every_cell_is_unique():
         for plan in plan_run(profile):
             ids = [c.cell_id for c in plan.cells()]
             assert len(ids) == len(set(ids))
-            if getattr(plan.module, "BASELINE", None):
+            if plan.spec.baseline:
                 for group in plan.groups:
                     assert group.baseline is not None and group.baseline in group.cells
 
 
 def test_every_catalogue_experiment_declares_the_contract():
     for plan in plan_run("quick"):
-        module = plan.module
-        assert module.NAME in CATALOGUE
-        for attr in ("TITLE", "PARAMS", "METRICS", "PROFILES", "run_cell"):
-            assert hasattr(module, attr), (module.NAME, attr)
-        assert set(module.PROFILES) >= {"quick", "default", "full"}
-        assert not set(module.METRICS) & set(module.PARAMS)
+        spec = plan.spec
+        assert spec.name in CATALOGUE and spec.title
+        assert set(spec.profiles) >= {"quick", "default", "full"}
+        assert not set(spec.metrics) & set(spec.params)
+        for name, m in spec.metrics.items():
+            assert m.unit in UNITS, (spec.name, name)
+
+
+def _module(**attrs):
+    module = types.ModuleType("experiments.bad_one")
+    base = dict(NAME="bad_one", TITLE="t", PARAMS={"n": Param(int)}, METRICS=("wall_ms",))
+    base.update(PROFILES={p: Profile([{"n": [1]}]) for p in ("quick", "default", "full")})
+    base.update(run_cell=lambda params, region: {})
+    for k, v in {**base, **attrs}.items():
+        setattr(module, k, v)
+    return module
+
+
+@pytest.mark.parametrize(
+    "attrs, words",
+    [
+        ({"NAME": "other"}, "NAME is 'other'"),
+        ({"METRICS": ("round_trips",)}, "metric 'round_trips' has no unit"),
+        ({"COMPARE": ("m",)}, "COMPARE names unknown parameter m"),
+        ({"COMPARE": ("n",), "BASELINE": {"n": -1, "x": 1}}, "BASELINE may only fix COMPARE"),
+        ({"HANGS": ({"q": 1},)}, "HANGS names unknown parameter q"),
+        ({"PARALLELISM": "workers"}, "PARALLELISM names unknown parameter workers"),
+        ({"PROFILES": {}}, "PROFILES lacks a Profile for quick"),
+        ({"cell_timeout_s": 3}, "cell_timeout_s must be a function"),
+    ],
+)
+def test_a_module_that_breaks_the_contract_is_refused_in_one_line(attrs, words):
+    with pytest.raises(SpecError) as info:
+        load_spec(_module(**attrs))
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_valid_module_is_described_with_units():
+    spec = load_spec(_module(METRICS=("wall_ms", Metric("lost", "count", better=-1))))
+    assert spec.info.metrics["wall_ms"].unit == "ms" and spec.info.metrics["wall_ms"].direction == -1
+    assert spec.info.metrics["lost"].direction == -1
+    assert spec.info.columns()[-3:] == ["speedup", "efficiency", "capacity_fraction"]
 
 
 def test_override_replaces_values_and_keeps_baseline():

@@ -43,7 +43,7 @@ def test_every_catalogue_experiment_is_described():
 
 
 def test_readme_python_example_loads_results(tmp_path, monkeypatch):
-    from report.synthetic import write_run
+    from tests.support.synthetic import write_run
 
     write_run(tmp_path / "results", interpreter="cpython-3.12.1", created="2026-01-01T00:00:00Z", seed=1)
     code = README.split("```python\nfrom report import load_results", 1)[1].split("```", 1)[0]

@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from report.browser import check_page, find_chromium
 from report.build import write_report
 from report.load import load_results
-from report.synthetic import write_run
 from tests.conftest import ROOT
+from tests.support.browser import check_page, find_chromium
+from tests.support.synthetic import write_run
 
 #: The screenshot of the real report (README names this path).
 SCREENSHOT = ROOT / "results" / "report-screenshot.png"

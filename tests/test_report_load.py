@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from report.load import ResultsError, load_results
-from report.synthetic import write_run
 from tests.conftest import ROOT
+from tests.support.synthetic import write_run
 
 
 @pytest.fixture
@@ -87,10 +87,10 @@ def test_wrong_schema_version_in_csv_and_environment(two_runs):
     results, a, b = two_runs
     path = a / "capacity.csv"
     lines = path.read_text().splitlines(keepends=True)
-    lines[2] = "2" + lines[2][1:]
+    lines[2] = "7" + lines[2][1:]
     path.write_text("".join(lines))
-    _expect_error(results, str(path), "schema_version 2")
-    path.write_text("".join(["1" + ln[1:] if i == 2 else ln for i, ln in enumerate(lines)]))
+    _expect_error(results, str(path), "schema_version 7")
+    path.write_text("".join(lines[:2] + ["2" + lines[2][1:]] + lines[3:]))
     env = json.loads((b / "environment.json").read_text())
     env["schema_version"] = 99
     (b / "environment.json").write_text(json.dumps(env))

@@ -5,7 +5,7 @@ import json
 from report.build import write_report
 from report.compare import machine_speed_factor, normalised
 from report.load import load_results
-from report.synthetic import write_run
+from tests.support.synthetic import write_run
 
 
 def _set_speed(run_dir, loop_ns, fingerprint):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from experiments.schema import Environment
 from report import models
 
 
@@ -50,5 +51,6 @@ def test_break_even_littles_law_and_timer_floor():
     assert math.isnan(models.break_even(x, threads, [2, 2, 2, 2]))
     assert models.littles_law_gap(10.0, 100.0, 0.1) == pytest.approx(0.0)
     assert models.littles_law_gap(12.0, 100.0, 0.1) == pytest.approx(0.2)
-    assert models.timer_slack_floor_us({"interpreter": {"timer_slack_ns": 50000}}) == 50.0
-    assert math.isnan(models.timer_slack_floor_us({}))
+    env = Environment("r", "2026-01-01T00:00:00Z", {"label": "p", "timer_slack_ns": 50000}, {"label": "m"})
+    assert models.timer_slack_floor_us(env) == 50.0
+    assert math.isnan(models.timer_slack_floor_us(Environment("r", "t", {"label": "p"}, {"label": "m"})))

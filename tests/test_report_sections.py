@@ -9,41 +9,54 @@ import re
 import pandas as pd
 import pytest
 
+from bench.export import describe
+from experiments import CATALOGUE
+from experiments.schema import SCHEMA_VERSION, write_experiments
 from report.build import render_report
 from report.figures import Palette
 from report.load import HEAD_COLUMNS, load_results
-from report.sections import DEDICATED, Context, generic, module_for
+from report.sections import Context, generic, has_section, section_for
 from report.sections.generic import summary_table
-from report.synthetic import write_experiment, write_run
+from tests.support.synthetic import write_experiment, write_run
 
 #: Dedicated sections whose experiment lives in experiments/ (io_vs_cpu has its own synthetic model,
 #: primitives comes from bench/).
+DEDICATED = [name for name in CATALOGUE if has_section(name)] + ["primitives"]
 FROM_EXPERIMENTS = [name for name in DEDICATED if name not in ("io_vs_cpu", "primitives")]
 
 
 def _primitives(folder, interpreter):
-    columns = list(HEAD_COLUMNS) + [
-        "benchmark",
-        "group",
-        "primitive",
-        "style",
-        "container",
-        "median_ns",
-        "iqr_ns",
-    ]
-    columns += ["ops_per_s"]
-    rows = [
+    """A primitives.csv and its experiments.json entry, as bench/export writes them."""
+    rows = []
+    for name, group, primitive, style, container, median in (
         ("test_empty_call", "baseline", "", "", "", 40.0),
         ("test_lock_acquire_release[Lock-bare]", "lock", "Lock", "bare", "", 95.0),
         ("test_put_get[Queue]", "queue", "", "", "Queue", 2400.0),
-    ]
+    ):
+        head = [
+            SCHEMA_VERSION,
+            folder.name,
+            "primitives",
+            name,
+            group,
+            0,
+            "ok",
+            "",
+            interpreter,
+            True,
+            True,
+            "",
+        ]
+        row = dict(zip(HEAD_COLUMNS, head), benchmark=name.split("[")[0], group=group)
+        row.update(primitive=primitive, style=style, container=container)
+        row.update(median_ns=median, iqr_ns=median / 10, ops_per_s=1e9 / median)
+        rows.append(row)
+    info = describe(["primitive", "style", "container"], rows)
+    write_experiments(folder, [info])
     with open(folder / "primitives.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(columns)
-        for name, group, primitive, style, container, median in rows:
-            head = [1, folder.name, "primitives", name, group, 0, "ok", "", interpreter, True, True, ""]
-            bench = name.split("[")[0]
-            w.writerow(head + [bench, group, primitive, style, container, median, median / 10, 1e9 / median])
+        w = csv.DictWriter(f, fieldnames=info.columns(), restval="")
+        w.writeheader()
+        w.writerows(rows)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +71,7 @@ def page(tmp_path_factory):
         _primitives(folder, label)
     results_obj = load_results(results)
     for name in FROM_EXPERIMENTS + ["primitives"]:
-        assert module_for(name, results_obj).__name__ == "report.sections." + name, name
+        assert section_for(name, results_obj).module.__name__ == "report.sections." + name, name
     return render_report(results_obj)
 
 
@@ -118,3 +131,31 @@ def test_generic_section_shows_each_sync_objects_cell_once(tmp_path):
         obj = row[header.index("object")]
         assert {"barrier": "barrier_skew_p50_us", "semaphore": "max_concurrency"}.get(obj, "wall_s") in filled
         assert "wall_s" in filled
+
+
+def test_a_section_that_raises_is_a_box_and_the_rest_of_the_page_renders(tmp_path, monkeypatch):
+    folder = write_run(tmp_path / "results", seed=3)
+    for name in ("timer_drift", "deadlock"):
+        write_experiment(folder, importlib.import_module("experiments." + name))
+    from report.sections import timer_drift
+
+    def broken(ctx, experiment):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(timer_drift, "render", broken)
+    monkeypatch.setattr(timer_drift, "compare_metrics", broken)
+    results = load_results(tmp_path / "results")
+    html = render_report(results)
+    box = html[html.index('id="exp-timer_drift"') :]
+    box = box[: box.index("</section>")]
+    assert "This section failed to render" in box and "RuntimeError: boom second line" in box
+    for other in (
+        "exp-io_vs_cpu",
+        "exp-deadlock",
+        "exp-demo_counter",
+        'id="comparisons"',
+        'id="environments"',
+    ):
+        assert other in html
+    assert any("timer_drift failed to render: RuntimeError: boom" in w for w in results.warnings)
+    assert any("timer_drift: compare_metrics failed" in w for w in results.warnings)

@@ -8,13 +8,14 @@ import re
 import pandas as pd
 import pytest
 
+from experiments.schema import SCHEMA_VERSION, migrate_status, migrate_v1_info
 from report import quality
 from report.figures import Palette
 from report.formatting import duration_s, percent
 from report.load import load_results
 from report.sections import Context, deadlock, sync_objects
-from report.sections.deadlock import Cell, expected_timeouts, findings
-from report.synthetic import write_experiment, write_run
+from report.sections.deadlock import Cell, findings
+from tests.support.synthetic import write_experiment, write_run
 
 SYNC = importlib.import_module("experiments.sync_objects")
 DEADLOCK = importlib.import_module("experiments.deadlock")
@@ -83,26 +84,27 @@ def _rows(html: str) -> list:
 
 def test_expected_timeouts_are_exactly_the_hanging_cells_without_detection(results):
     frame = results.frame("deadlock")
-    mask = expected_timeouts(frame)
+    mask = frame["status"] == "expected_timeout"
     hung = frame[mask]
-    assert set(zip(hung["scenario"], hung["detection"])) == {(s, "none") for s in DEADLOCK.HANGS}
+    assert set(zip(hung["scenario"], hung["detection"])) == {
+        (h["scenario"], h["detection"]) for h in DEADLOCK.HANGS
+    }
     assert len(hung) == len(ENVS) * len(DEADLOCK.HANGS) * REPEATS
     assert set(frame.loc[~mask, "status"]) == {"ok"}
 
 
-def test_only_a_timeout_of_a_hanging_cell_without_detection_is_expected():
-    rows = pd.DataFrame(
-        [
-            ("deadlock", "lock_order", "none", "timeout"),  # expected
-            ("deadlock", "lock_order", "none", "error"),  # the worker failed: a failure
-            ("deadlock", "lock_order", "timeout", "timeout"),  # detection should have ended it
-            ("deadlock", "same_order", "none", "timeout"),  # cannot deadlock
-            ("other", "lock_order", "none", "timeout"),  # another experiment's row
-        ],
-        columns=["experiment", "scenario", "detection", "status"],
-    )
-    assert expected_timeouts(rows).tolist() == [True, False, False, False, False]
-    assert not expected_timeouts(rows.drop(columns="detection")).any()
+def test_a_version_1_timeout_is_expected_only_for_a_hanging_cell_without_detection():
+    info = migrate_v1_info("deadlock", ["schema_version", "scenario", "detection", "wall_s"], {})
+    cases = [
+        ("lock_order", "none", "timeout", "expected_timeout"),
+        ("lock_order", "none", "error", "error"),  # the worker failed: a failure
+        ("lock_order", "timeout", "timeout", "timeout"),  # detection should have ended it
+        ("same_order", "none", "timeout", "timeout"),  # cannot deadlock
+    ]
+    for scenario, detection, status, migrated in cases:
+        params = {"scenario": scenario, "detection": detection}
+        assert migrate_status(status, 1, info, params) == migrated
+        assert migrate_status(status, SCHEMA_VERSION, info, params) == status
 
 
 def test_quality_box_counts_expected_timeouts_apart_from_failures(tmp_path):
@@ -188,6 +190,7 @@ def _cell(scenario, detection, ok, hung=0, detected=0, completed=None, timeout_m
         recovered=detected,
         completed=ok if completed is None else completed,
         killed_after_s=1.0,
+        expected_hang=detection == "none" and scenario in ("lock_order", "lock_reentry"),
     )
 
 

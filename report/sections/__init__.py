@@ -1,30 +1,28 @@
-"""One section of the page per experiment: a dedicated module where one exists, the generic one otherwise."""
+"""One section of the page per experiment, found by name: ``report/sections/<experiment>.py``, else generic.
+
+A section module is a plug-in. It provides ``render(ctx, experiment) -> Rendered`` and may provide
+``compare_metrics(results, experiment) -> list`` (the metrics compared across runs; default: the
+generic section's) and ``REQUIRED`` (the columns it reads; data without them is shown by the generic
+section instead). Titles, units and expected hangs come from the run folder (``ctx.results.info``).
+"""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import re
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Protocol
 
 import pandas as pd
 
 from report.figures import Palette
-from report.load import Results, Run
+from report.load import Results
 from report.page import Markup
 
-#: Experiments with a dedicated section module in this package.
-DEDICATED = (
-    "io_vs_cpu",
-    "process_overhead",
-    "lock_contention",
-    "queue_bursts",
-    "timer_drift",
-    "convoy",
-    "primitives",
-    "sync_objects",
-    "deadlock",
-)
+#: Modules of this package that are not an experiment's section.
+NOT_SECTIONS = ("generic",)
 
 
 @dataclass
@@ -69,44 +67,45 @@ class Context:
         ids = [r.run_id for r in self.runs_for(experiment)]
         return df[df["run_id"].isin(ids)] if not df.empty else df
 
-    def run_of(self, env_label: str, experiment: str) -> Run | None:
-        for run in self.runs_for(experiment):
-            if run.env_label == env_label:
-                return run
-        return None
+
+class Section(Protocol):
+    """What the page builder asks of a section module."""
+
+    def render(self, ctx: Context, experiment: str) -> Rendered: ...
+
+    def compare_metrics(self, results: Results, experiment: str) -> list: ...
 
 
-def module_for(experiment: str, results: Results | None = None) -> ModuleType:
-    """The section module that renders ``experiment``: its dedicated one when the data has the
-    columns that module reads (an experiment whose columns changed falls back to the generic one)."""
-    if experiment in DEDICATED:
+class _WithDefaults:
+    """A section module seen through the Section protocol, the generic section filling what it lacks."""
+
+    def __init__(self, module: ModuleType):
+        self.module = module
+        self.name = module.__name__.rsplit(".", 1)[-1]
+
+    def render(self, ctx: Context, experiment: str) -> Rendered:
+        return self.module.render(ctx, experiment)
+
+    def compare_metrics(self, results: Results, experiment: str) -> list:
+        own = getattr(self.module, "compare_metrics", None)
+        if own is None:
+            return importlib.import_module("report.sections.generic").compare_metrics(results, experiment)
+        return own(results, experiment)
+
+
+def has_section(experiment: str) -> bool:
+    """Whether report/sections/<experiment>.py exists (an experiment's own section)."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", experiment) or experiment in NOT_SECTIONS:
+        return False
+    return importlib.util.find_spec("report.sections." + experiment) is not None
+
+
+def section_for(experiment: str, results: Results | None = None) -> Section:
+    """The section that renders ``experiment``: its own module when the data has the columns that
+    module reads (an experiment whose columns changed falls back to the generic one)."""
+    if has_section(experiment):
         module = importlib.import_module("report.sections." + experiment)
         needed = getattr(module, "REQUIRED", ())
         if results is None or all(c in results.frame(experiment) for c in needed):
-            return module
-    return importlib.import_module("report.sections.generic")
-
-
-def env_series(ctx: Context, runs: list, lookup, categories: list) -> list:
-    """Bar series for figures.grouped_bars: one per run (interpreter × machine colour), one value per
-    category from ``lookup(run, category)`` (a summary record or None)."""
-    out = []
-    for run in runs:
-        recs = [lookup(run, c) for c in categories]
-        out.append(
-            (
-                run.env_label,
-                ctx.palette[run.env_label],
-                [r["median"] if r else None for r in recs],
-                [r["ci_low"] if r else None for r in recs],
-                [r["ci_high"] if r else None for r in recs],
-            )
-        )
-    return out
-
-
-def most_common(df: pd.DataFrame, column: str) -> Any:
-    """The value a column takes most often (the experiment's default setting), or None."""
-    if column not in df or df[column].dropna().empty:
-        return None
-    return df[column].mode().iloc[0]
+            return _WithDefaults(module)
+    return _WithDefaults(importlib.import_module("report.sections.generic"))

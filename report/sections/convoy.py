@@ -7,12 +7,13 @@ import math
 from matplotlib.lines import Line2D
 
 from report import stats
+from report.cells import CellAnalysis, most_common
 from report.figures import header, header_space, log2_axis, plain_log, subplots, to_data_uri
 from report.formatting import duration_us, num, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
-from report.sections import Context, Rendered, Score, most_common
-from report.sections.generic import CellAnalysis, every_cell
+from report.sections import Context, Rendered, Score
+from report.tables import every_cell
 
 TITLE = "The convoy effect: I/O latency beside CPU-bound threads"
 REQUIRED = ("cpu_workers", "cpu_kind", "switch_interval_ms", "latency_p50_us", "speedup")

@@ -9,14 +9,15 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from experiments.deadlock import HANGS, SCENARIOS
+from experiments.schema import ExperimentInfo
 from report import stats
+from report.cells import missing
 from report.figures import header, header_space, plain_log, subplots, to_data_uri
 from report.formatting import DASH, duration_ms, duration_s, num, with_ci
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, table, tag
 from report.sections import Context, Rendered
-from report.sections.generic import blank_repeats, failures, missing
+from report.tables import blank_repeats, failures
 
 TITLE = "Deadlock: opposite lock order and Lock re-entry, detected by timeout or left to hang"
 REQUIRED = ("scenario", "detection", "timeout_ms", "detected", "time_to_detect_ms", "recovered")
@@ -43,18 +44,6 @@ def compare_metrics(results: Results, experiment: str) -> list:
     return ["time_to_detect_ms", "recovery_ms"]
 
 
-def expected_timeouts(df: pd.DataFrame) -> pd.Series:
-    """Rows whose ``timeout`` status is the experiment's result, not a failure: a scenario that
-    deadlocks (``HANGS``) run with nothing to detect it, which the harness's cell time limit ends."""
-    needed = ("status", "scenario", "detection")
-    if df.empty or any(c not in df for c in needed):
-        return pd.Series(False, index=df.index, dtype=bool)
-    mask = (df["status"] == "timeout") & (df["detection"] == "none") & df["scenario"].isin(HANGS)
-    if "experiment" in df:
-        mask &= df["experiment"] == "deadlock"
-    return mask
-
-
 def _timeout_key(value) -> float | None:
     return None if missing(value) else float(value)
 
@@ -77,15 +66,15 @@ class Cell:
     completed: int
     #: Median process wall time of the hung repetitions: when the harness ended them.
     killed_after_s: float
+    #: The run folder says this cell is meant to hang (experiments.json: hangs).
+    expected_hang: bool = False
+    #: The scenario's place in the experiment's declared order.
+    rank: int = 0
     summary: dict = field(default_factory=dict)
 
     def median(self, metric: str) -> float:
         rec = self.summary.get(metric)
         return float(rec["median"]) if rec else math.nan
-
-    @property
-    def expected_hang(self) -> bool:
-        return self.detection == "none" and self.scenario in HANGS
 
     @property
     def label(self) -> str:
@@ -96,11 +85,10 @@ class Cell:
 
 
 def _order(cell: Cell) -> tuple:
-    scenario = SCENARIOS.index(cell.scenario) if cell.scenario in SCENARIOS else len(SCENARIOS)
-    return (cell.env, scenario, cell.scenario, cell.detection != "timeout", cell.timeout_ms or 0.0)
+    return (cell.env, cell.rank, cell.scenario, cell.detection != "timeout", cell.timeout_ms or 0.0)
 
 
-def cells(df: pd.DataFrame, summary: stats.Summary) -> list:
+def cells(df: pd.DataFrame, summary: stats.Summary, info: ExperimentInfo) -> list:
     """Every cell of ``df`` (all statuses), ordered by interpreter × machine, scenario, timeout."""
     if df.empty:
         return []
@@ -108,7 +96,9 @@ def cells(df: pd.DataFrame, summary: stats.Summary) -> list:
     for rec in summary.frame.to_dict("records"):
         key = (rec["env_label"], rec["scenario"], rec["detection"], _timeout_key(rec["timeout_ms"]))
         index.setdefault(key, {})[rec["metric"]] = rec
-    df = df.assign(_expected=expected_timeouts(df))
+    df = df.assign(_expected=df["status"] == "expected_timeout")
+    declared = info.params.get("scenario")
+    order = list(declared.choices or ()) if declared else []
     out = []
     for (env, scenario, detection, timeout), g in df.groupby(KEY, dropna=False, sort=False):
         ok = g[g["status"] == "ok"]
@@ -129,6 +119,8 @@ def cells(df: pd.DataFrame, summary: stats.Summary) -> list:
                 recovered=int((ok["recovered"] == 1).sum()),
                 completed=int((ok["completed"] == 1).sum()) if "completed" in ok else 0,
                 killed_after_s=float(killed),
+                expected_hang=info.expected_hang({"scenario": scenario, "detection": detection}),
+                rank=order.index(scenario) if scenario in order else len(order),
                 summary=index.get((env, scenario, detection, timeout), {}),
             )
         )
@@ -139,7 +131,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
     runs = ctx.runs_for(experiment)
     df = ctx.rows(experiment)
     summary = stats.Summary(df, KEY, METRICS)
-    found = cells(df, summary)
+    found = cells(df, summary, ctx.results.info(experiment))
     parts = [
         paragraph(
             "Two threads each take one lock, then ask for the other's (lock_order): each waits for the "
@@ -170,7 +162,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
     parts.append(tag("h3", "Every cell"))
     parts.append(cell_table(found))
     frame = ctx.results.frame(experiment)
-    parts.append(failures(frame, expected_timeouts(frame)))
+    parts.append(failures(frame))
     return Rendered(html=join(parts))
 
 
@@ -376,15 +368,11 @@ def cell_table(found: list) -> Markup:
     return join([table(header_row, blank_repeats(rows, 2), class_="compact"), note])
 
 
-def _killed(c: Cell) -> str:
-    return " after %s" % duration_s(c.killed_after_s) if math.isfinite(c.killed_after_s) else ""
-
-
 def deadlock_figure(ctx: Context, runs: list, found: list) -> str:
     """Left: time to detect against the acquire timeout (the diagonal); right: each cell's wall time,
     hung cells drawn at the time the harness ended them."""
     handles = [Line2D([], [], color=ctx.palette[r.env_label], lw=6, label=r.env_label) for r in runs]
-    detecting = sorted({c.scenario for c in found if c.detected}, key=lambda s: _order_of(s))
+    detecting = sorted({c.scenario for c in found if c.detected}, key=_ranks(found))
     handles += [
         Line2D([], [], color="#555555", marker=SCENARIO_STYLE.get(s, ("o", "-"))[0], ls="none", label=s)
         for s in detecting
@@ -400,13 +388,17 @@ def deadlock_figure(ctx: Context, runs: list, found: list) -> str:
     return to_data_uri(fig)
 
 
-def _order_of(scenario: str) -> int:
-    return SCENARIOS.index(scenario) if scenario in SCENARIOS else len(SCENARIOS)
+def _ranks(found: list):
+    """Sort key putting scenarios in the experiment's declared order."""
+    rank = {c.scenario: c.rank for c in found}
+    return lambda scenario: rank.get(scenario, len(rank))
 
 
 def _detect_panel(ctx: Context, ax, runs: list, found: list) -> None:
     timeouts = sorted({c.timeout_ms for c in found if c.timeout_ms is not None and c.detected})
-    scenarios = sorted({c.scenario for c in found if c.detected and c.timeout_ms is not None}, key=_order_of)
+    scenarios = sorted(
+        {c.scenario for c in found if c.detected and c.timeout_ms is not None}, key=_ranks(found)
+    )
     for i, run in enumerate(runs):
         colour = ctx.palette[run.env_label]
         for j, scenario in enumerate(scenarios):

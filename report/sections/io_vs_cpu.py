@@ -10,10 +10,10 @@ from report.formatting import DASH, num, percent, with_ci
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, table, tag
 from report.sections import Context, Rendered
-from report.sections.generic import blank_repeats, failures
 from report.sections.io_vs_cpu_analysis import METRICS, PARALLEL, Analysis, panel_title, workload_order
 from report.sections.io_vs_cpu_figures import cross_figure, env_figure
 from report.sections.io_vs_cpu_findings import findings, score
+from report.tables import blank_repeats, failures
 
 TITLE = "I/O-bound vs CPU-bound work across the GIL"
 

@@ -15,22 +15,13 @@ from report.figures import (
     header_space,
     log2_axis,
     log2_yaxis,
+    median_line,
     subplots,
     to_data_uri,
 )
 from report.load import Run
 from report.sections import Context
 from report.sections.io_vs_cpu_analysis import PARALLEL, Analysis, panel_title, workload_order
-
-
-def _errorbar(ax, x, med, lo, hi, colour, label, marker="o"):
-    """Medians joined by a line, the CI as a vertical bar (plot + vlines: errorbar is slow)."""
-    if len(x) == 0:
-        return
-    ax.plot(x, med, color=colour, marker=marker, ms=3.5, lw=1.2, label=label)
-    ok = np.isfinite(lo) & np.isfinite(hi)
-    if ok.any():
-        ax.vlines(x[ok], lo[ok], hi[ok], color=colour, lw=1.0)
 
 
 def _capacity_curve(run: Run, max_workers: float):
@@ -93,7 +84,7 @@ def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
         if not len(w):
             continue
         c = executor_colour(ex)
-        _errorbar(ax, w, med, lo, hi, c, ex)
+        median_line(ax, w, med, lo, hi, c, ex)
         seen += [med, lo, hi]
         fit = a.fit(env, panel, ex)
         if fit is not None:
@@ -122,7 +113,7 @@ def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     seen = []
     for ex in EXECUTOR_COLOURS:
         w, med, lo, hi = a.series(env, panel, ex, "cpu_util_cores")
-        _errorbar(ax, w, med, lo, hi, executor_colour(ex), ex, "s" if ex == "sequential" else "o")
+        median_line(ax, w, med, lo, hi, executor_colour(ex), ex, "s" if ex == "sequential" else "o")
         seen += [med, hi]
     ax.axhline(run.cores, color="black", ls=":", lw=1.2)
     ax.set_ylim(0, _span(seen, 0.0, max(run.cores, 1.0))[1] * 1.2)
@@ -151,7 +142,7 @@ def cross_figure(ctx: Context, a: Analysis) -> str:
                 w, med, lo, hi = a.series(run.env_label, panel, ex)
                 ws |= {int(x) for x in w}
                 seen += [med, lo]
-                _errorbar(ax, w, med, lo, hi, ctx.palette[run.env_label], run.env_label)
+                median_line(ax, w, med, lo, hi, ctx.palette[run.env_label], run.env_label)
             ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3)
             log2_yaxis(ax, min(0.5, _span(seen, 1.0, 1.0)[0] * 0.8), max(ws) * 1.4)
             log2_axis(ax, sorted(ws))

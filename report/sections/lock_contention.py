@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from matplotlib.lines import Line2D
 
-from report.figures import grouped_bars, header, header_space, log2_axis, plain_log, subplots, to_data_uri
+from report.cells import CellAnalysis, most_common
+from report.figures import (
+    env_series,
+    grouped_bars,
+    header,
+    header_space,
+    log2_axis,
+    plain_log,
+    subplots,
+    to_data_uri,
+)
 from report.formatting import num, percent
 from report.load import Results
 from report.page import figure, join, paragraph, tag
-from report.sections import Context, Rendered, Score, env_series, most_common
-from report.sections.generic import CellAnalysis, every_cell
+from report.sections import Context, Rendered, Score
+from report.tables import every_cell
 
 TITLE = "Race conditions, and what Lock, RLock and Semaphore cost"
 REQUIRED = ("threads", "primitive", "pattern", "cost_per_op_ns", "lost_update_fraction")

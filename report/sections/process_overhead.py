@@ -8,12 +8,13 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from report import models
-from report.figures import grouped_bars, header, header_space, plain_log, subplots, to_data_uri
+from report.cells import CellAnalysis
+from report.figures import env_series, grouped_bars, header, header_space, plain_log, subplots, to_data_uri
 from report.formatting import duration_ms, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
-from report.sections import Context, Rendered, Score, env_series
-from report.sections.generic import CellAnalysis, every_cell
+from report.sections import Context, Rendered, Score
+from report.tables import every_cell
 
 TITLE = "What processes cost: start methods, IPC, and the break-even task size"
 REQUIRED = ("measure", "runner", "start_method", "start_join_ms", "round_trip_ms", "task_ms", "speedup")

@@ -13,12 +13,13 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from report import models, stats
+from report.cells import CellAnalysis
 from report.figures import header, header_space, plain_log, subplots, to_data_uri
 from report.formatting import num, percent
 from report.load import Results
 from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered
-from report.sections.generic import CellAnalysis, every_cell
+from report.tables import every_cell
 
 TITLE = "Producer–consumer with a bounded Queue, against M/M/c/K and Little's law"
 REQUIRED = (

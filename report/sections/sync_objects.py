@@ -6,14 +6,23 @@ import math
 
 from matplotlib.lines import Line2D
 
-from experiments.sync_objects import USES
 from report import stats
-from report.figures import grouped_bars, header, header_space, log2_axis, plain_log, subplots, to_data_uri
+from report.cells import CellAnalysis, missing, most_common
+from report.figures import (
+    env_series,
+    grouped_bars,
+    header,
+    header_space,
+    log2_axis,
+    plain_log,
+    subplots,
+    to_data_uri,
+)
 from report.formatting import duration_ms, duration_us, num, percent
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, tag
-from report.sections import Context, Rendered, env_series, most_common
-from report.sections.generic import CellAnalysis, failures, missing, summary_table
+from report.sections import Context, Rendered
+from report.tables import failures, summary_table
 
 TITLE = "Barrier, Semaphore, Event and daemon threads, measured"
 REQUIRED = ("object", "threads", "permits", "daemon", "barrier_skew_p50_us", "throughput_tasks_s")
@@ -43,9 +52,14 @@ class Analysis(CellAnalysis):
     def __init__(self, ctx: Context, experiment: str):
         super().__init__(ctx, experiment, METRICS)
         self.usual = {}
-        for obj, uses in USES.items():
+        for obj in OBJECT_METRICS:
             rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
-            self.usual[obj] = {p: most_common(rows, p) for p in uses if p in rows}
+            self.usual[obj] = {p: most_common(rows, p) for p in self.uses(obj)}
+
+    def uses(self, obj: str) -> list:
+        """The parameters an object's cells set (each object leaves the others empty)."""
+        rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
+        return [p for p in self.params if p != "object" and p in rows and rows[p].notna().any()]
 
     def sweep(self, metric: str, env: str, obj: str, x: str) -> list:
         """Records of ``metric`` for ``obj`` ordered by parameter ``x``, the object's other
@@ -215,7 +229,7 @@ def cell_tables(a: Analysis) -> Markup:
         mine = frame[frame["object"] == obj]
         if mine.empty:
             continue
-        by = ["env_label"] + [p for p in USES[obj] if p in a.params]
+        by = ["env_label"] + a.uses(obj)
         rows = a.df[a.df["object"] == obj]
         parts.append(tag("h4", OBJECT_TITLES[obj]))
         parts.append(summary_table(rows, by, metrics, summary=mine))

@@ -7,12 +7,13 @@ import math
 from matplotlib.lines import Line2D
 
 from report import models, stats
-from report.figures import grouped_bars, header, header_space, subplots, to_data_uri
+from report.cells import CellAnalysis
+from report.figures import env_series, grouped_bars, header, header_space, subplots, to_data_uri
 from report.formatting import duration_us, num
 from report.load import Results
 from report.page import figure, join, paragraph, tag
-from report.sections import Context, Rendered, Score, env_series
-from report.sections.generic import CellAnalysis, every_cell
+from report.sections import Context, Rendered, Score
+from report.tables import every_cell
 
 TITLE = "Timer lateness and periodic drift, against the timer-slack floor"
 REQUIRED = ("mode", "delay_ms", "cpu_threads", "lateness_p50_us", "lateness_p99_us")
@@ -37,7 +38,7 @@ def render(ctx: Context, experiment: str) -> Rendered:
     scores = {}
     for run in runs:
         env = run.env_label
-        floor = models.timer_slack_floor_us(run.environment)
+        floor = models.timer_slack_floor_us(run.env)
         idle = sorted(
             s.select("lateness_p50_us", env_label=env, mode="one_shot", cpu_threads=0),
             key=lambda r: r["delay_ms"],
@@ -132,7 +133,7 @@ def timer_figure(ctx: Context, runs: list, s: stats.Summary) -> str:
             return found[0] if len(found) == 1 else None
 
         grouped_bars(ax, cats, env_series(ctx, runs, get, cats), log=True)
-        floors = {models.timer_slack_floor_us(r.environment) for r in runs}
+        floors = {models.timer_slack_floor_us(r.env) for r in runs}
         for f in floors:
             if math.isfinite(f):
                 ax.axhline(f, color="black", ls="--", lw=1)

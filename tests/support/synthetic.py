@@ -7,22 +7,39 @@ log-normal noise, so a test can check that the report recovers what was put in.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 from pathlib import Path
 
 import numpy as np
 
-from report.load import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS, SCHEMA_VERSION
+from experiments.plan import load_experiment
+from experiments.schema import (
+    MEASURED_COLUMNS,
+    SCHEMA_VERSION,
+    Environment,
+    ExperimentInfo,
+    Metric,
+    ParamInfo,
+    metric,
+    write_experiments,
+)
+from experiments.spec import ExperimentSpec, load_spec
 from report.models import usl
 
 IO_PARAMS = ("workload", "executor", "workers", "tasks", "task_size")
-CAPACITY_PARAMS = ("phase", "processes", "loop_kiter")
-DEMO_PARAMS = ("threads", "primitive")
+#: An experiment with no dedicated report section, described as a run folder would describe it.
+DEMO = ExperimentInfo(
+    name="demo_counter",
+    title="A demo counter (synthetic)",
+    params={"threads": ParamInfo("threads", "int"), "primitive": ParamInfo("primitive", "str")},
+    metrics={"throughput_ops_s": metric("throughput_ops_s"), "lost_updates": Metric("lost_updates", "count")},
+)
 #: Sequential wall seconds of each workload's cell.
 BASE_WALL_S = {"cpu_python": 0.40, "c_hash": 0.30, "sleep_io": 0.32, "socket_io": 0.25}
 CPU_BOUND = ("cpu_python", "c_hash")
+CAPACITY = load_experiment("capacity", False)
+IO = load_experiment("io_vs_cpu")
 
 
 def io_grid(workers_cpu=(1, 2, 4, 8), workers_io=(1, 2, 4, 8, 16, 32)) -> list:
@@ -147,15 +164,7 @@ def write_run(
                 vals["capacity_fraction"] = None
                 params = {"phase": phase, "processes": n, "loop_kiter": 3000}
                 cap_rows.append(_row(run_id, "capacity", params, vals, r, interpreter, gil, created))
-    _write_csv(
-        folder / "capacity.csv",
-        list(HEAD_COLUMNS)
-        + list(CAPACITY_PARAMS)
-        + list(MEASURED_COLUMNS)
-        + ["loop_rate_hz", "work_units"]
-        + list(DERIVED_COLUMNS),
-        cap_rows,
-    )
+    _write_csv(folder / "capacity.csv", CAPACITY.info.columns(), cap_rows)
 
     # io_vs_cpu.csv: one sequential baseline per group and round, ratios from the same round
     io_rows = []
@@ -182,15 +191,8 @@ def write_run(
             )
             params = dict(zip(IO_PARAMS, (workload, executor, workers, tasks, size)))
             io_rows.append(_row(run_id, "io_vs_cpu", params, vals, r, interpreter, gil, created))
-    _write_csv(
-        folder / "io_vs_cpu.csv",
-        list(HEAD_COLUMNS)
-        + list(IO_PARAMS)
-        + list(MEASURED_COLUMNS)
-        + ["tasks_done"]
-        + list(DERIVED_COLUMNS),
-        io_rows,
-    )
+    _write_csv(folder / "io_vs_cpu.csv", IO.info.columns(), io_rows)
+    described = [CAPACITY.info, IO.info]
 
     # demo_counter.csv: an experiment without a dedicated section, with one error and one timeout
     if demo:
@@ -222,30 +224,31 @@ def write_run(
                             run_id, "demo_counter", params, vals, r, interpreter, gil, created, status, error
                         )
                     )
-        _write_csv(
-            folder / "demo_counter.csv",
-            list(HEAD_COLUMNS)
-            + list(DEMO_PARAMS)
-            + list(MEASURED_COLUMNS)
-            + ["throughput_ops_s", "lost_updates"]
-            + list(DERIVED_COLUMNS),
-            rows,
-        )
+        _write_csv(folder / "demo_counter.csv", DEMO.columns(), rows)
+        described.append(DEMO)
+    write_experiments(folder, described)
+    _environment(run_id, interpreter, gil, machine, cores, created, version, capacity, load_avg).write(
+        folder / "environment.json"
+    )
+    return folder
 
-    env = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "tool": {"name": "gilbench", "version": "0.1.0", "git_commit": "synthetic"},
-        "created_utc": created,
-        "finished_utc": created,
-        "config": {
+
+def _environment(
+    run_id, interpreter, gil, machine, cores, created, version, capacity, load_avg
+) -> Environment:
+    return Environment(
+        run_id=run_id,
+        tool={"name": "gilbench", "version": "0.1.0", "git_commit": "synthetic"},
+        created_utc=created,
+        finished_utc=created,
+        config={
             "profile": "default",
             "experiments": ["io_vs_cpu"],
             "repeat": None,
             "overrides": {},
             "argv": [],
         },
-        "interpreter": {
+        interpreter={
             "label": interpreter,
             "executable": "/usr/bin/python3",
             "version": version,
@@ -260,7 +263,7 @@ def write_run(
             "timer_slack_ns": 50000,
             "clock_resolution_s": {"perf_counter": 1e-9, "monotonic": 1e-9, "time": 1e-9},
         },
-        "machine": {
+        machine={
             "label": machine,
             "hostname": machine,
             "cpu_model": "Synthetic CPU",
@@ -276,38 +279,32 @@ def write_run(
             "load_avg_end": [load_avg + 1, load_avg, load_avg],
             "fingerprint": "synthetic",
         },
-        "capacity": {
+        capacity={
             "start": {str(n): v for n, v in capacity.items()},
             "end": {str(n): v for n, v in capacity.items()},
             "moved_fraction": 0.0,
         },
-        "noisy": False,
-        "noisy_reasons": [],
-    }
-    (folder / "environment.json").write_text(json.dumps(env, indent=2))
-    return folder
+    )
 
 
-def _metric_value(rng, name: str, baseline: bool) -> float | int | str:
-    """A plausible positive value for a metric, from the unit in its name."""
+def _metric_value(rng, declared: Metric, baseline: bool) -> float | int | str | None:
+    """A plausible value for a metric, from its declared unit and range."""
+    name, unit = declared.name, declared.unit
     if name == "speedup":
         return 1.0 if baseline else float(rng.lognormal(0.0, 0.5))
     if name in ("efficiency", "capacity_fraction"):
         return None
-    if name.endswith("_method") or name.endswith("_method_used"):
+    if unit == "text":
         return "fork"
-    if "fraction" in name or name.startswith("jain") or name.endswith("_vs_ideal") or name == "load_measured":
-        return float(rng.uniform(0.0, 1.0))
-    if name in ("detected", "recovered", "completed"):
-        return int(rng.integers(0, 2))
-    scale = {"_ns": 1e3, "_us": 1e2, "_ms": 5.0, "_hz": 1e3, "_s": 1e3}
-    for suffix, size in scale.items():
-        if name.endswith(suffix):
-            return float(size * rng.lognormal(0.0, 0.3))
+    if unit in ("fraction", "flag"):
+        return float(rng.uniform(0.0, 1.0)) if unit == "fraction" else int(rng.integers(0, 2))
+    scale = {"ns": 1e3, "us": 1e2, "ms": 5.0, "s": 0.5, "hz": 1e3, "mib_s": 50.0, "ratio": 1.0}
+    if unit in scale:
+        return float(scale[unit] * rng.lognormal(0.0, 0.3))
     return int(rng.integers(1, 1000))
 
 
-def _sync_objects_cell(rng, module, params: dict, noise: float) -> tuple:
+def _sync_objects_cell(rng, spec: ExperimentSpec, params: dict, noise: float) -> tuple:
     """(status, error, values) of one sync_objects repetition, shaped like the real runs: each object
     fills only its own metrics; skew and wake latency grow with the threads, the Semaphore never lets
     more than k in, a non-daemon thread holds the exit for its sleep."""
@@ -316,7 +313,7 @@ def _sync_objects_cell(rng, module, params: dict, noise: float) -> tuple:
         return float(x * rng.lognormal(0.0, noise))
 
     obj, threads = params["object"], params["threads"]
-    vals: dict = {m: None for m in module.METRICS}
+    vals: dict = {m: None for m in spec.metrics}
     if obj == "barrier":
         p50 = jitter(12.0 * threads)
         vals.update(
@@ -352,17 +349,17 @@ def _sync_objects_cell(rng, module, params: dict, noise: float) -> tuple:
     return "ok", "", vals
 
 
-def _deadlock_cell(rng, module, params: dict, noise: float) -> tuple:
+def _deadlock_cell(rng, spec: ExperimentSpec, params: dict, noise: float) -> tuple:
     """(status, error, values) of one deadlock repetition: opposite lock order and Lock re-entry
     deadlock; a timeout detects it just after timeout_ms; without one the harness ends the cell."""
     scenario, timeout_ms = params["scenario"], params["timeout_ms"]
-    vals: dict = {m: None for m in module.METRICS}
-    if params["detection"] == "none" and scenario in module.HANGS:
-        limit = module.cell_timeout_s(params)
+    vals: dict = {m: None for m in spec.metrics}
+    if spec.info.expected_hang(params):
+        limit = spec.hang_timeout_s
         vals.update({c: None for c in MEASURED_COLUMNS})
         vals.update(peak_rss_mib=17.1, process_wall_s=round(limit + 0.004 * rng.lognormal(0.0, noise), 6))
-        return "timeout", "no result within the %.0f s cell timeout" % limit, vals
-    deadlocks = scenario in module.HANGS
+        return "expected_timeout", "no result within the %.0f s cell timeout" % limit, vals
+    deadlocks = scenario in ("lock_order", "lock_reentry")
     two_threads = scenario in ("lock_order", "same_order")
     vals.update(detected=int(deadlocks), completed=int(scenario != "lock_reentry"))
     vals["acquire_attempts"] = (3 if deadlocks else 2) if two_threads else 1
@@ -386,47 +383,35 @@ MODELLED = {"sync_objects": _sync_objects_cell, "deadlock": _deadlock_cell}
 def write_experiment(
     folder: Path, module, profile: str = "quick", repeats: int = 4, seed: int = 0, noise: float = 0.04
 ) -> Path:
-    """Write ``<module.NAME>.csv`` into a run folder with the experiment's own columns and grid,
-    and values of the right kind (for tests of sections against the real column names); the
-    experiments in MODELLED get values that behave like the real ones, timeouts included."""
+    """Write ``<NAME>.csv`` (and its experiments.json entry) into a run folder with the experiment's
+    own columns and grid, and values of the right kind (for tests of sections against the real column
+    names); the experiments in MODELLED get values that behave like the real ones, timeouts included."""
     rng = np.random.default_rng(seed)
-    env = json.loads((Path(folder) / "environment.json").read_text())
-    interpreter = env["interpreter"]["label"]
-    gil = env["interpreter"]["gil_enabled_start"]
-    baseline = getattr(module, "BASELINE", {}) or {}
-    model = MODELLED.get(module.NAME)
+    spec = load_spec(module)
+    env = Environment.read(Path(folder) / "environment.json")
+    interpreter = env.interpreter["label"]
+    gil = env.interpreter["gil_enabled_start"]
+    model = MODELLED.get(spec.name)
     rows = []
-    points = list(module.PROFILES[profile].points())
+    points = list(spec.profiles[profile].points())
     for r in range(repeats):
         for params in points:
-            is_base = bool(baseline) and all(params.get(k) == v for k, v in baseline.items())
+            is_base = spec.is_baseline(params)
             status, error = "ok", ""
             if model is not None:
-                status, error, vals = model(rng, module, dict(params), noise)
+                status, error, vals = model(rng, spec, dict(params), noise)
             else:
                 vals = _measured(rng, float(0.05 * rng.lognormal(0, 0.2)), 1.0)
-                vals.update({m: _metric_value(rng, m, is_base) for m in module.METRICS})
+                vals.update({m: _metric_value(rng, spec.metrics[m], is_base) for m in spec.metrics})
             vals.update(
-                speedup=_metric_value(rng, "speedup", is_base) if baseline else None,
+                speedup=_metric_value(rng, metric("speedup", "ratio"), is_base) if spec.baseline else None,
                 efficiency=None,
                 capacity_fraction=None,
             )
-            rows.append(
-                _row(
-                    env["run_id"],
-                    module.NAME,
-                    dict(params),
-                    vals,
-                    r,
-                    interpreter,
-                    gil,
-                    env["created_utc"],
-                    status,
-                    error,
-                )
-            )
-    columns = list(HEAD_COLUMNS) + list(module.PARAMS) + list(MEASURED_COLUMNS) + list(module.METRICS)
-    columns += list(DERIVED_COLUMNS)
-    path = Path(folder) / ("%s.csv" % module.NAME)
-    _write_csv(path, columns, rows)
+            row = _row(env.run_id, spec.name, dict(params), vals, r, interpreter, gil, env.created_utc)
+            row.update(status=status, error=error)
+            rows.append(row)
+    path = Path(folder) / ("%s.csv" % spec.name)
+    _write_csv(path, spec.info.columns(), rows)
+    write_experiments(folder, [spec.info])
     return path
