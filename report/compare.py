@@ -30,14 +30,14 @@ def baseline_run(results: Results, baseline: str | None) -> Run:
 def interleaved(base: Run, other: Run) -> bool:
     """Whether two runs were measured in one invocation (round r of every group under both before
     round r + 1), told by a shared ``config.invocation_id``; runs without one count as separate."""
-    a = (base.environment.get("config") or {}).get("invocation_id")
-    b = (other.environment.get("config") or {}).get("invocation_id")
+    a = (base.env.config or {}).get("invocation_id")
+    b = (other.env.config or {}).get("invocation_id")
     return bool(a) and a == b
 
 
 def run_speeds(run: Run) -> list:
     """The machine's single-process speed (loop ns per iteration) at the start and end of a run."""
-    speed = run.environment.get("speed") or {}
+    speed = run.env.speed or {}
     out = []
     for phase in ("start", "end"):
         value = (speed.get(phase) or {}).get("loop_ns_per_iter")

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments.schema import Environment
 from report import compare, stats
 from report.load import Results, Run
-from report.synthetic import write_run
+from tests.support.synthetic import write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 #: metric -> (+1 when it grows with the machine's slowness, -1 when it shrinks; repetition noise)
@@ -160,14 +161,14 @@ def make_run(run_id, rng, offset=0.0, invocation=None, factor=None, speeds=(60.0
             row = {"cell_id": "c%d" % cell, "repeat": r, "status": "ok", "wall_s": wall}
             row.update({k: v(cell, r) for k, v in (extra or {}).items()})
             rows.append(row)
-    env = {
-        "run_id": run_id,
-        "created_utc": run_id,
-        "machine": {"label": "m"},
-        "interpreter": {"label": "cpython-3.12"},
-        "config": {"invocation_id": invocation} if invocation else {},
-        "speed": {"start": {"loop_ns_per_iter": speeds[0]}, "end": {"loop_ns_per_iter": speeds[1]}},
-    }
+    env = Environment(
+        run_id=run_id,
+        created_utc=run_id,
+        interpreter={"label": "cpython-3.12"},
+        machine={"label": "m"},
+        config={"invocation_id": invocation} if invocation else {},
+        speed={"start": {"loop_ns_per_iter": speeds[0]}, "end": {"loop_ns_per_iter": speeds[1]}},
+    )
     return Run(run_id, Path(run_id), env, {"exp": pd.DataFrame(rows)})
 
 
@@ -221,7 +222,7 @@ def test_the_page_shows_the_noise_floor_and_how_many_were_tested():
 
 
 def synthetic_pair(tmp_path: Path, other_gil: bool) -> list:
-    """Two run folders from report.synthetic, with the machine's speed the real harness records."""
+    """Two run folders from tests.support.synthetic, with the machine's speed the real harness records."""
     folders = []
     for i, gil in enumerate((True, other_gil)):
         folder = write_run(tmp_path, created="2026-01-0%dT00:00:00Z" % (i + 1), seed=i, gil=gil, repeats=6)
