@@ -9,7 +9,9 @@ runs just made (or the two named with ``--runs``, which measures nothing) are co
 the baseline, and they count as runs started separately, so they are judged against the run-to-run
 noise floor with the false-discovery rate controlled, exactly as the report's Comparisons section
 judges them. Nothing is rendered. Printed: comparisons tested, the fraction called faster / slower,
-the fraction of ratio intervals that contain 1.0, the noise floor, and the wall time.
+the fraction of ratio intervals that contain 1.0, the noise floor, and the wall time; and, when the
+results folder holds earlier runs (three or more of this interpreter on this machine in all), the
+same pair judged with the run-to-run noise those runs measure per metric.
 Exit status 0 when the A/A test holds (at most 5 % called different, at least 90 % of intervals
 containing 1.0), 1 when it does not, 2 on bad input.
 """
@@ -46,11 +48,12 @@ def measure(profile: str, results: Path) -> Path:
     return Path(lines[-1].strip())
 
 
-def figures(base_dir: Path, other_dir: Path) -> dict:
-    """The A/A figures of two run folders, the first as the baseline."""
-    results = load_results([base_dir, other_dir])
+def figures(base_dir: Path, other_dir: Path, context: list = ()) -> dict:
+    """The A/A figures of two run folders, the first as the baseline; ``context`` adds other run
+    folders, whose repeated runs of one interpreter measure the run-to-run noise per metric."""
+    results = load_results([base_dir, other_dir, *context])
     base = next(r for r in results.runs if r.path.resolve() == base_dir.resolve())
-    other = next(r for r in results.runs if r is not base)
+    other = next(r for r in results.runs if r.path.resolve() == other_dir.resolve() and r is not base)
     family = compare_runs(base, other, metrics_for(results), results)
     tested = family.tested
     intervals = [f["c"] for f in tested if math.isfinite(f["c"].ci_low) and math.isfinite(f["c"].ci_high)]
@@ -65,6 +68,31 @@ def figures(base_dir: Path, other_dir: Path) -> dict:
         "containing": sum(c.ci_low <= 1.0 <= c.ci_high for c in intervals) / max(1, len(intervals)),
         "tails": len(family.tails),
     }
+
+
+def earlier_runs(results: Path, folders: list) -> list:
+    """Other run folders in the results folder (earlier A/A runs), for the run-to-run noise."""
+    if not results.is_dir():
+        return []
+    mine = {f.resolve() for f in folders}
+    return [
+        c for c in sorted(results.iterdir()) if (c / "environment.json").is_file() and c.resolve() not in mine
+    ]
+
+
+def report_with_history(folders: list, context: list) -> None:
+    """The same pair judged with the noise measured from earlier runs too, when there are enough."""
+    try:
+        fig = figures(*folders, context=context)
+    except ResultsError as exc:
+        print("(earlier runs not used: %s)" % exc)
+        return
+    floor = fig["family"].floor
+    if floor is not None and floor.per_metric:
+        print(
+            "with the noise of %d runs:   called %.1f %%, intervals containing 1.0 %.1f %%"
+            % (floor.repeated_runs, 100 * fig["called"], 100 * fig["containing"])
+        )
 
 
 def report(fig: dict, wall_s: float | None) -> bool:
@@ -113,7 +141,11 @@ def main(argv=None) -> int:
     except (ResultsError, StopIteration) as exc:
         print("gilbench: error: %s" % (exc or "the two runs are one run"), file=sys.stderr)
         return 2
-    return 0 if report(fig, wall) else 1
+    holds = report(fig, wall)
+    context = earlier_runs(Path(args.results), folders)
+    if context:
+        report_with_history(folders, context)
+    return 0 if holds else 1
 
 
 if __name__ == "__main__":

@@ -243,13 +243,19 @@ def load_aa():
 
 def test_aa_script_reports_the_figures_of_two_runs(tmp_path, capsys):
     aa = load_aa()
-    assert aa.main(["--runs", *map(str, synthetic_pair(tmp_path / "aa", other_gil=True))]) == 0
+    pair = synthetic_pair(tmp_path / "aa", other_gil=True)
+    assert aa.main(["--runs", *map(str, pair), "--results", str(tmp_path / "aa")]) == 0
     out = capsys.readouterr().out
     for line in ("comparisons tested:", "called different:", "intervals containing 1.0:", "noise floor:"):
         assert line in out
-    assert "A/A test holds" in out
+    assert "A/A test holds" in out and "with the noise of" not in out
+    # a third run of the same interpreter beside them: the noise is measured from the three runs too
+    write_run(tmp_path / "aa", created="2026-01-03T00:00:00Z", seed=7, repeats=6)
+    assert aa.main(["--runs", *map(str, pair), "--results", str(tmp_path / "aa")]) == 0
+    assert "with the noise of 3 runs" in capsys.readouterr().out
     # the GIL off makes pure-Python threads faster: not an A/A pair, and the script says so
-    assert aa.main(["--runs", *map(str, synthetic_pair(tmp_path / "ab", other_gil=False))]) == 1
+    ab = synthetic_pair(tmp_path / "ab", other_gil=False)
+    assert aa.main(["--runs", *map(str, ab), "--results", str(tmp_path / "ab")]) == 1
     out = capsys.readouterr().out
     assert "A/A test FAILS" in out and "called faster" in out
 
