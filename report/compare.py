@@ -201,8 +201,8 @@ def _paired_values(df_b: pd.DataFrame, df_o: pd.DataFrame, metrics: list, counts
 
 @dataclass
 class Family:
-    """Every comparison of one run against the baseline, judged together (one Benjamini–Hochberg
-    family). ``items`` are dicts: experiment, cell, metric, c (a stats.Comparison)."""
+    """Every comparison of one run against the baseline, judged with one Benjamini–Hochberg family per
+    experiment. ``items`` are dicts: experiment, cell, metric, c (a stats.Comparison)."""
 
     base: Run
     other: Run
@@ -226,6 +226,19 @@ class Family:
         return [f for f in self.items if f["c"].tail]
 
 
+def _declared(info, metrics: list, tail_samples: dict | None) -> tuple:
+    """({tail metric: column counting its samples}, {metric: better direction}) from experiments.json."""
+    counts, directions = dict(tail_samples or {}), {}
+    for m in metrics:
+        declared = info.metric_info(m) if info is not None else None
+        if declared is None:
+            continue
+        directions[m] = declared.direction
+        if declared.samples and m not in counts:
+            counts[m] = declared.samples
+    return counts, directions
+
+
 def compare_runs(
     base: Run,
     other: Run,
@@ -240,8 +253,9 @@ def compare_runs(
     metric without one gets no verdict."""
     paired = interleaved(base, other)
     floor = None if paired else noise_floor(base, other, metrics_for, results)
-    counts = dict(tail_samples or {})
-    keys, pairs, floors, samples = [], [], [], []
+    items = []
+    # One Benjamini–Hochberg family per experiment: what changed in convoy is not diluted by the
+    # hundreds of cells of io_vs_cpu, and a headline cell keeps the power its own interval shows.
     for name, df_b in base.tables.items():
         df_o = other.tables.get(name)
         if df_o is None:
@@ -249,17 +263,22 @@ def compare_runs(
         metrics = [m for m in metrics_for(name) if m in df_b and m in df_o]
         if not metrics:
             continue
+        info = base.experiments.get(name) or other.experiments.get(name)
+        counts, directions = _declared(info, metrics, tail_samples)
         values = _paired_values if paired else _separate_values
+        keys, pairs, floors, samples = [], [], [], []
         for cell, metric, a, b, n in values(df_b, df_o, metrics, counts):
-            keys.append((name, cell, metric))
+            keys.append((cell, metric))
             pairs.append((a, b, metric))
             samples.append(n)
             floors.append(floor.for_metric(name, metric) if floor else 0.0)
-    if paired:
-        found = stats.compare_paired(pairs, samples)
-    else:
-        found = stats.compare_unpaired(pairs, floors, samples)
-    items = [{"experiment": n, "cell": c, "metric": m, "c": comp} for (n, c, m), comp in zip(keys, found)]
+        if paired:
+            found = stats.compare_paired(pairs, samples, directions)
+        else:
+            found = stats.compare_unpaired(pairs, floors, samples, directions)
+        items += [
+            {"experiment": name, "cell": c, "metric": m, "c": comp} for (c, m), comp in zip(keys, found)
+        ]
     return Family(base, other, paired, floor, items)
 
 
@@ -312,7 +331,8 @@ def method_text(family: Family) -> str:
             % (family.floor.describe(), percent(stats.CHANGE_THRESHOLD))
         )
     return text + (
-        " %d comparisons tested; false-discovery rate held at %g over all of them (Benjamini–Hochberg q)."
+        " %d comparisons tested; false-discovery rate held at %g within each experiment "
+        "(Benjamini–Hochberg q)."
         % (tested, stats.ALPHA)
     )
 

@@ -169,18 +169,6 @@ def summarize(df: pd.DataFrame, by: list, metrics: list, ci: bool = True) -> pd.
     )
 
 
-def load_reasons(environment: dict, cores: float) -> list:
-    """Why the machine looked loaded during a run (load average against its usable cores)."""
-    machine = environment.get("machine") or {}
-    reasons = []
-    start, end = machine.get("load_avg_start"), machine.get("load_avg_end")
-    if start and start[0] > LOAD_START_LIMIT * cores:
-        reasons.append("load average %.2f at the start on %g cores" % (start[0], cores))
-    if end and end[0] > LOAD_END_LIMIT * cores:
-        reasons.append("load average %.2f at the end on %g cores" % (end[0], cores))
-    return reasons
-
-
 def direction(metric: str) -> int:
     """+1 when a larger value is better, -1 when smaller is better, 0 when neither is clear.
 
@@ -260,12 +248,13 @@ def minimum_effect(noise_floor: float = 0.0) -> float:
     return max(math.log1p(CHANGE_THRESHOLD), floor)
 
 
-def judge(comparisons: list, metrics: Sequence) -> list:
+def judge(comparisons: list, metrics: Sequence, directions: dict | None = None) -> list:
     """Benjamini–Hochberg over the tested comparisons of one family (scipy's
     ``false_discovery_control``), then each tested one's verdict: "faster"/"slower" (or
     "higher"/"lower" for a metric with no better direction, see ``direction``) only when q < ALPHA
     *and* the ratio moved by more than ``minimum_effect(noise_floor)``; otherwise "same".
-    Sets ``q_value`` and ``verdict`` in place and returns the comparisons."""
+    ``directions`` maps a metric to its declared better direction (experiments.json), else the
+    name decides (``direction``). Sets ``q_value`` and ``verdict`` in place and returns them."""
     tested = [c for c in comparisons if c.tested]
     if tested:
         qs = np.atleast_1d(sps.false_discovery_control([c.p_value for c in tested], method="bh"))
@@ -273,16 +262,16 @@ def judge(comparisons: list, metrics: Sequence) -> list:
             c.q_value = float(q)
     for c, metric in zip(comparisons, metrics):
         if c.tested:
-            c.verdict = _verdict(c, metric)
+            sense = (directions or {}).get(metric)
+            c.verdict = _verdict(c, metric, direction(metric) if sense is None else sense)
     return comparisons
 
 
-def _verdict(c: Comparison, metric: str) -> str:
+def _verdict(c: Comparison, metric: str, sense: int) -> str:
     moved = c.ratio > 0 and abs(math.log(c.ratio)) > minimum_effect(c.noise_floor)
     if not (c.q_value < ALPHA and moved):
         return "same"
     up = c.ratio > 1
-    sense = direction(metric)
     if sense == 0:
         return "higher" if up else "lower"
     return "faster" if up == (sense > 0) else "slower"
@@ -342,7 +331,7 @@ def _log_spread(x: np.ndarray, median: float) -> float:
     return float(np.std(x, ddof=1) / median) if median > 0 else math.nan
 
 
-def compare_unpaired(pairs: list, noise_floor=0.0, tail_samples=None) -> list:
+def compare_unpaired(pairs: list, noise_floor=0.0, tail_samples=None, directions=None) -> list:
     """A Comparison for each ``(base samples, other samples, metric)`` of two runs started separately,
     judged as one family (``judge``).
 
@@ -383,10 +372,10 @@ def compare_unpaired(pairs: list, noise_floor=0.0, tail_samples=None) -> list:
             continue
         c.p_value = math.erfc(abs(d) / sd / math.sqrt(2))
         c.ci_low, c.ci_high = math.exp(d - z * sd), math.exp(d + z * sd)
-    return judge(out, [p[2] for p in pairs])
+    return judge(out, [p[2] for p in pairs], directions)
 
 
-def compare_paired(pairs: list, tail_samples=None) -> list:
+def compare_paired(pairs: list, tail_samples=None, directions=None) -> list:
     """A Comparison for each ``(base values, other values, metric)`` of two runs interleaved in one
     invocation, the values aligned round by round (position i of both came from the same round),
     judged as one family (``judge``).
@@ -430,7 +419,7 @@ def compare_paired(pairs: list, tail_samples=None) -> list:
         res = sps.wilcoxon(np.stack([logs for _, logs in batch]), axis=1, method=method)
         for (c, _), p in zip(batch, np.atleast_1d(res.pvalue)):
             c.p_value = float(p)
-    return judge(out, [p[2] for p in pairs])
+    return judge(out, [p[2] for p in pairs], directions)
 
 
 def min_signed_rank_p(n: int) -> float:

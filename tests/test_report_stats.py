@@ -72,9 +72,3 @@ def test_direction_of_metrics():
     assert stats.direction("wall_s") == -1 and stats.direction("latency_p99_us") == -1
     assert stats.direction("speedup") == 1 and stats.direction("loop_rate_hz") == 1
     assert stats.direction("throughput_ops_s") == 1 and stats.direction("lost_updates") == 0
-
-
-def test_load_reasons_against_cores():
-    env = {"machine": {"load_avg_start": [1.5, 1, 1], "load_avg_end": [2.0, 1, 1]}}
-    assert stats.load_reasons(env, 2) == ["load average 1.50 at the start on 2 cores"]
-    assert stats.load_reasons(env, 8) == []
