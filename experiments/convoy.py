@@ -69,12 +69,13 @@ def _block(cpu_workers, intervals, round_trips):
 # p99, not a maximum (with the ~10-80 round trips a 0.25 s cell used to make at 5 ms, the "p99"
 # was the slowest one or two).  The cost decides the grid: beside 1 and 2 CPU threads at 5 ms a
 # round trip averages ~0.5 and ~1.4 ms (a 1000-trip cell: 0.5 and 1.4 s), beside 4 threads ~25 ms,
-# so 4 threads (and 8) are left to the full profile.  Measured on the 2-core VM, one round of the
-# default profile's two groups takes ~4 s with worker start-up (~0.2 s a cell: echo server and
-# workers), so 8 rounds fit its ~35 s.
+# so 4 threads (and 8) are left to the full profile; the shorter switch interval is measured at 2
+# threads only.  Measured on the 2-core VM (loaded by other work), 8 rounds of the default profile's
+# 8 cells took ~26 s of regions plus ~0.2-0.3 s of worker start-up per cell (echo server, workers):
+# ~35-45 s.
 PROFILES = {
     "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], [0.1], 300)]),
-    "default": Profile(repeat=3, timeout_s=60, grid=[_block([1, 2], [5.0, 0.5], 1000)]),
+    "default": Profile(repeat=3, timeout_s=60, grid=[_block([1, 2], [5.0], 1000), _block([2], [0.5], 1000)]),
     "full": Profile(
         repeat=7,
         timeout_s=300,

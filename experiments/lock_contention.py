@@ -63,9 +63,9 @@ BASELINE = {"primitive": "none"}
 #: fake_database op sleeps, costing microseconds, so every op is timed. The "none" cell makes the
 #: same calls around nothing, so the ratio against it holds the sampling overhead on both sides.
 SAMPLE_EVERY = {"counter": 32, "fake_database": 1}
-#: The shortest region: 50 ms is ~200k counter updates or ~1000 fake_database ones (each sleeps),
-#: enough for the throughput and the acquire-wait p99; a single thread, which takes no turns, gets
-#: just this.
+#: The shortest region: 50 ms is ~50-100k counter updates (with 10 iterations of work each) or ~500
+#: fake_database ones (each sleeps), enough for the throughput and the acquire-wait p99; a single
+#: thread, which takes no turns, gets just this.
 MIN_REGION_S = 0.05
 
 
@@ -89,9 +89,10 @@ _SWEEP = (5.0, 0.5, 0.05)
 # Every group also gets its "none" cell (BASELINE).  20 turns per thread: a thread that got one
 # turn more or fewer than the others moves the Jain index by ~1/400, below the round-to-round
 # noise, while 4 threads at the default 5 ms still cost only 0.4 s per cell.  Measured on the
-# 2-core VM, one round of the default profile takes ~3.5 s (worker start-up included, ~0.1 s a
-# cell), so 8 rounds fit its ~25-30 s.  2 and 8 threads and work outside the lock are left to
-# the full profile: 8 threads at 5 ms alone would cost 0.8 s per cell.  A fake_database update
+# 2-core VM (loaded by other work), 8 rounds of 14 cells took 43 s, ~0.1-0.15 s of each cell being
+# worker start-up: so the default profile has 13 cells, RLock (which costs what Lock does) only
+# uncontended, and 2 and 8 threads and work outside the lock are left to the full profile: 8
+# threads at 5 ms alone would cost 0.8 s per cell.  A fake_database update
 # sleeps, so its threads already alternate at every update: 3 turns (60 ms, ~600 locked updates
 # at ~90 us each) are plenty there.
 PROFILES = {
@@ -107,7 +108,8 @@ PROFILES = {
         repeat=5,
         timeout_s=60,
         grid=[
-            _block([1, 4], PRIMITIVES),
+            _block([1], PRIMITIVES),
+            _block([4], ["Lock", "Semaphore"]),
             _block([4], ["Lock"], switch_ms=(0.5, 0.05)),
             _block([4], ["Lock"], "fake_database", work_iters=0, turns=3),
         ],

@@ -272,8 +272,8 @@ def _produce(q, gaps, blocking, sleeper, arrivals):
     for i, gap in enumerate(gaps):
         # Each arrival is due one gap after the previous one came, not on a fixed timetable: after a
         # late wake-up (the machine busy elsewhere) a timetable would fire the overdue arrivals back to
-        # back, a burst that is the generator's, not Poisson's.  The sleeper's correction averages the
-        # lateness out, so the rate stays the nominal one.
+        # back, a burst that is the generator's, not Poisson's.  The sleeper takes the usual overshoot
+        # off every gap, so only the rare stall delays what follows: the rate stays within a few %.
         deadline = previous + gap
         delay = deadline - now()
         if delay > 0:
