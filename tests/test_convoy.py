@@ -11,12 +11,12 @@ from report.load import load_results
 from report.sections.convoy import control_factors
 
 
-def cell(cpu_workers, cpu_kind="thread", switch_interval_ms=5.0, round_trips=300):
+def cell(cpu_workers, cpu_kind="thread", switch_interval_ms=5.0, io_round_trips=300):
     params = {
         "cpu_workers": cpu_workers,
         "cpu_kind": cpu_kind,
         "switch_interval_ms": switch_interval_ms,
-        "round_trips": round_trips,
+        "io_round_trips": io_round_trips,
     }
     return run_standalone(convoy, params)
 
@@ -28,7 +28,7 @@ def gil_enabled():
 
 @pytest.mark.parametrize(
     "name,value",
-    [("cpu_workers", -1), ("switch_interval_ms", 0.0), ("round_trips", 0), ("cpu_kind", "fiber")],
+    [("cpu_workers", -1), ("switch_interval_ms", 0.0), ("io_round_trips", 0), ("cpu_kind", "fiber")],
 )
 def test_bad_parameters_are_refused(name, value):
     with pytest.raises(ParamError):
@@ -48,7 +48,7 @@ def test_every_profile_plans(profile):
         assert all(k == {"thread", "process"} for n, k in kinds.items() if n > 0), kinds
         # The idle baseline rests on at least ~1000 round trips in the profiles that report figures.
         if profile != "quick":
-            assert g.baseline.params["round_trips"] >= 1000
+            assert g.baseline.params["io_round_trips"] >= 1000
 
 
 def test_no_cpu_threads_is_not_slower_than_two():
