@@ -1,16 +1,20 @@
 """queue_bursts keeps the books of a bounded queue straight and lands near M/M/c/K (wide margins)."""
 
+import importlib.util
 import math
 import random
 import statistics
 import time
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from experiments import queue_bursts
 from experiments.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
 
+ROOT = Path(__file__).resolve().parent.parent
 BASE = {
     "pattern": "poisson",
     "load": 0.9,
@@ -177,3 +181,41 @@ def test_quick_profile_runs_through_the_command_line(run_experiment):
     assert len(df) == len(plan.cells()) * plan.profile.repeat
     assert (df["status"] == "ok").all(), df["error"].dropna().tolist()
     assert (df["achieved_rate_hz"] <= df["offered_rate_hz"] * 1.02).all()
+
+
+def _gaps_script():
+    spec = importlib.util.spec_from_file_location(
+        "queue_model_gaps", ROOT / "scripts" / "queue_model_gaps.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_gaps_script_flags_a_cell_off_its_load_or_off_the_model(tmp_path, capsys):
+    rows = []
+    for r, (rho, drop) in enumerate([(0.91, 0.21), (0.89, 0.22), (0.90, 0.20)]):
+        good = {**BASE, "repeat": r, "status": "ok", "load_measured": rho, "drop_fraction": drop}
+        good.update(
+            predicted_drop_fraction=0.21, producer_blocked_fraction=0.0, predicted_blocked_fraction=0.0
+        )
+        good.update(achieved_rate_hz=1000.0, wait_mean_ms=0.5, queue_depth_sampled_mean=0.5)
+        # Same load point, maxsize 5: 10 % above its load and 30 % above the model in every round.
+        bad = {
+            **good,
+            "maxsize": 5,
+            "load_measured": 0.99,
+            "drop_fraction": 0.13,
+            "predicted_drop_fraction": 0.1,
+        }
+        rows += [good, bad]
+    folder = tmp_path / "run"
+    folder.mkdir()
+    pd.DataFrame(rows).to_csv(folder / "queue_bursts.csv", index=False)
+    script = _gaps_script()
+    cells = {c["maxsize"]: c for c in script.cell_rows(pd.read_csv(folder / "queue_bursts.csv"))}
+    assert cells[2]["load_gap"] == pytest.approx(0.0, abs=1e-9) and abs(cells[2]["model_gap"]) < 0.06
+    assert cells[5]["load_gap"] == pytest.approx(0.1) and cells[5]["model_gap"] == pytest.approx(0.3)
+    assert cells[2]["little_gap"] == pytest.approx(0.0)
+    assert script.main([str(folder)]) == 1  # two misses: the maxsize 5 cell's load and its model gap
+    assert capsys.readouterr().out.count("!") >= 2
