@@ -124,7 +124,8 @@ PROFILES = {
         repeat=3,
         timeout_s=60,
         grid=[
-            *_starts(["spawn"], 2, heavy=["spawn"]),
+            # One start each: the first, which also starts the resource tracker, is the smoke test.
+            *_starts(["spawn"], 1, heavy=["spawn"]),
             *_payload_points([1_000_000], 10_000_000, 30),
             *_cpu_points([20], 800, 100),
         ],
