@@ -72,9 +72,10 @@ def _block(cpu_workers, intervals, io_round_trips):
 # was the slowest one or two).  The cost decides the grid: beside 1 and 2 CPU threads at 5 ms a
 # round trip averages ~0.5 and ~1.4 ms (a 1000-trip cell: 0.5 and 1.4 s), beside 4 threads ~25 ms,
 # so 4 threads (and 8) are left to the full profile; the shorter switch interval is measured at 2
-# threads only.  Measured on the 2-core VM (loaded by other work), 8 rounds of the default profile's
-# 8 cells took ~26 s of regions plus ~0.2-0.3 s of worker start-up per cell (echo server, workers):
-# ~35-45 s.
+# threads only.  8 rounds of the default profile's 8 cells: ~23 s of regions plus ~0.2 s of worker
+# start-up per cell (echo server, workers), ~36 s, on a quiet machine (estimated from runs at load
+# average 3: 24 s of regions); at load average 4-4.4 the convoy itself grows (beside 2 CPU threads
+# at 5 ms a round trip took 5.7 ms, not 1.4) and they took 85 s.
 PROFILES = {
     "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], [0.1], 300)]),
     "default": Profile(repeat=3, timeout_s=60, grid=[_block([1, 2], [5.0], 1000), _block([2], [0.5], 1000)]),

@@ -136,7 +136,8 @@ def _point(**overrides):
 # * 1000 arrivals at rho = 0.9 (~20 % dropped or blocked) keep the median's error near 5 %, and the
 #   measured load within +-3 % of nominal; 10 % of the arrivals are a warm-up (the queue starts
 #   empty; at maxsize <= 5 it forgets that within a few dozen arrivals).
-# One round of the default grid (5 cells) is ~5-6 s with worker start-up, ~45 s over 8 rounds.
+# One round of the default grid (5 cells) has ~5 s of regions on a quiet machine, so 8 rounds take
+# ~45 s with worker start-up; at load average 5-6 (other work on the VM) they took 66 s.
 _LONG = {"arrivals": [2000], "warmup_arrivals": [200]}
 PROFILES = {
     "quick": Profile(
