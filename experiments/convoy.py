@@ -4,9 +4,16 @@ The I/O thread (the cell's main thread) sends a message to an echo server and wa
 reply, back to back.  Every blocking ``send``/``recv`` releases the GIL; getting it back from a
 CPU-bound thread that never blocks can take a whole switch interval, so each round trip pays
 for it.  The same CPU work in separate processes shares only the cores, not the GIL.
-The echo server runs in its own process and replies at once.  The measured region runs round
-trips for ``measure_s`` seconds and reports how many as ``work_units``, so the harness's
-``speedup`` against the no-load cell of the same round is the throughput ratio.
+The echo server runs in its own process and replies at once.  The measured region makes
+``io_round_trips`` round trips and reports them as ``work_units``, so the harness's ``speedup``
+against the no-load cell of the same round is the throughput ratio.
+
+Each group holds, beside the no-load baseline, every CPU worker count twice: as threads and as
+processes (the control: the same CPU work without the GIL).  Against the baseline a thread cell
+mixes two effects: the GIL convoy and, on a VM, the idle vCPU's slow wake-up (a round trip with
+nothing else running can take 4x as long as one with busy processes beside it, so the idle
+baseline is itself slow).  Against its process control, from the same round, only the GIL is
+left: the report gives both factors.
 Standard library only: runs inside the measured interpreter.
 """
 
@@ -28,9 +35,13 @@ NAME = "convoy"
 TITLE = "The convoy effect: I/O latency beside CPU-bound threads"
 PARAMS = {
     "cpu_workers": Param(int, minimum=0, maximum=64, help="CPU-bound threads or processes running meanwhile"),
-    "cpu_kind": Param(str, choices=("thread", "process"), help="where the CPU-bound work runs"),
+    "cpu_kind": Param(
+        str, choices=("thread", "process"), help="where the CPU-bound work runs (processes: the control)"
+    ),
     "switch_interval_ms": Param(float, minimum=0.001, maximum=1000.0, help="sys.setswitchinterval, ms"),
-    "measure_s": Param(float, minimum=0.01, maximum=600.0, help="seconds of back-to-back round trips"),
+    "io_round_trips": Param(
+        int, minimum=10, maximum=10**7, help="round trips the I/O thread makes back to back in the region"
+    ),
 }
 METRICS = (
     "round_trips_per_s",
@@ -40,33 +51,42 @@ METRICS = (
     Metric("round_trips", "count"),
     Metric("work_units", "count"),
 )
-COMPARE = ("cpu_workers",)
-BASELINE = {"cpu_workers": 0}
+#: Threads and their process control of every worker count run in one group, so in the same round.
+COMPARE = ("cpu_workers", "cpu_kind")
+BASELINE = {"cpu_workers": 0, "cpu_kind": "thread"}
 
 
-def _block(cpu_workers, kind, intervals, measure_s):
+def _block(cpu_workers, intervals, io_round_trips):
     return {
         "cpu_workers": cpu_workers,
-        "cpu_kind": [kind],
+        "cpu_kind": ["thread", "process"],
         "switch_interval_ms": intervals,
-        "measure_s": [measure_s],
+        "io_round_trips": [io_round_trips],
     }
 
 
-_INTERVALS = [5.0, 1.0, 0.1]
+# Every cell makes the same number of round trips.  1000 of them: the idle baseline (50-100 us
+# each on the 2-core VM) then lasts 0.05-0.1 s, and a loaded cell's p99 is the 990th of 1000
+# sorted latencies, whose distribution-free 95 % interval runs from the 984th to the 996th: a
+# p99, not a maximum (with the ~10-80 round trips a 0.25 s cell used to make at 5 ms, the "p99"
+# was the slowest one or two).  The cost decides the grid: beside 1 and 2 CPU threads at 5 ms a
+# round trip averages ~0.5 and ~1.4 ms (a 1000-trip cell: 0.5 and 1.4 s), beside 4 threads ~25 ms,
+# so 4 threads (and 8) are left to the full profile; the shorter switch interval is measured at 2
+# threads only.  8 rounds of the default profile's 8 cells: ~23 s of regions plus ~0.2 s of worker
+# start-up per cell (echo server, workers), ~36 s, on a quiet machine (estimated from runs at load
+# average 3: 24 s of regions); at load average 4-4.4 the convoy itself grows (beside 2 CPU threads
+# at 5 ms a round trip took 5.7 ms, not 1.4) and they took 85 s.
 PROFILES = {
-    "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], "thread", [5.0, 0.1], 0.1)]),
-    "default": Profile(
-        repeat=3,
-        timeout_s=60,
-        grid=[_block([1, 2, 4], "thread", _INTERVALS, 0.25), _block([1, 2], "process", [5.0], 0.25)],
-    ),
+    "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], [0.1], 300)]),
+    "default": Profile(repeat=3, timeout_s=60, grid=[_block([1, 2], [5.0], 1000), _block([2], [0.5], 1000)]),
     "full": Profile(
         repeat=7,
-        timeout_s=120,
+        timeout_s=300,
+        # Beside 4 CPU threads at 5 ms a round trip takes ~25 ms: 4 and 8 threads only at shorter intervals.
         grid=[
-            _block([1, 2, 4, 8], "thread", [10.0, 5.0, 1.0, 0.1, 0.01], 1.0),
-            _block([1, 2, 4], "process", _INTERVALS, 1.0),
+            _block([1, 2], [5.0, 1.0, 0.1], 2000),
+            _block([4], [1.0, 0.1], 1000),
+            _block([8], [0.1, 0.01], 1000),
         ],
     ),
 }
@@ -119,15 +139,14 @@ def run_cell(params, region):
         sys.setswitchinterval(params["switch_interval_ms"] / 1000.0)
         if params["cpu_workers"]:
             stop, workers = _start_cpu_workers(params["cpu_kind"], params["cpu_workers"])
-        latencies = []
+        latencies = [0.0] * params["io_round_trips"]
         now = time.perf_counter
         with region():
-            end = now() + params["measure_s"]
             t = now()
-            while t < end:
+            for i in range(params["io_round_trips"]):
                 _round_trip(conn, payload, size)
                 done = now()
-                latencies.append(done - t)
+                latencies[i] = done - t
                 t = done
     finally:
         sys.setswitchinterval(old_interval)

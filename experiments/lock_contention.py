@@ -1,5 +1,11 @@
 """Threads updating one shared counter with and without a lock: race conditions, lock cost, fairness.
 
+Every thread updates the shared value as fast as it can until the region ends; the region lasts
+``turns_per_thread`` switch intervals per thread (threads x switch interval x turns, at least
+MIN_REGION_S).  So each thread gets many GIL turns and the fairness of the per-thread update
+counts measures how the lock shares the work, not which thread the GIL happened to run first:
+with a fixed number of updates instead, a thread finishes its share inside its first switch
+interval (a turn is ~15k counter updates at 5 ms) and the others have done nothing yet.
 Standard library only: runs inside the measured interpreter.
 """
 
@@ -10,7 +16,7 @@ import threading
 import time
 
 from experiments.sampling import quantile
-from experiments.spec import Metric, Param, ParamError, Profile
+from experiments.spec import Metric, Param, Profile
 
 NAME = "lock_contention"
 TITLE = "Race conditions and the cost and fairness of Lock, RLock and Semaphore"
@@ -26,7 +32,12 @@ PARAMS = {
     "work": Param(str, choices=("inside", "outside"), help="each op's work runs in the lock or before it"),
     "work_iters": Param(int, minimum=0, maximum=100000, help="pure-Python loop iterations of work per op"),
     "switch_interval_ms": Param(float, minimum=0.001, maximum=1000.0, help="sys.setswitchinterval, in ms"),
-    "ops": Param(int, minimum=1, maximum=10**8, help="updates in total, split evenly over the threads"),
+    "turns_per_thread": Param(
+        int,
+        minimum=1,
+        maximum=10**4,
+        help="the region lasts this many switch intervals per thread (threads x switch interval x this)",
+    ),
 }
 METRICS = (
     "throughput_ops_s",
@@ -38,9 +49,13 @@ METRICS = (
     Metric("acquire_samples", "count"),
     Metric("jain_fairness", "fraction", better=+1, help="Jain's index of the threads' progress"),
     Metric("slowest_thread_fraction", "fraction", better=+1),
+    Metric("updates", "count", help="updates the threads made in the region"),
+    "region_target_s",
+    Metric("work_units", "count"),
 )
 #: Every primitive is compared, round by round, with no lock at the same other parameters, so
-#: ``speedup`` (none wall / this wall) is the lock's slowdown measured under the same machine load.
+#: ``speedup`` (updates per second against the no-lock cell's, through ``work_units``) is the
+#: lock's slowdown measured under the same machine load.
 COMPARE = ("primitive",)
 BASELINE = {"primitive": "none"}
 #: One op in SAMPLE_EVERY[pattern] times its acquire (two perf_counter calls and an append, ~100 ns).
@@ -48,12 +63,16 @@ BASELINE = {"primitive": "none"}
 #: fake_database op sleeps, costing microseconds, so every op is timed. The "none" cell makes the
 #: same calls around nothing, so the ratio against it holds the sampling overhead on both sides.
 SAMPLE_EVERY = {"counter": 32, "fake_database": 1}
+#: The shortest region: 50 ms is ~50-100k counter updates (with 10 iterations of work each) or ~500
+#: fake_database ones (each sleeps), enough for the throughput and the acquire-wait p99; a single
+#: thread, which takes no turns, gets just this.
+MIN_REGION_S = 0.05
 
 
 def _block(
-    threads, primitives, pattern="counter", work=("inside",), work_iters=10, switch_ms=(5.0,), ops=50000
+    threads, primitives, pattern="counter", work=("inside",), work_iters=10, switch_ms=(5.0,), turns=20
 ):
-    """One grid block; ``work_iters`` and ``ops`` are single values, the rest lists."""
+    """One grid block; ``work_iters`` and ``turns`` are single values, the rest lists."""
     return {
         "threads": list(threads),
         "primitive": list(primitives),
@@ -61,45 +80,56 @@ def _block(
         "work": list(work),
         "work_iters": [work_iters],
         "switch_interval_ms": list(switch_ms),
-        "ops": [ops],
+        "turns_per_thread": [turns],
     }
 
 
 _BOTH = ("inside", "outside")
 _SWEEP = (5.0, 0.5, 0.05)
-# Every group also gets its "none" cell (BASELINE). At the default 5 ms switch interval a GIL thread
-# runs ~15k counter ops per turn, so a cell needs ~100k ops before threads take turns at all; the
-# shorter intervals interleave sooner and get by with fewer.
+# Every group also gets its "none" cell (BASELINE).  20 turns per thread: a thread that got one
+# turn more or fewer than the others moves the Jain index by ~1/400, below the round-to-round
+# noise, while 4 threads at the default 5 ms still cost only 0.4 s per cell.  Measured on the
+# 2-core VM (loaded by other work), 8 rounds of 14 cells took 43 s, ~0.1-0.15 s of each cell being
+# worker start-up: so the default profile has 13 cells, RLock (which costs what Lock does) only
+# uncontended, and 2 and 8 threads and work outside the lock are left to the full profile: 8
+# threads at 5 ms alone would cost 0.8 s per cell.  A fake_database update
+# sleeps, so its threads already alternate at every update: 3 turns (60 ms, ~600 locked updates
+# at ~90 us each) are plenty there.
 PROFILES = {
     "quick": Profile(
         repeat=3,
         timeout_s=30,
         grid=[
-            _block([1, 4], PRIMITIVES, ops=40000),
-            _block([4], ["Lock"], "fake_database", work_iters=0, ops=1000),
+            _block([1, 4], PRIMITIVES, switch_ms=(0.5,), turns=10),
+            _block([4], ["Lock"], "fake_database", work_iters=0, turns=3),
         ],
     ),
     "default": Profile(
         repeat=5,
         timeout_s=60,
         grid=[
-            _block([1, 4], PRIMITIVES, ops=100000),
-            _block([4], ["Lock"], work=["outside"], ops=100000),
-            _block([2, 8], ["Lock"], ops=100000),
+            _block([1], PRIMITIVES),
+            _block([4], ["Lock", "Semaphore"]),
             _block([4], ["Lock"], switch_ms=(0.5, 0.05)),
-            _block([4], ["Lock"], "fake_database", work_iters=0, switch_ms=(5.0, 0.05), ops=1000),
+            _block([4], ["Lock"], "fake_database", work_iters=0, turns=3),
         ],
     ),
     "full": Profile(
         repeat=10,
         timeout_s=120,
         grid=[
-            _block([1, 2, 4, 8], PRIMITIVES, work=_BOTH, switch_ms=_SWEEP, ops=100000),
-            _block([4], PRIMITIVES, work=_BOTH, work_iters=100, switch_ms=_SWEEP, ops=100000),
-            _block([1, 2, 4, 8], PRIMITIVES, "fake_database", work_iters=0, switch_ms=_SWEEP, ops=4000),
+            _block([1, 2, 4, 8], PRIMITIVES, work=_BOTH, switch_ms=_SWEEP),
+            _block([4], PRIMITIVES, work=_BOTH, work_iters=100, switch_ms=_SWEEP),
+            _block([1, 2, 4, 8], PRIMITIVES, "fake_database", work_iters=0, switch_ms=_SWEEP, turns=3),
         ],
     ),
 }
+
+
+def region_s(params: dict) -> float:
+    """How long a cell's threads update: ``turns_per_thread`` switch intervals each, at least MIN_REGION_S."""
+    turns = params["turns_per_thread"] * params["switch_interval_ms"] / 1000.0
+    return max(MIN_REGION_S, turns * params["threads"] if params["threads"] > 1 else 0.0)
 
 
 class FakeDatabase:
@@ -118,10 +148,6 @@ def make_primitive(name: str):
     return {"Lock": threading.Lock, "RLock": threading.RLock}[name]()
 
 
-def _shares(ops, threads):
-    return [ops // threads + (1 if i < ops % threads else 0) for i in range(threads)]
-
-
 class _Shared:
     """What the threads of one cell share; each thread writes only its own slot of the lists."""
 
@@ -131,15 +157,14 @@ class _Shared:
         self.inside = params["work"] == "inside"
         self.work_iters = params["work_iters"]
         self.fake = params["pattern"] == "fake_database"
-        self.progress = [0] * threads
+        self.updates = [None] * threads
         self.waits = [[] for _ in range(threads)]
         self.start = threading.Barrier(threads + 1)
-        self.snapshot_lock = threading.Lock()
-        self.snapshot = None
+        self.stop = [False]
 
 
-def _updater(index, share, s):
-    db, progress, waits = s.db, s.progress, s.waits[index]
+def _updater(index, s):
+    db, waits, stop = s.db, s.waits[index], s.stop
     locked = s.lock is not None
     acquire = s.lock.acquire if locked else None
     release = s.lock.release if locked else None
@@ -148,8 +173,9 @@ def _updater(index, share, s):
     fake = s.fake
     clock, sleep = time.perf_counter, time.sleep
     mask = SAMPLE_EVERY["fake_database" if fake else "counter"] - 1
+    n = 0
     s.start.wait()
-    for n in range(share):
+    while True:
         if work_out:
             for _ in range(work_out):
                 pass
@@ -157,7 +183,9 @@ def _updater(index, share, s):
             if locked:
                 acquire()
         else:
-            progress[index] = n
+            # The stop flag is read on sampled ops only, so its cost is in the sampling's share.
+            if stop[0]:
+                break
             t0 = clock()
             if locked:
                 acquire()
@@ -175,10 +203,8 @@ def _updater(index, share, s):
             db.value += 1
         if locked:
             release()
-    progress[index] = share
-    with s.snapshot_lock:
-        if s.snapshot is None:
-            s.snapshot = list(progress)
+        n += 1
+    s.updates[index] = n
 
 
 def jain_index(values) -> float:
@@ -189,12 +215,10 @@ def jain_index(values) -> float:
 
 
 def run_cell(params, region):
-    threads, ops = params["threads"], params["ops"]
-    shares = _shares(ops, threads)
-    if min(shares) < 1:
-        raise ParamError("ops=%d gives some of the %d threads nothing to do" % (ops, threads))
+    threads = params["threads"]
     s = _Shared(params, threads)
-    workers = [threading.Thread(target=_updater, args=(i, shares[i], s), daemon=True) for i in range(threads)]
+    workers = [threading.Thread(target=_updater, args=(i, s), daemon=True) for i in range(threads)]
+    duration = region_s(params)
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(params["switch_interval_ms"] / 1000.0)
     try:
@@ -202,22 +226,28 @@ def run_cell(params, region):
             w.start()
         with region() as timing:
             s.start.wait()
+            time.sleep(duration)
+            s.stop[0] = True
             for w in workers:
                 w.join()
     finally:
         sys.setswitchinterval(old_interval)
-    if s.progress != shares:
-        raise RuntimeError("an updater thread stopped early: progress %s of shares %s" % (s.progress, shares))
+    if None in s.updates:
+        raise RuntimeError("an updater thread did not finish: updates %s" % s.updates)
+    done = sum(s.updates)
+    mean = done / threads
     metrics = {
-        "throughput_ops_s": ops / timing.wall_s,
-        "cost_per_op_ns": timing.wall_s / ops * 1e9,
-        "lost_updates": ops - s.db.value,
-        "lost_update_fraction": (ops - s.db.value) / ops,
-        # Fairness is read when the first thread finishes its share: each thread's fraction of its own
-        # share done by then. Equal progress gives 1.0; one thread running alone to the end gives
-        # 1/threads. Progress is recorded when an acquire is sampled, which bounds the resolution.
-        "jain_fairness": jain_index([p / n for p, n in zip(s.snapshot, shares)]),
-        "slowest_thread_fraction": min(p / n for p, n in zip(s.snapshot, shares)),
+        "throughput_ops_s": done / timing.wall_s,
+        "cost_per_op_ns": timing.wall_s / done * 1e9 if done else None,
+        "lost_updates": done - s.db.value,
+        "lost_update_fraction": (done - s.db.value) / done if done else None,
+        # Fairness of the whole region: each thread's updates. Equal counts give 1.0; one thread doing
+        # everything gives 1/threads.
+        "jain_fairness": jain_index(s.updates),
+        "slowest_thread_fraction": min(s.updates) / mean if mean else None,
+        "updates": done,
+        "region_target_s": duration,
+        "work_units": done,
     }
     if s.lock is not None:
         waits = sorted(w for per_thread in s.waits for w in per_thread)

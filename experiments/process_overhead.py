@@ -3,7 +3,13 @@
 Three measurements, chosen by ``measure``:
 
 * ``start_join`` - start and join ``tasks`` do-nothing workers one after another: a
-  ``multiprocessing.Process`` under ``start_method``, or a ``threading.Thread``.
+  ``multiprocessing.Process`` under ``start_method``, or a ``threading.Thread``.  The worker runs
+  ``noop`` from ``target``'s module: ``minimal`` (experiments.start_target, which imports nothing,
+  so a start costs what the start method costs) or ``heavy`` (experiments.start_target_heavy, a
+  typical tool's standard-library imports, which a spawned or forkserver child imports again and
+  a forked child inherits).  Not this module: a child that unpickles a target from here imports
+  concurrent.futures, multiprocessing's pool machinery and the workloads, and that import, not
+  the start method, used to be most of what a forkserver or spawn start measured.
 * ``round_trip`` - send ``payload_bytes`` to a warm ``workers``-worker pool and get them back, ``tasks``
   times one after another: ``ProcessPoolExecutor`` (pickling and a pipe each way) or
   ``ThreadPoolExecutor`` (a reference handed over).
@@ -19,10 +25,13 @@ thread wall / process wall from the same round.  Pool start-up is outside the me
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import statistics
+import sys
 import threading
 import time
+import types
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from experiments.spec import Metric, Param, Profile
@@ -31,6 +40,8 @@ from experiments.workloads import cpu_python
 NAME = "process_overhead"
 TITLE = "What processes cost: start methods, IPC, break-even task size"
 START_METHODS = ("default", "fork", "forkserver", "spawn")
+#: The module each start_join target lives in; a spawned or forkserver child imports it to find ``noop``.
+TARGETS = {"minimal": "experiments.start_target", "heavy": "experiments.start_target_heavy"}
 PARAMS = {
     "measure": Param(str, choices=("start_join", "round_trip", "cpu_task"), help="what is measured"),
     "runner": Param(str, choices=("thread", "process"), help="threads or processes (raw or pooled)"),
@@ -41,6 +52,11 @@ PARAMS = {
     "tasks": Param(int, minimum=1, maximum=100000, help="workers started, round trips or tasks per cell"),
     "payload_bytes": Param(int, minimum=0, maximum=1 << 30, help="bytes sent and returned (round_trip)"),
     "task_kiter": Param(int, minimum=0, maximum=10**6, help="thousand pure-Python loop iterations per task"),
+    "target": Param(
+        str,
+        choices=tuple(TARGETS),
+        help="start_join: the started worker's module: minimal (imports nothing) or heavy (stdlib imports)",
+    ),
 }
 METRICS = (
     "start_join_ms",
@@ -52,8 +68,11 @@ METRICS = (
     Metric("default_start_method", "text"),
     Metric("start_method_used", "text"),
 )
-COMPARE = ("runner",)
-BASELINE = {"runner": "thread"}
+#: Every start method and target is measured in the same round as one thread start: a heavy-target
+#: start against the minimal one of the same round is the child's import cost, apart from the start
+#: method's own.  Round trips and CPU tasks race a thread pool of the same payload or task size.
+COMPARE = ("runner", "target", "start_method")
+BASELINE = {"runner": "thread", "target": "minimal", "start_method": "default"}
 
 
 def _point(measure, **overrides):
@@ -65,6 +84,7 @@ def _point(measure, **overrides):
         "tasks": [1],
         "payload_bytes": [0],
         "task_kiter": [0],
+        "target": ["minimal"],
     }
     base.update(overrides)
     return base
@@ -82,13 +102,31 @@ def _payload_points(sizes, total_bytes, most):
     ]
 
 
+def _starts(methods, tasks, heavy):
+    """One start_join group: a thread, each start method with the minimal target, some with the heavy."""
+    return [
+        _point("start_join", runner=["process"], start_method=list(methods), tasks=[tasks]),
+        _point("start_join", runner=["process"], start_method=list(heavy), tasks=[tasks], target=["heavy"]),
+    ]
+
+
 _METHODS = ["fork", "forkserver", "spawn"]
+# Sized from 8-round runs on the 2-core VM: a worker process costs ~0.15 s outside its region on
+# a quiet machine (0.3-0.4 s at load 4-6), so with 13 cells per round that overhead is most of the
+# default profile's ~25 s budget and the regions are kept short.  start_join: 2 starts per cell,
+# the first (which also starts the resource tracker or the forkserver) reported apart and the
+# second as the start cost; the rounds give its spread.  The heavy target only under spawn:
+# forkserver children import it the same way, and a fork inherits it (the full profile measures
+# both).  Round trips: an empty message (latency) and 1 MB (pickling and pipe bandwidth).  CPU
+# tasks: 1 and 30 thousand iterations (~0.06 and ~2 ms) bracket the break-even, which sat between
+# 3 and 10 here; the full profile sweeps eleven sizes.
 PROFILES = {
     "quick": Profile(
         repeat=3,
         timeout_s=60,
         grid=[
-            _point("start_join", start_method=["spawn"], tasks=[2]),
+            # One start each: the first, which also starts the resource tracker, is the smoke test.
+            *_starts(["spawn"], 1, heavy=["spawn"]),
             *_payload_points([1_000_000], 10_000_000, 30),
             *_cpu_points([20], 800, 100),
         ],
@@ -97,16 +135,16 @@ PROFILES = {
         repeat=3,
         timeout_s=90,
         grid=[
-            _point("start_join", start_method=_METHODS, tasks=[4]),
-            *_payload_points([100, 10_000, 1_000_000, 10_000_000], 50_000_000, 50),
-            *_cpu_points([1, 3, 10, 30, 100, 300], 2000, 800),
+            *_starts(_METHODS, 2, heavy=["spawn"]),
+            *_payload_points([100, 1_000_000], 20_000_000, 50),
+            *_cpu_points([1, 30], 1000, 500),
         ],
     ),
     "full": Profile(
         repeat=7,
         timeout_s=180,
         grid=[
-            _point("start_join", start_method=_METHODS, tasks=[20]),
+            *_starts(_METHODS, 20, heavy=_METHODS),
             *_payload_points(
                 [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000], 400_000_000, 200
             ),
@@ -114,10 +152,6 @@ PROFILES = {
         ],
     ),
 }
-
-
-def _noop():
-    """What a started worker runs: nothing, so start+join is all that is timed."""
 
 
 def _echo(payload):
@@ -128,20 +162,33 @@ def _context(method):
     return multiprocessing.get_context(None if method == "default" else method)
 
 
-def _start_join(params):
+def _start_join(params, region):
     runner, tasks = params["runner"], params["tasks"]
     ctx = _context(params["start_method"])
     make = threading.Thread if runner == "thread" else ctx.Process
+    # Imported before the region: the parent's import is not what a start costs.
+    target = importlib.import_module(TARGETS[params["target"]]).noop
     costs = []
     now = time.perf_counter
-    for _ in range(tasks):
-        t = now()
-        w = make(target=_noop)
-        w.start()
-        w.join()
-        costs.append(now() - t)
-        if runner == "process" and w.exitcode:
-            raise RuntimeError("a %s worker exited with code %s" % (params["start_method"], w.exitcode))
+    # A spawn or forkserver child re-imports its parent's main module as __mp_main__; here that is
+    # experiments.worker (json, traceback: ~20 ms), a cost of this harness, not of the start method.
+    # For the region the parent looks like a ``python -c`` program, whose children import no main.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        with region():
+            for _ in range(tasks):
+                t = now()
+                w = make(target=target)
+                w.start()
+                w.join()
+                costs.append(now() - t)
+                if runner == "process" and w.exitcode:
+                    raise RuntimeError(
+                        "a %s worker exited with code %s" % (params["start_method"], w.exitcode)
+                    )
+    finally:
+        sys.modules["__main__"] = main
     # The first process of a forkserver also starts the server: reported apart from the rest.
     rest = costs[1:] or costs
     return {"start_join_ms": statistics.median(rest) * 1000.0, "first_start_join_ms": costs[0] * 1000.0}
@@ -165,8 +212,7 @@ def run_cell(params, region):
         "start_method_used": _context(params["start_method"]).get_start_method(),
     }
     if measure == "start_join":
-        with region():
-            metrics.update(_start_join(params))
+        metrics.update(_start_join(params, region))
         return metrics
 
     now = time.perf_counter

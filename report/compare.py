@@ -332,8 +332,7 @@ def method_text(family: Family) -> str:
         )
     return text + (
         " %d comparisons tested; false-discovery rate held at %g within each experiment "
-        "(Benjamini–Hochberg q)."
-        % (tested, stats.ALPHA)
+        "(Benjamini–Hochberg q)." % (tested, stats.ALPHA)
     )
 
 

@@ -7,14 +7,16 @@ import pytest
 from experiments import convoy
 from experiments.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
+from report.load import load_results
+from report.sections.convoy import control_factors
 
 
-def cell(cpu_workers, cpu_kind="thread", switch_interval_ms=5.0, measure_s=0.2):
+def cell(cpu_workers, cpu_kind="thread", switch_interval_ms=5.0, io_round_trips=300):
     params = {
         "cpu_workers": cpu_workers,
         "cpu_kind": cpu_kind,
         "switch_interval_ms": switch_interval_ms,
-        "measure_s": measure_s,
+        "io_round_trips": io_round_trips,
     }
     return run_standalone(convoy, params)
 
@@ -26,7 +28,7 @@ def gil_enabled():
 
 @pytest.mark.parametrize(
     "name,value",
-    [("cpu_workers", -1), ("switch_interval_ms", 0.0), ("measure_s", 0.0), ("cpu_kind", "fiber")],
+    [("cpu_workers", -1), ("switch_interval_ms", 0.0), ("io_round_trips", 0), ("cpu_kind", "fiber")],
 )
 def test_bad_parameters_are_refused(name, value):
     with pytest.raises(ParamError):
@@ -36,8 +38,17 @@ def test_bad_parameters_are_refused(name, value):
 @pytest.mark.parametrize("profile", ["quick", "default", "full"])
 def test_every_profile_plans(profile):
     plan = plan_experiment(convoy, convoy.PROFILES[profile])
-    # Every group carries its own no-load baseline, measured in the same rounds.
-    assert all(g.baseline is not None and g.baseline.params["cpu_workers"] == 0 for g in plan.groups)
+    for g in plan.groups:
+        # Every group carries its own no-load baseline and, beside every thread count, its process
+        # control: all measured in the same rounds.
+        assert g.baseline is not None and g.baseline.params["cpu_workers"] == 0
+        kinds = {}
+        for c in g.cells:
+            kinds.setdefault(c.params["cpu_workers"], set()).add(c.params["cpu_kind"])
+        assert all(k == {"thread", "process"} for n, k in kinds.items() if n > 0), kinds
+        # The idle baseline rests on at least ~1000 round trips in the profiles that report figures.
+        if profile != "quick":
+            assert g.baseline.params["io_round_trips"] >= 1000
 
 
 def test_no_cpu_threads_is_not_slower_than_two():
@@ -46,7 +57,7 @@ def test_no_cpu_threads_is_not_slower_than_two():
     assert sys.getswitchinterval() == before  # the cell puts the interpreter back as it found it
     assert idle["round_trips_per_s"] >= loaded["round_trips_per_s"], (idle, loaded)
     for r in (idle, loaded):
-        assert r["work_units"] == r["round_trips"] > 0
+        assert r["work_units"] == r["round_trips"] == 300
         assert r["latency_p50_us"] <= r["latency_p99_us"]
 
 
@@ -58,14 +69,25 @@ def test_cpu_work_in_processes_does_not_convoy_like_threads():
     assert processes["round_trips_per_s"] > threads["round_trips_per_s"], (threads, processes)
 
 
-def test_quick_profile_runs_through_the_command_line(run_experiment):
+def test_a_thread_cell_and_its_process_control_share_every_round(run_experiment):
     run = run_experiment("--profile", "quick", "--only", "convoy")
     df = run.csv("convoy")
     plan = plan_experiment(convoy, convoy.PROFILES["quick"])
     assert len(df) == len(plan.cells()) * plan.profile.repeat
     assert (df["status"] == "ok").all(), df["error"].dropna().tolist()
-    base = df[df["cpu_workers"] == 0]
-    assert (base["speedup"] == 1.0).all()
+    assert (df[df["cpu_workers"] == 0]["speedup"] == 1.0).all()
+    assert df["group_id"].nunique() == 1
+    frame = load_results([run.path]).frame("convoy")
+    factors = control_factors(frame)
+    # One factor per round, each the process cell's rate over the thread cell's of that same round.
+    assert sorted(factors["repeat"]) == list(range(plan.profile.repeat))
+    for _, f in factors.iterrows():
+        same = df[(df["repeat"] == f["repeat"]) & (df["cpu_workers"] == f["cpu_workers"])]
+        rate = same.set_index("cpu_kind")["round_trips_per_s"]
+        assert f["factor"] == pytest.approx(rate["process"] / rate["thread"])
     if run.env["interpreter"]["gil_enabled_start"]:
+        threads = df[(df["cpu_workers"] == 2) & (df["cpu_kind"] == "thread")]
         # The harness's speedup is the throughput ratio: two CPU threads never raise it.
-        assert df[df["cpu_workers"] == 2]["speedup"].median() < 1.0
+        assert threads["speedup"].median() < 1.0
+        # Two GIL threads hold up every wake-up; two processes leave the GIL alone.
+        assert factors["factor"].median() > 1.0

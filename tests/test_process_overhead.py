@@ -1,6 +1,10 @@
 """process_overhead: a process costs more to start and to talk to than a thread (wide margins)."""
 
+import ast
 import multiprocessing
+import statistics
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +20,9 @@ BASE = {
     "tasks": 2,
     "payload_bytes": 0,
     "task_kiter": 0,
+    "target": "minimal",
 }
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def cell(**overrides):
@@ -33,6 +39,7 @@ def cell(**overrides):
         ("task_kiter", -1),
         ("start_method", "vfork"),
         ("runner", "greenlet"),
+        ("target", "medium"),
     ],
 )
 def test_bad_parameters_are_refused(name, value):
@@ -44,6 +51,42 @@ def test_bad_parameters_are_refused(name, value):
 def test_every_profile_plans(profile):
     plan = plan_experiment(process_overhead, process_overhead.PROFILES[profile])
     assert all(g.baseline is not None and g.baseline.params["runner"] == "thread" for g in plan.groups)
+    starts = [g for g in plan.groups if g.cells[0].params["measure"] == "start_join"]
+    # One group, so one round, holds every start method and target beside one thread start.
+    assert len(starts) == 1
+    targets = {
+        (c.params["start_method"], c.params["target"])
+        for c in starts[0].cells
+        if c.params["runner"] == "process"
+    }
+    assert ("spawn", "minimal") in targets and ("spawn", "heavy") in targets
+
+
+def test_the_minimal_target_and_the_package_import_nothing():
+    # A spawned or forkserver child imports both to find noop: what they import is what it pays.
+    for name in ("__init__.py", "start_target.py"):
+        tree = ast.parse((ROOT / "experiments" / name).read_text())
+        imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert all(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in imports), name
+
+
+def test_a_start_pays_for_the_targets_imports_and_not_for_this_module():
+    # Interleaved, so both targets meet the same machine. The heavy module imports ~15 standard-library
+    # modules (tens of ms); the minimal one nothing: without the main module's and this module's imports
+    # in the child, that difference is a large share of a spawn start.
+    costs = {"minimal": [], "heavy": []}
+    for _ in range(3):
+        for target in costs:
+            out = cell(start_method="spawn", target=target, tasks=2)
+            assert out["start_method_used"] == "spawn"
+            costs[target].append(out["start_join_ms"])
+    assert statistics.median(costs["heavy"]) > 1.25 * statistics.median(costs["minimal"]), costs
+
+
+def test_the_parent_main_module_is_back_after_the_starts():
+    main = sys.modules["__main__"]
+    cell(start_method="spawn")
+    assert sys.modules["__main__"] is main
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -87,3 +130,8 @@ def test_quick_profile_runs_through_the_command_line(run_experiment):
     assert (df["status"] == "ok").all(), df["error"].dropna().tolist()
     assert (df[df["runner"] == "thread"]["speedup"] == 1.0).all()
     assert set(df["default_start_method"]) == {run.env["interpreter"]["start_method"]}
+    # The minimal and the heavy spawn start of each round, side by side.
+    spawn = df[(df["measure"] == "start_join") & (df["runner"] == "process")]
+    per_round = spawn.pivot(index="repeat", columns="target", values="start_join_ms")
+    assert len(per_round) == plan.profile.repeat
+    assert (per_round["heavy"] / per_round["minimal"]).median() > 1.25, per_round

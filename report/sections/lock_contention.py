@@ -67,11 +67,12 @@ def render(ctx: Context, experiment: str) -> Rendered:
     a = Analysis(ctx, experiment)
     parts = [
         paragraph(
-            "Threads add 1 to one shared value, ops times in all. Without a lock the read-modify-write "
+            "Threads add 1 to one shared value as fast as they can, for many switch intervals each (20 "
+            "GIL turns per thread in the default profile). Without a lock the read-modify-write "
             "interleaves and updates are lost (the race condition); Lock, RLock and Semaphore(1) prevent it "
-            "at a cost per update, and decide who gets the lock next (fairness: Jain's index, 1 = every "
-            "thread got the same share). The tutorial's lesson: a Lock makes the update atomic, and costs "
-            "little until threads contend for it."
+            "at a cost per update, and decide who gets the lock next (fairness: Jain's index of the "
+            "threads' update counts, 1 = every thread got the same share). The tutorial's lesson: a Lock "
+            "makes the update atomic, and costs little until threads contend for it."
         )
     ]
     scores = {}

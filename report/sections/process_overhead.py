@@ -7,7 +7,7 @@ import math
 import numpy as np
 from matplotlib.lines import Line2D
 
-from report import models
+from report import models, stats
 from report.cells import CellAnalysis
 from report.figures import env_series, grouped_bars, header, header_space, plain_log, subplots, to_data_uri
 from report.formatting import duration_ms, ratio
@@ -30,14 +30,35 @@ class Analysis(CellAnalysis):
     def __init__(self, ctx: Context, experiment: str):
         super().__init__(ctx, experiment, METRICS)
 
-    def start_cost(self, env: str, label: str) -> dict | None:
+    def start_cost(self, env: str, label: str, target: str = "minimal") -> dict | None:
+        """A start's median cost: a thread, or a process under start method ``label`` running a
+        ``target`` that imports nothing (minimal) or a typical tool's imports (heavy)."""
         if label == "thread":
             found = self.s.select("start_join_ms", env_label=env, measure="start_join", runner="thread")
         else:
             found = self.s.select(
                 "start_join_ms", env_label=env, measure="start_join", runner="process", start_method=label
             )
+        if "target" in self.params:
+            found = [r for r in found if r.get("target") in (target, None)]
         return found[0] if found else None
+
+    def import_costs(self, env: str) -> list:
+        """(start method, heavy-target start minus minimal-target start) per round, median over rounds."""
+        if "target" not in self.params:
+            return []
+        df = self.df[
+            (self.df["env_label"] == env) & (self.df["measure"] == "start_join") & (self.df["status"] == "ok")
+        ]
+        out = []
+        for method, g in df[df["runner"] == "process"].groupby("start_method"):
+            both = g.pivot_table(index="repeat", columns="target", values="start_join_ms")
+            if {"minimal", "heavy"} <= set(both.columns):
+                extra = (both["heavy"] - both["minimal"]).dropna()
+                if len(extra):
+                    low, high = stats.median_ci(extra.to_numpy())
+                    out.append((method, float(extra.median()), low, high))
+        return out
 
     def break_even(self, env: str) -> tuple:
         """(task duration in ms where processes start to beat threads, [(task_ms, speedup)])."""
@@ -76,7 +97,25 @@ def render(ctx: Context, experiment: str) -> Rendered:
         costs = {m: a.start_cost(env, m) for m in METHODS}
         listed = ", ".join("%s %s" % (m, duration_ms(c["median"])) for m, c in costs.items() if c)
         if thread and listed:
-            out.append("Start and join: a thread %s; a process %s." % (duration_ms(thread["median"]), listed))
+            out.append(
+                "Start and join: a thread %s; a process whose target's module imports nothing %s."
+                % (duration_ms(thread["median"]), listed)
+            )
+        for method, extra, low, high in a.import_costs(env):
+            clear = math.isfinite(low) and (low > 0 or high < 0)
+            out.append(
+                "With a target whose module imports a typical tool's standard-library modules (argparse, "
+                "logging, json, http.client, …), a %s start took %s (same rounds, 95 %% interval %s to %s)%s."
+                % (
+                    method,
+                    "%s %s" % (duration_ms(abs(extra)), "longer" if extra > 0 else "less")
+                    if clear
+                    else "about as long",
+                    duration_ms(low),
+                    duration_ms(high),
+                    ": the child imports them again" if clear and extra > 0 else "",
+                )
+            )
         trips = sorted(
             a.s.select("round_trip_ms", env_label=env, measure="round_trip", runner="process"),
             key=lambda r: r["payload_bytes"],
