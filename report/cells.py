@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from report import stats
@@ -69,3 +70,60 @@ class CellAnalysis:
         found = self.s.select(metric, env_label=env, **where)
         found = [r for r in found if all(r.get(p) == v for p, v in held.items())]
         return found[0] if len(found) == 1 else None
+
+
+# --- Cells measured in the same round, paired (appended for the convoy, lock_contention and
+# process_overhead sections; a shared pairing helper may replace these) ---
+
+#: What identifies one round of one comparison group: both cells of a pair met the same machine.
+ROUND_KEYS = ("env_label", "run_id", "group_id", "repeat")
+
+
+def matching_rows(df: pd.DataFrame, where: dict) -> pd.DataFrame:
+    """The ok rows whose columns equal ``where`` (a list value means any of them); none when a column
+    is missing."""
+    rows = df[df["status"] == "ok"] if "status" in df else df
+    for k, v in where.items():
+        if k not in rows:
+            return rows.iloc[0:0]
+        rows = rows[rows[k].isin(v) if isinstance(v, (list, tuple, set)) else rows[k] == v]
+    return rows
+
+
+def paired_rounds(df: pd.DataFrame, metric: str, first: dict, second: dict) -> pd.DataFrame:
+    """``metric`` of two cells side by side, one row per round in which both ran: a row matching
+    ``first`` and a row matching ``second`` that ended ok in the same run, comparison group and
+    repetition (``repeat``), so both met the same machine in the same round.
+
+    Columns: env_label, run_id, group_id, repeat, first, second. A round in which either side
+    matches several rows (``first``/``second`` do not pin one cell of the group) is left out, and so
+    is one where either value is missing; cells that ran in different groups give no rows.
+    """
+    columns = list(ROUND_KEYS) + ["first", "second"]
+    if df.empty or metric not in df or not all(k in df for k in ROUND_KEYS):
+        return pd.DataFrame(columns=columns)
+    sides = []
+    for name, where in (("first", first), ("second", second)):
+        rows = matching_rows(df, where)[list(ROUND_KEYS) + [metric]]
+        rows = rows[rows[metric].notna()].drop_duplicates(list(ROUND_KEYS), keep=False)
+        sides.append(rows.rename(columns={metric: name}))
+    pairs = sides[0].merge(sides[1], on=list(ROUND_KEYS))
+    return pairs[columns].sort_values(list(ROUND_KEYS), ignore_index=True)
+
+
+def round_record(values) -> dict | None:
+    """Per-round values (ratios or differences of paired cells, or one value per repetition of a
+    cell) summarised like a stats.Summary record: n, median, ci_low/ci_high (the exact 95 % interval
+    of the median; NaN below 6 values) and ci_note (why there is none). None without a finite value."""
+    x = np.asarray(list(values), dtype=float)
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return None
+    low, high = stats.median_ci(x)
+    return {
+        "n": int(x.size),
+        "median": float(np.median(x)),
+        "ci_low": low,
+        "ci_high": high,
+        "ci_note": stats.ci_note(int(x.size)),
+    }

@@ -76,3 +76,58 @@ def duration_us(microseconds) -> str:
 def duration_ms(milliseconds) -> str:
     """Milliseconds, shown in the unit that reads best."""
     return duration_s(milliseconds * 1e-3)
+
+
+# --- Direction words that follow an interval (appended for the convoy, lock_contention and
+# process_overhead sections) ---
+
+
+def interval_side(rec: dict | None, null: float = 1.0) -> int | None:
+    """Where a summary record's 95 % interval lies against ``null`` (1 for a ratio, 0 for a
+    difference): +1 wholly above, -1 wholly below, 0 when it holds ``null``; None when there is no
+    interval (too few repetitions: the record's ``ci_note`` says so) or no record."""
+    if not rec or not (finite(rec.get("ci_low")) and finite(rec.get("ci_high"))):
+        return None
+    low, high = float(rec["ci_low"]), float(rec["ci_high"])
+    if low > null:
+        return 1
+    if high < null:
+        return -1
+    return 0
+
+
+def ratio_verdict(rec: dict | None, larger: str = "faster", smaller: str = "slower") -> str:
+    """A ratio record's direction in words its interval supports: "1.5x faster" (interval above 1),
+    "2.5x slower" (a ratio of 0.4, interval below 1: the factor is inverted so it reads above 1),
+    "no clear change" (the interval holds 1), and "" without an interval, where no direction may be
+    claimed (print the record's ``ci_note`` instead)."""
+    side = interval_side(rec, 1.0)
+    if side is None:
+        return ""
+    if side == 0:
+        return "no clear change"
+    factor = float(rec["median"]) if side > 0 else 1.0 / float(rec["median"])
+    return "%s %s" % (ratio(factor), larger if side > 0 else smaller)
+
+
+class NoteOnce:
+    """Quotes summary records in one sentence as ``median [low–high]``; a record without an interval
+    is quoted bare and its ``ci_note`` said once, at the end of the sentence (``note()``), however many
+    numbers share it: "... 0.4x ... 900 µs against 90 µs (too few repetitions for a 95 % interval: n=3,
+    needs 6)."."""
+
+    def __init__(self):
+        self.notes: list = []
+
+    def __call__(self, rec: dict | None, unit: str = "", scale: float = 1.0, digits: int = 3) -> str:
+        if not rec or not finite(rec.get("median")):
+            return DASH
+        note = rec.get("ci_note") or ""
+        if note and note not in self.notes:
+            self.notes.append(note)
+        values = [rec.get(k) for k in ("median", "ci_low", "ci_high")]
+        return with_ci(*(float(v) * scale if finite(v) else v for v in values), unit, digits)
+
+    def note(self) -> str:
+        """`` (the notes)`` when a quoted record had no interval, else empty."""
+        return " (%s)" % "; ".join(self.notes) if self.notes else ""
