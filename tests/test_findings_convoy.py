@@ -22,7 +22,7 @@ def _wobble(r: int) -> float:
     return 1.0 + 0.03 * ((r * 7) % 5 - 2) / 2
 
 
-def convoy_rows(cells: dict, repeats: int, groups: dict | None = None) -> list:
+def convoy_rows(cells: dict, repeats: int, groups: dict | None = None, switch: float = 5.0) -> list:
     """Rows of the cells ``{(cpu_workers, cpu_kind): (round trips per s, p50 µs, mean µs)}``, the
     no-load cell being ``(0, "thread")``; speedup is each cell's rate over the no-load rate of the round."""
     rows = []
@@ -35,10 +35,10 @@ def convoy_rows(cells: dict, repeats: int, groups: dict | None = None) -> list:
                 dict(
                     cpu_workers=n,
                     cpu_kind=kind,
-                    switch_interval_ms=5.0,
+                    switch_interval_ms=switch,
                     io_round_trips=1000,
                     repeat=r,
-                    group_id=(groups or {}).get((n, kind), "g"),
+                    group_id="%s-%g" % ((groups or {}).get((n, kind), "g"), switch),
                     round_trips_per_s=rate,
                     latency_p50_us=p50 * (1 + 0.001 * r),
                     latency_mean_us=mean * (1 + 0.001 * r),
@@ -182,3 +182,16 @@ def test_findings_run_in_order_and_each_quotes_its_cell(tmp_path):
     # The 2-thread cell's median (~900 µs) against no load's (~90 µs), not the 1-thread cell's.
     assert num(a.cell("latency_p50_us", env, 2, "thread")["median"]) + " µs" in texts[3]
     assert num(a.cell("latency_p50_us", env, 1, "thread")["median"]) + " µs" not in texts[3]
+
+
+def test_switch_sweep_quotes_each_interval_of_one_thread_count(tmp_path):
+    short = {k: (v[0] * 3, v[1] / 4, v[2] / 4) for k, v in GIL_CELLS.items() if k[0] in (0, 2)}
+    rows = convoy_rows(GIL_CELLS, 3) + convoy_rows(short, 3, switch=0.5)
+    write_rows(tmp_path, "convoy", rows)
+    a = Analysis(context(tmp_path), "convoy")
+    assert a.switch == 5.0  # the interpreter's own interval, 5 ms
+    css, text = f.finding_switch_sweep(a, ENV)
+    for sw in (5.0, 0.5):
+        rec = a.cell("latency_p50_us", ENV, 2, "thread", switch=sw)
+        assert "%s ms: %s µs" % (num(sw), num(rec["median"])) in text
+    assert text.index("5 ms:") < text.index("0.5 ms:") and NO_CI in text

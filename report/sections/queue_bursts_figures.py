@@ -63,6 +63,8 @@ def _model_panel(ax, ctx: Context, a: Analysis, panel: tuple, consumers: int, si
                 color="black",
                 lw=1,
                 ls=MODEL_STYLES[k % 4],
+                marker="_",  # a model of one bound is a point, not a line
+                ms=10,
                 label="nominal ρ = %s" % num(rho),
             )
     ax.set_xticks(range(len(sizes)))

@@ -131,13 +131,13 @@ def finding_littles_law(a: Analysis, env: str) -> tuple | None:
         return None
     rec, ratio = max(checks, key=lambda c: abs(c[1]["median"] - 1))
     low, high = (num(f(c[1]["median"] for c in checks)) for f in (min, max))
-    spread = "was %s in each" % low if low == high else "ran from %s to %s" % (low, high)
+    spread = "was %s" % low if low == high else "ran from %s to %s" % (low, high)
     q = NoteOnce()
     body = (
         "Little's law, checked per repetition with independent estimates (L from the depth Poisson "
-        "arrivals saw, λW from the put and get timestamps): the median L/λW %s of %d cell%s; the furthest "
-        "from 1 (%s) had L/λW = %s"
-        % (spread, len(checks), "" if len(checks) == 1 else "s", cell_text(a, rec, q), q(ratio))
+        "arrivals saw, λW from the put and get timestamps): across %d cell%s the median L/λW %s; the "
+        "furthest from 1 (%s) had L/λW = %s"
+        % (len(checks), "" if len(checks) == 1 else "s", spread, cell_text(a, rec, q), q(ratio))
     )
     side, gap = interval_side(ratio), abs(ratio["median"] - 1)
     if side is None:
