@@ -57,12 +57,12 @@ _INTERVALS = [5.0, 1.0, 0.1]
 PROFILES = {
     "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], "thread", [5.0, 0.1], 0.1)]),
     "default": Profile(
-        repeat=3,
+        budget_s=35,
         timeout_s=60,
         grid=[_block([1, 2, 4], "thread", _INTERVALS, 0.25), _block([1, 2], "process", [5.0], 0.25)],
     ),
     "full": Profile(
-        repeat=7,
+        budget_s=140,
         timeout_s=120,
         grid=[
             _block([1, 2, 4, 8], "thread", [10.0, 5.0, 1.0, 0.1, 0.01], 1.0),

@@ -64,7 +64,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=5,
+        budget_s=90,
         timeout_s=90,
         grid=[
             {
@@ -112,7 +112,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=10,
+        budget_s=360,
         timeout_s=180,
         grid=[
             {

@@ -94,7 +94,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=3,
+        budget_s=25,
         timeout_s=90,
         grid=[
             _point("start_join", start_method=_METHODS, tasks=[4]),
@@ -103,7 +103,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=7,
+        budget_s=100,
         timeout_s=180,
         grid=[
             _point("start_join", start_method=_METHODS, tasks=[20]),

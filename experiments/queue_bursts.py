@@ -114,7 +114,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=3,
+        budget_s=40,
         timeout_s=60,
         grid=[
             _point(load=[0.5, 0.9], maxsize=_MAXSIZES),
@@ -126,7 +126,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=5,
+        budget_s=160,
         timeout_s=120,
         grid=[
             _point(
