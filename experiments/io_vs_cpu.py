@@ -72,21 +72,21 @@ PROFILES = {
                 "tasks": [8],
                 "task_size": [600],
                 "executor": _ALL,
-                "workers": [1, 2, 4, 8],
+                "workers": [1, 2, 4],
             },
             {
                 "workload": ["c_hash"],
                 "tasks": [8],
                 "task_size": [48],
                 "executor": _ALL,
-                "workers": [1, 2, 4, 8],
+                "workers": [1, 2, 4],
             },
             {
                 "workload": ["sleep_io"],
                 "tasks": [32],
                 "task_size": [10],
                 "executor": _THREADS,
-                "workers": [1, 2, 4, 8, 16, 32],
+                "workers": [1, 2, 8, 32],
             },
             {
                 "workload": ["sleep_io"],
@@ -100,7 +100,7 @@ PROFILES = {
                 "tasks": [32],
                 "task_size": [5],
                 "executor": _THREADS,
-                "workers": [1, 2, 4, 8, 16, 32],
+                "workers": [1, 2, 8, 32],
             },
             {
                 "workload": ["socket_io"],

@@ -12,7 +12,7 @@ from experiments.cell_runner import Interpreter, Outcome, run_cell
 from experiments.environment import finish_environment, probe_interpreter
 from experiments.plan import Cell, ExperimentPlan, Group, cell_key, load_experiment, plan_experiment
 from experiments.progress import Progress
-from experiments.rounds import GroupRecord, RoundPolicy, another_round, precision_columns
+from experiments.rounds import GroupRecord, RoundPolicy, another_round, must_round, precision_columns
 from experiments.schema import SCHEMA_VERSION, Environment
 from experiments.spec import ExperimentSpec
 from experiments.store import RunFolder
@@ -251,9 +251,7 @@ class RunContext:
 
     def measure_capacity(self, phase: str, rounds: int) -> dict:
         """Capacity per process count: {N: median over rounds of the probe's rate(N) / rate(1)}."""
-        plan = capacity_plan(self.cores, rounds, phase)
-        for gi in range(len(plan.groups)):
-            run_group([self], [plan], gi)
+        run_plan([self], [capacity_plan(self.cores, rounds, phase)])
         return read_capacity(self.folder, phase)
 
     def remaining_cells(self) -> int:
@@ -274,23 +272,39 @@ class RunContext:
         return max(0.0, sum(p.profile.budget_s for p in self.plans) - spent)
 
 
-def run_group(ctxs: list, plans: list, gi: int) -> None:
-    """Run group ``gi`` of ``plans`` (one plan per interpreter's context) until its rounds are done.
+def _wants(ctxs: list, plans: list, gi: int) -> list:
+    return [RoundPolicy.of(p.profile).wants(ctx.records(p), gi) for ctx, p in zip(ctxs, plans)]
 
-    Round r runs under every interpreter, in an order rotated by r, before round r + 1, so that a
-    comparison between interpreters meets the machine's drift on both sides alike. Every round is
-    decided afresh from what is stored, so a resumed run continues exactly where it stopped.
+
+def run_round(ctxs: list, plans: list, gi: int) -> None:
+    """The next round of group ``gi`` of ``plans`` (one plan per interpreter's context), under every
+    interpreter that lacks it, in an order rotated by the round: round r runs under all of them
+    before round r + 1, so a comparison between interpreters meets the machine's drift alike."""
+    rounds = [ctx.records(p)[gi] for ctx, p in zip(ctxs, plans)]
+    r = min(rec.next_round() for rec in rounds)
+    for k in rotated(list(range(len(ctxs))), r, plans[0].profile.rotation_rounds()):
+        if r not in rounds[k].complete():
+            ctxs[k].run_and_store(plans[k], gi, r)
+
+
+def run_plan(ctxs: list, plans: list) -> None:
+    """Every group of an experiment to its fixed or minimum rounds, group by group; then, while the
+    budget lasts, one more round at a time for the imprecise group with the fewest rounds.
+
+    Every decision is taken afresh from what is stored, so a resumed run continues where it stopped.
     """
-    rotation = plans[0].profile.rotation_rounds()
+    for gi in range(len(plans[0].groups)):
+        while must_round(_wants(ctxs, plans, gi)):
+            run_round(ctxs, plans, gi)
     while True:
-        records = [ctx.records(plan) for ctx, plan in zip(ctxs, plans)]
-        wants = [RoundPolicy.of(plan.profile).wants(recs, gi) for plan, recs in zip(plans, records)]
-        if not another_round(wants):
+        wanted = [
+            (min(ctx.records(p)[gi].next_round() for ctx, p in zip(ctxs, plans)), gi)
+            for gi in range(len(plans[0].groups))
+            if another_round(_wants(ctxs, plans, gi))
+        ]
+        if not wanted:
             return
-        r = min(recs[gi].next_round() for recs in records)
-        for k in rotated(list(range(len(ctxs))), r, rotation):
-            if r not in records[k][gi].complete():
-                ctxs[k].run_and_store(plans[k], gi, r)
+        run_round(ctxs, plans, min(wanted)[1])
 
 
 def read_capacity(folder: RunFolder, phase: str) -> dict:
@@ -328,7 +342,7 @@ def execute(runs: list, cores: int, progress_stream=None) -> list:
     """Measure everything the runs still lack, then write each run's end-of-run facts.
 
     ``runs`` holds (plans, folder, env, interpreter), one per interpreter. Several interpreters are
-    measured interleaved, round by round (see run_group).
+    measured interleaved, round by round (see run_round).
     """
     progress = Progress(0, stream=progress_stream)
     several = len(runs) > 1
@@ -349,10 +363,8 @@ def execute(runs: list, cores: int, progress_stream=None) -> list:
             ctx.env.capacity["start"] = {str(k): v for k, v in start.items()}
             ctx.env.speed = {"start": read_speed(ctx.folder, "start")}
             ctx.folder.write_environment(ctx.env)
-    for index, plan in enumerate(ctxs[0].plans):
-        plans = [ctx.plans[index] for ctx in ctxs]
-        for gi in range(len(plan.groups)):
-            run_group(ctxs, plans, gi)
+    for index in range(len(ctxs[0].plans)):
+        run_plan(ctxs, [ctx.plans[index] for ctx in ctxs])
     for ctx in ctxs:
         end = ctx.measure_capacity("end", ctx.capacity_rounds)
         ctx.env.capacity["end"] = {str(k): v for k, v in end.items()}

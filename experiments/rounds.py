@@ -88,7 +88,14 @@ class GroupRecord:
 
 @dataclass(frozen=True)
 class RoundPolicy:
-    """The rounds rule of one experiment in one run: fixed, or adaptive within a time budget."""
+    """The rounds rule of one experiment in one run: fixed, or adaptive within a time budget.
+
+    Adaptive rounds come in two phases. First every group runs ``min_rounds``, group by group.
+    Then what is left of the experiment's budget goes, one round at a time, to the group whose
+    ratios are not yet precise and that has run the fewest rounds (ties: the first), as long as
+    that round's cost fits in what is left and the group is below ``max_rounds``. An expensive
+    group early in the plan is so not starved by cheap, precise ones after it.
+    """
 
     fixed: int | None
     min_rounds: int
@@ -101,23 +108,21 @@ class RoundPolicy:
         fixed = None if profile.adaptive else profile.repeat
         return cls(fixed, profile.min_rounds, profile.max_rounds, profile.precision, profile.budget_s)
 
-    def share_s(self, records: list, index: int) -> float:
-        """Group ``index``'s share of the budget: what the groups before it left, split evenly over
-        it and the groups after it (so a cheap group leaves time to later ones)."""
-        spent = sum(rec.spent_s for rec in records[:index])
-        return (self.budget_s - spent) / (len(records) - index)
+    def left_s(self, records: list) -> float:
+        """Seconds of the experiment's budget its groups have not spent."""
+        return (self.budget_s or 0.0) - sum(rec.spent_s for rec in records)
 
     def wants(self, records: list, index: int) -> tuple:
         """(must, imprecise, affordable) for group ``index``'s next round: must run it (fixed count
-        or minimum not reached); its ratios are not yet precise enough; the round fits in the
-        group's share of the budget and stays below the maximum."""
+        or minimum not reached); its ratios are not yet precise enough; it is below the maximum and
+        a round of its (mean) cost fits in what is left of the budget."""
         rec = records[index]
         r = rec.next_round()
         if self.fixed is not None:
             return r < self.fixed, False, False
         width = rec.precision()
         imprecise = width is not None and width > self.precision
-        affordable = r < self.max_rounds and rec.spent_s + rec.round_cost_s() <= self.share_s(records, index)
+        affordable = r < self.max_rounds and rec.round_cost_s() <= self.left_s(records)
         return r < self.min_rounds, imprecise, affordable
 
 
@@ -125,6 +130,11 @@ def another_round(wants: list) -> bool:
     """Whether a group runs another round, given each interpreter's ``wants``: measured interleaved,
     its rounds go on while one interpreter must, or while one is imprecise and all can afford it."""
     return any(m for m, _, _ in wants) or (any(i for _, i, _ in wants) and all(a for _, _, a in wants))
+
+
+def must_round(wants: list) -> bool:
+    """Whether some interpreter has not reached the group's fixed or minimum rounds yet."""
+    return any(m for m, _, _ in wants)
 
 
 def precision_columns(record: GroupRecord, target: float) -> dict:

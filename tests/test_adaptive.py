@@ -145,11 +145,14 @@ def test_rounds_continue_while_the_next_round_fits_in_the_budget(tmp_path, monke
     assert (df[df["repeat"] == rounds - 1]["precision_met"] == 0).all()
 
 
-def test_a_cheap_group_leaves_its_budget_to_the_next(tmp_path, monkeypatch):
+@pytest.mark.parametrize("exact_tasks", [4, 8])
+def test_what_precise_groups_leave_goes_to_the_imprecise_one_before_or_after_them(
+    tmp_path, monkeypatch, exact_tasks
+):
     def wall(params):
         if params["executor"] == "sequential":
             return 1.0
-        return 0.5 if params["tasks"] == 4 else random.uniform(0.3, 0.9)
+        return 0.5 if params["tasks"] == exact_tasks else random.uniform(0.3, 0.9)
 
     monkeypatch.setattr(orchestrator, "run_cell", orchestrated.ScriptedCells(wall, cost_s=1.0))
     grid = [
@@ -158,8 +161,10 @@ def test_a_cheap_group_leaves_its_budget_to_the_next(tmp_path, monkeypatch):
     plan = plan_experiment(load_experiment("io_vs_cpu"), Profile(grid=grid, budget_s=40.0, max_rounds=40))
     df = orchestrated.table(orchestrated.run(tmp_path, [plan]), "io_vs_cpu")
     rounds = df.groupby("tasks")["repeat"].max() + 1
-    # The exact group stops at 6 rounds (12 s), leaving 28 s to the noisy one: 14 rounds, not 10.
-    assert rounds[4] == MIN_ROUNDS and rounds[8] == 14
+    # Both groups run their 6 rounds first (2 x 12 s); the 16 s left go to the noisy one, whether it
+    # comes before the exact one or after it: 14 rounds.
+    noisy_tasks = 12 - exact_tasks
+    assert rounds[exact_tasks] == MIN_ROUNDS and rounds[noisy_tasks] == 14
 
 
 # --- the rule itself ------------------------------------------------------------------------------
@@ -181,9 +186,10 @@ def test_the_rule_decides_from_precision_budget_share_and_bounds():
     assert policy.wants([_record(6.0, noisy)], 0) == (False, True, True)
     assert policy.wants([_record(29.5, noisy)], 0)[2] is False  # the next round would not fit
     assert policy.wants([_record(6.0, noisy + [1.5] * 3)], 0)[2] is False  # the maximum is reached
-    # Three groups: the first spent 6 s of 30, so each of the other two may spend 12.
-    records = [_record(6.0, exact), _record(0.0, []), _record(0.0, [])]
-    assert policy.share_s(records, 1) == 12.0
+    # What is left is the experiment's budget less what all of its groups spent.
+    records = [_record(6.0, exact), _record(20.0, noisy), _record(0.0, [])]
+    assert policy.left_s(records) == 4.0 and policy.wants(records, 1) == (False, True, True)
+    assert policy.wants([_record(6.0, exact), _record(23.0, noisy)], 1)[2] is False
     assert RoundPolicy(fixed=3, min_rounds=6, max_rounds=9, precision=0.05, budget_s=None).wants(
         [_record(3.0, exact[:3])], 0
     ) == (False, False, False)
@@ -234,3 +240,26 @@ def test_a_run_budget_is_shared_in_proportion_to_the_profiles_budgets():
     with pytest.raises(PlanError, match="--precision"):
         plan_run("default", precision=2.0)
     assert {p.profile.precision for p in plan_run("default", precision=0.1)} == {0.1}
+
+
+def test_the_report_counts_groups_at_target_and_names_the_others(tmp_path, monkeypatch):
+    from report import quality
+    from report.load import load_results
+
+    def wall(params):
+        if params["executor"] == "sequential":
+            return 1.0
+        return 0.5 if params["tasks"] == 4 else random.uniform(0.3, 0.9)
+
+    monkeypatch.setattr(orchestrator, "run_cell", orchestrated.ScriptedCells(wall, cost_s=1.0))
+    grid = [
+        {"workload": ["sleep_io"], "tasks": [4, 8], "task_size": [1], "executor": ["thread"], "workers": [2]}
+    ]
+    plan = plan_experiment(load_experiment("io_vs_cpu"), Profile(grid=grid, budget_s=40.0, max_rounds=8))
+    orchestrated.run(tmp_path, [plan])
+    results = load_results(tmp_path)
+    met, judged, missed = quality.precision_targets(results.runs[0])
+    assert (met, judged) == (1, 2) and len(missed) == 1
+    assert "tasks=8" in missed[0] and "after 8 rounds" in missed[0]
+    html = str(quality.render(results))
+    assert "1 of 2" in html and "did not reach the precision target" in html and "tasks=8" in html
