@@ -289,7 +289,7 @@ def run_round(ctxs: list, plans: list, gi: int) -> None:
 
 def run_plan(ctxs: list, plans: list) -> None:
     """Every group of an experiment to its fixed or minimum rounds, group by group; then, while the
-    budget lasts, one more round at a time for the imprecise group with the fewest rounds.
+    budget lasts, one more round at a time for the group that wants one and has the fewest rounds.
 
     Every decision is taken afresh from what is stored, so a resumed run continues where it stopped.
     """

@@ -12,7 +12,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from experiments.spec import Profile
+from experiments.spec import INTERVAL_ROUNDS, Profile
 
 #: Confidence of the interval the precision target refers to.
 CONFIDENCE = 0.95
@@ -90,11 +90,12 @@ class GroupRecord:
 class RoundPolicy:
     """The rounds rule of one experiment in one run: fixed, or adaptive within a time budget.
 
-    Adaptive rounds come in two phases. First every group runs ``min_rounds``, group by group.
-    Then what is left of the experiment's budget goes, one round at a time, to the group whose
-    ratios are not yet precise and that has run the fewest rounds (ties: the first), as long as
-    that round's cost fits in what is left and the group is below ``max_rounds``. An expensive
-    group early in the plan is so not starved by cheap, precise ones after it.
+    Adaptive rounds come in two phases. First every group runs ``min_rounds``, group by group,
+    whatever the budget. Then what is left of the experiment's budget goes, one round at a time,
+    to the group that wants one and has run the fewest rounds (ties: the first in the plan): a group
+    wants rounds until it has the INTERVAL_ROUNDS a 95 % interval needs and each of its ratios is
+    precise, as long as a round of its cost fits in what is left and it is below ``max_rounds``.
+    An expensive group early in the plan is so not starved by cheap, precise ones after it.
     """
 
     fixed: int | None
@@ -113,22 +114,23 @@ class RoundPolicy:
         return (self.budget_s or 0.0) - sum(rec.spent_s for rec in records)
 
     def wants(self, records: list, index: int) -> tuple:
-        """(must, imprecise, affordable) for group ``index``'s next round: must run it (fixed count
-        or minimum not reached); its ratios are not yet precise enough; it is below the maximum and
-        a round of its (mean) cost fits in what is left of the budget."""
+        """(must, wanting, affordable) for group ``index``'s next round: must run it (fixed count
+        or minimum not reached); wants it (fewer rounds than a 95 % interval needs, or a ratio not
+        yet precise enough); can afford it (below the maximum, and a round of its mean cost fits in
+        what is left of the budget)."""
         rec = records[index]
         r = rec.next_round()
         if self.fixed is not None:
             return r < self.fixed, False, False
         width = rec.precision()
-        imprecise = width is not None and width > self.precision
+        wanting = r < INTERVAL_ROUNDS or (width is not None and width > self.precision)
         affordable = r < self.max_rounds and rec.round_cost_s() <= self.left_s(records)
-        return r < self.min_rounds, imprecise, affordable
+        return r < self.min_rounds, wanting, affordable
 
 
 def another_round(wants: list) -> bool:
     """Whether a group runs another round, given each interpreter's ``wants``: measured interleaved,
-    its rounds go on while one interpreter must, or while one is imprecise and all can afford it."""
+    its rounds go on while one interpreter must, or while one wants and all can afford it."""
     return any(m for m, _, _ in wants) or (any(i for _, i, _ in wants) and all(a for _, _, a in wants))
 
 

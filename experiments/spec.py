@@ -19,6 +19,7 @@ __all__ = [
     "ParamError",
     "Profile",
     "MIN_ROUNDS",
+    "INTERVAL_ROUNDS",
     "PRECISION",
     "Region",
     "ExperimentSpec",
@@ -109,7 +110,9 @@ class Param:
 
 
 #: Rounds an exact 95 % interval of a median needs: with 5, even [min, max] covers only 94 %.
-MIN_ROUNDS = 6
+INTERVAL_ROUNDS = 6
+#: Rounds every group of an adaptive profile runs however small its budget.
+MIN_ROUNDS = 3
 #: The default precision target: each ratio's 95 % interval within +-5 % of its median.
 PRECISION = 0.05
 
@@ -121,10 +124,10 @@ class Profile:
     is expanded as a Cartesian product and the union of all of them is the profile's
     set of cells.  ``timeout_s`` is the wall-clock limit of one cell's worker process.
 
-    Rounds are fixed (``repeat``) or, when ``budget_s`` is given, adaptive: each comparison group
-    runs ``min_rounds`` and then adds rounds until the 95 % interval of each of its ratios is
-    within +-``precision`` of the median, its share of ``budget_s`` (seconds for the whole
-    experiment) is spent, or it has run ``max_rounds``.
+    Rounds are fixed (``repeat``) or, when ``budget_s`` (seconds for the whole experiment) is
+    given, adaptive: every comparison group runs ``min_rounds``; then, while the budget lasts,
+    groups get more rounds until they have the INTERVAL_ROUNDS a 95 % interval needs and the
+    interval of each of their ratios is within +-``precision`` of its median, or ``max_rounds``.
     """
 
     def __init__(
@@ -167,7 +170,7 @@ class Profile:
         """The rounds rule in a few words, for listings."""
         if not self.adaptive:
             return "%d rounds" % self.repeat
-        return "%d-%d rounds, +-%g %%, %g s" % (
+        return "%d-%d rounds to +-%g %% in %g s" % (
             self.min_rounds,
             self.max_rounds,
             self.precision * 100,
@@ -176,7 +179,7 @@ class Profile:
 
     def rotation_rounds(self):
         """Rounds over which a group's cell order is rotated through every position."""
-        return self.min_rounds if self.adaptive else self.repeat
+        return INTERVAL_ROUNDS if self.adaptive else self.repeat
 
     def points(self):
         """Every parameter point of the grid, in declaration order, without duplicates."""

@@ -13,7 +13,7 @@ from scipy import stats
 from experiments import orchestrator
 from experiments.plan import PlanError, load_experiment, plan_experiment, plan_run
 from experiments.rounds import GroupRecord, RoundPolicy, another_round, median_interval, relative_half_width
-from experiments.spec import MIN_ROUNDS, Profile, load_spec
+from experiments.spec import INTERVAL_ROUNDS, MIN_ROUNDS, Profile, load_spec
 from tests import adaptive_cells, orchestrated
 from tests.conftest import run_cli
 
@@ -43,17 +43,19 @@ def _rounds(df: pd.DataFrame, kind: str) -> list:
 def test_exact_ratios_stop_at_the_minimum_and_noisy_ones_at_the_maximum(tmp_path):
     folder = orchestrated.run(tmp_path, [_plan(["constant", "noisy"], budget_s=1000, max_rounds=8)])
     df = orchestrated.table(folder, "adaptive_cells")
-    assert _rounds(df, "constant") == list(range(MIN_ROUNDS))
+    assert _rounds(df, "constant") == list(range(INTERVAL_ROUNDS))
     fast = df[(df["kind"] == "constant") & (df["variant"] == "fast")]
     assert fast["speedup"].sub(2.0).abs().max() < 1e-6
     done = _last(df, "constant")
     assert (
-        done["group_rounds"] == MIN_ROUNDS and done["precision_met"] == 1 and done["group_precision"] < 1e-6
+        done["group_rounds"] == INTERVAL_ROUNDS
+        and done["precision_met"] == 1
+        and done["group_precision"] < 1e-6
     )
     # Before the minimum there is no 95 % interval: no precision, target not met.
-    early = df[(df["kind"] == "constant") & (df["repeat"] < MIN_ROUNDS - 1)]
+    early = df[(df["kind"] == "constant") & (df["repeat"] < INTERVAL_ROUNDS - 1)]
     assert early["group_precision"].isna().all() and (early["precision_met"] == 0).all()
-    assert sorted(early["group_rounds"].unique()) == list(range(1, MIN_ROUNDS))
+    assert sorted(early["group_rounds"].unique()) == list(range(1, INTERVAL_ROUNDS))
     assert _rounds(df, "noisy") == list(range(8))
     noisy = _last(df, "noisy")
     assert noisy["precision_met"] == 0 and noisy["group_precision"] > 0.05 and noisy["group_rounds"] == 8
@@ -62,9 +64,9 @@ def test_exact_ratios_stop_at_the_minimum_and_noisy_ones_at_the_maximum(tmp_path
 def test_noisy_ratios_stop_when_the_budget_is_spent_and_say_the_target_was_missed(tmp_path):
     folder = orchestrated.run(tmp_path, [_plan(["noisy"], budget_s=0.5, max_rounds=40)])
     df = orchestrated.table(folder, "adaptive_cells")
-    assert _rounds(df, "noisy") == list(range(MIN_ROUNDS))  # the minimum always runs
+    assert _rounds(df, "noisy") == list(range(MIN_ROUNDS))  # the minimum runs whatever the budget
     last = _last(df, "noisy")
-    assert last["precision_met"] == 0 and last["group_precision"] > 0.05
+    assert last["precision_met"] == 0 and math.isnan(last["group_precision"])  # too few for an interval
 
 
 def test_repeat_forces_exactly_n_rounds_even_below_the_minimum(tmp_path):
@@ -93,7 +95,7 @@ def test_a_resumed_run_continues_adaptively_from_what_is_stored(tmp_path):
         folder, folder.read_environment(), [_plan(["constant", "noisy"], budget_s=1000, max_rounds=8)]
     )
     resumed = pd.read_csv(path)
-    assert _rounds(resumed, "constant") == list(range(MIN_ROUNDS)) and _rounds(resumed, "noisy") == list(
+    assert _rounds(resumed, "constant") == list(range(INTERVAL_ROUNDS)) and _rounds(resumed, "noisy") == list(
         range(8)
     )
     assert _last(resumed, "constant")["precision_met"] == 1
@@ -134,13 +136,15 @@ def _noisy_wall(params):
     return 1.0 if params["executor"] == "sequential" else random.uniform(0.3, 0.9)
 
 
-@pytest.mark.parametrize("budget_s, rounds", [(10.0, MIN_ROUNDS), (20.0, 10), (21.0, 10), (22.0, 11)])
+@pytest.mark.parametrize(
+    "budget_s, rounds", [(1.0, MIN_ROUNDS), (10.0, 5), (20.0, 10), (21.0, 10), (22.0, 11)]
+)
 def test_rounds_continue_while_the_next_round_fits_in_the_budget(tmp_path, monkeypatch, budget_s, rounds):
     monkeypatch.setattr(orchestrator, "run_cell", orchestrated.ScriptedCells(_noisy_wall, cost_s=1.0))
     folder = orchestrated.run(tmp_path, [_scripted_plan(budget_s)])
     df = orchestrated.table(folder, "io_vs_cpu")
-    # Two cells of one second a round: after r rounds 2r seconds are spent, and another round
-    # runs only while 2r + 2 <= budget.
+    # Two cells of one second a round: after r rounds 2r seconds are spent, and past the minimum
+    # another round runs only while 2r + 2 <= budget.
     assert df.groupby("cell_id")["repeat"].max().eq(rounds - 1).all() and len(df) == 2 * rounds
     assert (df[df["repeat"] == rounds - 1]["precision_met"] == 0).all()
 
@@ -161,10 +165,10 @@ def test_what_precise_groups_leave_goes_to_the_imprecise_one_before_or_after_the
     plan = plan_experiment(load_experiment("io_vs_cpu"), Profile(grid=grid, budget_s=40.0, max_rounds=40))
     df = orchestrated.table(orchestrated.run(tmp_path, [plan]), "io_vs_cpu")
     rounds = df.groupby("tasks")["repeat"].max() + 1
-    # Both groups run their 6 rounds first (2 x 12 s); the 16 s left go to the noisy one, whether it
-    # comes before the exact one or after it: 14 rounds.
+    # Both groups run 3 rounds, then take turns (fewest rounds first) until the exact one has its 6;
+    # the 16 s left then go to the noisy one, whether it comes before the exact one or after it.
     noisy_tasks = 12 - exact_tasks
-    assert rounds[exact_tasks] == MIN_ROUNDS and rounds[noisy_tasks] == 14
+    assert rounds[exact_tasks] == INTERVAL_ROUNDS and rounds[noisy_tasks] == 14
 
 
 # --- the rule itself ------------------------------------------------------------------------------
@@ -178,10 +182,11 @@ def _record(spent_s, rows):
     return rec
 
 
-def test_the_rule_decides_from_precision_budget_share_and_bounds():
-    policy = RoundPolicy(fixed=None, min_rounds=6, max_rounds=9, precision=0.05, budget_s=30.0)
+def test_the_rule_decides_from_rounds_precision_budget_and_bounds():
+    policy = RoundPolicy(fixed=None, min_rounds=3, max_rounds=9, precision=0.05, budget_s=30.0)
     exact, noisy = [2.0] * 6, [1.0, 2.0, 1.5, 1.2, 1.8, 1.4]
-    assert policy.wants([_record(3.0, exact[:4])], 0) == (True, True, True)  # no interval yet
+    assert policy.wants([_record(2.0, exact[:2])], 0) == (True, True, True)
+    assert policy.wants([_record(4.0, exact[:4])], 0) == (False, True, True)  # no 95 % interval yet
     assert policy.wants([_record(6.0, exact)], 0)[:2] == (False, False)
     assert policy.wants([_record(6.0, noisy)], 0) == (False, True, True)
     assert policy.wants([_record(29.5, noisy)], 0)[2] is False  # the next round would not fit
@@ -190,9 +195,9 @@ def test_the_rule_decides_from_precision_budget_share_and_bounds():
     records = [_record(6.0, exact), _record(20.0, noisy), _record(0.0, [])]
     assert policy.left_s(records) == 4.0 and policy.wants(records, 1) == (False, True, True)
     assert policy.wants([_record(6.0, exact), _record(23.0, noisy)], 1)[2] is False
-    assert RoundPolicy(fixed=3, min_rounds=6, max_rounds=9, precision=0.05, budget_s=None).wants(
-        [_record(3.0, exact[:3])], 0
-    ) == (False, False, False)
+    fixed = RoundPolicy(fixed=3, min_rounds=3, max_rounds=9, precision=0.05, budget_s=None)
+    assert fixed.wants([_record(3.0, exact[:3])], 0) == (False, False, False)
+    assert fixed.wants([_record(3.0, exact[:2])], 0)[0] is True
 
 
 def test_interleaved_interpreters_go_on_while_one_is_imprecise_and_all_can_afford_it():
