@@ -249,10 +249,15 @@ class RunContext:
                 ratios.update(capacity_columns(speedup, min(n, self.cores), probes))
         return ratios
 
-    def measure_capacity(self, phase: str, rounds: int) -> dict:
-        """Capacity per process count: {N: median over rounds of the probe's rate(N) / rate(1)}."""
+    def measure_capacity(self, phase: str, rounds: int) -> None:
+        """Probe the capacity at the start or end of the run and record it in the environment:
+        {N: median over rounds of rate(N) / rate(1)}, the probes flagged above their process count,
+        and the machine's single-process speed."""
         run_plan([self], [capacity_plan(self.cores, rounds, phase)])
-        return read_capacity(self.folder, phase)
+        measured, flagged = read_capacity(self.folder, phase)
+        self.env.capacity[phase] = {str(k): v for k, v in measured.items()}
+        self.env.capacity.setdefault("flagged_above_cores", {})[phase] = flagged
+        self.env.speed[phase] = read_speed(self.folder, phase)
 
     def remaining_cells(self) -> int:
         """Cell runs still to come if every group stops at its fixed or minimum rounds."""
@@ -307,13 +312,24 @@ def run_plan(ctxs: list, plans: list) -> None:
         run_round(ctxs, plans, min(wanted)[1])
 
 
-def read_capacity(folder: RunFolder, phase: str) -> dict:
-    """{processes: median capacity} for one phase, from the run's capacity.csv (1: 1.0 by definition)."""
+def read_capacity(folder: RunFolder, phase: str) -> tuple:
+    """({processes: median capacity}, probes flagged) for one phase, from the run's capacity.csv.
+
+    1 process is 1.0 by definition. As inside a round, a probe whose whole interval lies above its
+    process count is a measurement error, left out and counted; one above it only within its
+    interval counts as the process count.
+    """
     ratios: dict = {1: [1.0]}
+    flagged = 0
     for row in _capacity_rows(folder, phase):
-        if _number(row.get("capacity")) is not None:
-            ratios.setdefault(int(row["processes"]), []).append(float(row["capacity"]))
-    return {n: statistics.median(v) for n, v in sorted(ratios.items())}
+        n, cap, low = int(row["processes"]), _number(row.get("capacity")), _number(row.get("capacity_low"))
+        if cap is None:
+            continue
+        if low is not None and low > n:
+            flagged += 1
+            continue
+        ratios.setdefault(n, []).append(min(cap, float(n)))
+    return {n: statistics.median(v) for n, v in sorted(ratios.items())}, flagged
 
 
 def _capacity_rows(folder: RunFolder, phase: str) -> list:
@@ -322,13 +338,13 @@ def _capacity_rows(folder: RunFolder, phase: str) -> list:
 
 def read_speed(folder: RunFolder, phase: str) -> dict:
     """The machine's single-process speed in one phase: loop ns per iteration, memory copy GiB/s."""
-    rows = [r for r in _capacity_rows(folder, phase) if r.get("loop_ns_per_iter")]
-    if not rows:
-        return {}
-    return {
-        "loop_ns_per_iter": statistics.median(float(r["loop_ns_per_iter"]) for r in rows),
-        "memcpy_gib_s": statistics.median(float(r["memcpy_gib_s"]) for r in rows if r.get("memcpy_gib_s")),
-    }
+    rows = _capacity_rows(folder, phase)
+    speed = {}
+    for key in ("loop_ns_per_iter", "memcpy_gib_s"):
+        values = [float(r[key]) for r in rows if _number(r.get(key)) is not None]
+        if values:
+            speed[key] = statistics.median(values)
+    return speed
 
 
 def _capacity_probe_s(ctx: RunContext) -> tuple:
@@ -359,16 +375,12 @@ def execute(runs: list, cores: int, progress_stream=None) -> list:
         progress.expected_s = sum(budgets) + sum(_capacity_probe_s(c)[1] for c in ctxs)
     for ctx in ctxs:
         if not ctx.env.capacity["start"]:
-            start = ctx.measure_capacity("start", ctx.capacity_rounds)
-            ctx.env.capacity["start"] = {str(k): v for k, v in start.items()}
-            ctx.env.speed = {"start": read_speed(ctx.folder, "start")}
+            ctx.measure_capacity("start", ctx.capacity_rounds)
             ctx.folder.write_environment(ctx.env)
     for index in range(len(ctxs[0].plans)):
         run_plan(ctxs, [ctx.plans[index] for ctx in ctxs])
     for ctx in ctxs:
-        end = ctx.measure_capacity("end", ctx.capacity_rounds)
-        ctx.env.capacity["end"] = {str(k): v for k, v in end.items()}
-        ctx.env.speed["end"] = read_speed(ctx.folder, "end")
+        ctx.measure_capacity("end", ctx.capacity_rounds)
         finish_environment(ctx.env, probe_interpreter(ctx.interpreter))
         assess_noise(ctx.env, cores)
         ctx.folder.write_environment(ctx.env)

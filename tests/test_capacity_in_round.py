@@ -103,3 +103,22 @@ def test_a_probe_alternates_one_n_one_and_reports_its_interval():
     assert metrics["capacity"] > 0.25 and metrics["loop_ns_per_iter"] > 0 and metrics["memcpy_gib_s"] > 0
     # The two single-process phases ran in different processes and agree to within the machine's drift.
     assert 0 <= metrics["single_drift_fraction"] < 1.0
+
+
+def test_start_and_end_capacities_above_the_cores_are_left_out_and_counted(tmp_path, monkeypatch):
+    plausible = {"capacity": 1.8, "capacity_low": 1.7, "capacity_high": 1.9}
+    impossible = {"capacity": 2.6, "capacity_low": 2.3, "capacity_high": 2.9}
+    above_within = {"capacity": 2.1, "capacity_low": 1.95, "capacity_high": 2.2}
+    # An unrecorded warm-up probe, then the recorded one, at the start and again at the end.
+    figures = iter([plausible, impossible, plausible, above_within])
+    cells = orchestrated.ScriptedCells(lambda p: 1.0, probe=lambda: next(figures))
+    monkeypatch.setattr(orchestrator, "run_cell", cells)
+    grid = [
+        {"workload": ["sleep_io"], "tasks": [4], "task_size": [1], "executor": ["thread"], "workers": [2]}
+    ]
+    plan = plan_experiment(load_experiment("io_vs_cpu"), Profile(grid=grid, repeat=1))
+    folder = orchestrated.run(tmp_path, [plan])
+    env = folder.read_environment()
+    # capacity_rounds is 1: the start probe was impossible, the end probe above 2 within its interval.
+    assert env.capacity["start"] == {"1": 1.0} and env.capacity["end"] == {"1": 1.0, "2": 2.0}
+    assert env.capacity["flagged_above_cores"] == {"start": 1, "end": 0}
