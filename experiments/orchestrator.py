@@ -19,6 +19,9 @@ from experiments.store import RunFolder
 
 #: Rounds of the capacity probe at each end of a run, per profile (for the noise verdict).
 CAPACITY_ROUNDS = {"quick": 2, "default": 3, "full": 5}
+#: Length of each phase of a capacity probe, per profile: quick is a smoke test and gives no
+#: intervals, so its probes are short (and flagged more often).
+PROBE_REGION_MS = {"quick": 150, "default": capacity.REGION_MS, "full": capacity.REGION_MS}
 #: A run whose capacity at N = cores moved more than this between start and end is noisy.
 CAPACITY_MOVED_LIMIT = 0.15
 #: Steal time above this fraction of the run's core-seconds marks a run on a contended host.
@@ -37,10 +40,6 @@ def rotated(cells: list, r: int, rounds: int) -> list:
     step = max(1, len(cells) // max(1, rounds))
     offset = (r * step) % len(cells)
     return cells[offset:] + cells[:offset]
-
-
-def capacity_plan(cores: int, rounds: int, phase: str) -> ExperimentPlan:
-    return plan_experiment(load_experiment("capacity", False), capacity.profile(cores, rounds, phase))
 
 
 def probe_phase(plan: ExperimentPlan, group: Group) -> str:
@@ -123,6 +122,7 @@ class RunContext:
         config = env.config
         self.memory_cap_mib: int | None = config.get("memory_cap_mib")
         self.capacity_rounds = config.get("capacity_rounds") or CAPACITY_ROUNDS[config["profile"]]
+        self.probe_region_ms = PROBE_REGION_MS[config["profile"]]
         self.capacity_spec = load_experiment(capacity.NAME, False)
         self._records: dict = {}
         self._started: set = set()
@@ -146,7 +146,7 @@ class RunContext:
         }
         phase, cells = probe_phase(plan, group), []
         for n in sorted(counts - {1}):
-            params = {"phase": phase, "processes": n, "region_ms": capacity.REGION_MS}
+            params = {"phase": phase, "processes": n, "region_ms": self.probe_region_ms}
             group_id = cell_key(self.capacity_spec, params, ["phase", "region_ms"])
             cells.append(Cell(capacity.NAME, params, cell_key(self.capacity_spec, params, params), group_id))
         return cells
@@ -253,7 +253,12 @@ class RunContext:
         """Probe the capacity at the start or end of the run and record it in the environment:
         {N: median over rounds of rate(N) / rate(1)}, the probes flagged above their process count,
         and the machine's single-process speed."""
-        run_plan([self], [capacity_plan(self.cores, rounds, phase)])
+        plan = plan_experiment(
+            self.capacity_spec, capacity.profile(self.cores, rounds, phase, self.probe_region_ms)
+        )
+        if phase == "end":
+            self._started.update((id(plan), gi) for gi in range(len(plan.groups)))  # warm by now
+        run_plan([self], [plan])
         measured, flagged = read_capacity(self.folder, phase)
         self.env.capacity[phase] = {str(k): v for k, v in measured.items()}
         self.env.capacity.setdefault("flagged_above_cores", {})[phase] = flagged
@@ -351,7 +356,7 @@ def _capacity_probe_s(ctx: RunContext) -> tuple:
     """(cells, seconds) of the start (if still missing) and end capacity probes."""
     phases = 1 if ctx.env.capacity["start"] else 2
     cells = phases * ctx.capacity_rounds * max(1, ctx.cores - 1)
-    return cells, cells * (3 * capacity.REGION_MS / 1000.0 + PROBE_OVERHEAD_S)
+    return cells, cells * (3 * ctx.probe_region_ms / 1000.0 + PROBE_OVERHEAD_S)
 
 
 def execute(runs: list, cores: int, progress_stream=None) -> list:
