@@ -268,3 +268,17 @@ def test_the_report_counts_groups_at_target_and_names_the_others(tmp_path, monke
     assert "tasks=8" in missed[0] and "after 8 rounds" in missed[0]
     html = str(quality.render(results))
     assert "1 of 2" in html and "did not reach the precision target" in html and "tasks=8" in html
+
+
+def test_the_eta_counts_down_the_budget_when_rounds_adapt():
+    import io
+
+    from experiments.progress import Progress
+
+    p = Progress(10, stream=io.StringIO(), tty=False)
+    assert p.eta() == "?"  # nothing done, no budget: nothing to extrapolate from
+    p.expected_s = 600.0
+    assert p.eta() in ("10m00s", "9m59s")  # the budget, not the cells done so far
+    p.expected_s = 0.0  # over budget: back to extrapolating the cells
+    p.done = 5
+    assert p.eta() != "?"
