@@ -50,7 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run experiments and store the results")
     run.add_argument("--profile", default="default", help="quick, default or full (default: default)")
     run.add_argument("--only", action="append", metavar="NAME", help="run only this experiment (repeatable)")
-    run.add_argument("--repeat", type=int, help="rounds per comparison group (overrides the profile)")
+    run.add_argument(
+        "--repeat", type=int, metavar="N", help="exactly N rounds per comparison group (no adaptive rounds)"
+    )
+    run.add_argument(
+        "--precision",
+        type=float,
+        metavar="FRACTION",
+        help="target half-width of each ratio's 95 %% interval, relative to its median (default: 0.05)",
+    )
+    run.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="seconds the whole run's rounds may take, shared over its experiments in proportion to their "
+        "profile budgets (default: the profile's; capacity probes at start and end come on top)",
+    )
     run.add_argument("--set", action="append", metavar="NAME=V1,V2", help="replace a parameter's values")
     run.add_argument(
         "--python",
@@ -87,7 +102,7 @@ def cmd_list() -> int:
         counts = []
         for profile in PROFILES:
             plan = plan_run(profile, only=[name])[0]
-            counts.append("%s: %d cells x %d" % (profile, len(plan.cells()), plan.profile.repeat))
+            counts.append("%s: %d cells x %s" % (profile, len(plan.cells()), plan.profile.rounds_text()))
         print("    profiles: " + "; ".join(counts))
     return 0
 
@@ -124,6 +139,8 @@ def _interpreters(args) -> list:
 def _resumed(args):
     if (
         any([args.only, args.repeat, args.set, args.python, args.gil, args.machine])
+        or args.precision is not None
+        or args.budget is not None
         or args.profile != "default"
     ):
         raise UsageError("--resume takes the run's own settings; give no other run options with it")
@@ -140,7 +157,8 @@ def _new_runs(args) -> list:
     if args.capacity_rounds is not None and args.capacity_rounds < 1:
         raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
-    plans = plan_run(args.profile, args.only, overrides, args.repeat)  # bad input stops here
+    # Bad input stops here, before anything is created.
+    plans = plan_run(args.profile, args.only, overrides, args.repeat, args.precision, args.budget)
     chosen = _interpreters(args)
     label = args.machine or default_machine_label()
     machine = machine_facts(label)
@@ -152,6 +170,8 @@ def _new_runs(args) -> list:
             "profile": args.profile,
             "experiments": list(args.only or CATALOGUE),
             "repeat": args.repeat,
+            "precision": args.precision,
+            "budget_s": args.budget,
             "capacity_rounds": args.capacity_rounds,
             "memory_cap_mib": args.memory_cap_mib or None,
             "overrides": overrides,
@@ -194,7 +214,8 @@ def cmd_run(args) -> int:
     runs = []
     for folder, env, interp in _resumed(args) if args.resume else _new_runs(args):
         config = env.config
-        plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
+        rounds = (config["repeat"], config.get("precision"), config.get("budget_s"))
+        plans = plan_run(config["profile"], config["experiments"], config["overrides"], *rounds)
         what = (folder.path, interp.label, config["profile"])
         print("gilbench: run %s (%s, profile %s)" % what, file=sys.stderr)
         runs.append((plans, folder, env, interp))

@@ -78,9 +78,11 @@ def _block(cpu_workers, intervals, io_round_trips):
 # at 5 ms a round trip took 5.7 ms, not 1.4) and they took 85 s.
 PROFILES = {
     "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], [0.1], 300)]),
-    "default": Profile(repeat=3, timeout_s=60, grid=[_block([1, 2], [5.0], 1000), _block([2], [0.5], 1000)]),
+    "default": Profile(
+        budget_s=35, timeout_s=60, grid=[_block([1, 2], [5.0], 1000), _block([2], [0.5], 1000)]
+    ),
     "full": Profile(
-        repeat=7,
+        budget_s=140,
         timeout_s=300,
         # Beside 4 CPU threads at 5 ms a round trip takes ~25 ms: 4 and 8 threads only at shorter intervals.
         grid=[

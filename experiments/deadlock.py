@@ -77,7 +77,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=5,
+        budget_s=10,
         timeout_s=20,
         grid=[
             _block(SCENARIOS, "timeout", [10.0, 100.0]),
@@ -85,7 +85,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=10,
+        budget_s=40,
         timeout_s=30,
         grid=[
             _block(SCENARIOS, "timeout", [1.0, 10.0, 100.0, 500.0]),

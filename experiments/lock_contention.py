@@ -105,7 +105,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=5,
+        budget_s=25,
         timeout_s=60,
         grid=[
             _block([1], PRIMITIVES),
@@ -115,7 +115,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=10,
+        budget_s=100,
         timeout_s=120,
         grid=[
             _block([1, 2, 4, 8], PRIMITIVES, work=_BOTH, switch_ms=_SWEEP),

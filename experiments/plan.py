@@ -109,7 +109,7 @@ def plan_experiment(
     if typed:
         # An override replaces that parameter's values in every block of the grid.
         grid = [{**block, **typed} for block in profile.grid]
-        profile = Profile(grid=grid, repeat=profile.repeat, timeout_s=profile.timeout_s)
+        profile = profile.replace(grid=grid)
     compare, baseline = spec.compare, spec.baseline
     groups: dict = {}
     seen = set()
@@ -140,12 +140,51 @@ def plan_experiment(
     if repeat is not None:
         if repeat < 1:
             raise PlanError("--repeat must be at least 1, got %d" % repeat)
-        profile = Profile(grid=profile.grid, repeat=repeat, timeout_s=profile.timeout_s)
+        profile = profile.replace(repeat=repeat, budget_s=None)
     return ExperimentPlan(spec, profile, list(groups.values()))
 
 
-def plan_run(profile_name: str, only=None, overrides: dict | None = None, repeat: int | None = None) -> list:
-    """Plans of every experiment the run measures, in catalogue order."""
+def check_rounds(repeat: int | None, precision: float | None, budget_s: float | None) -> None:
+    """PlanError for a rounds request that cannot be honoured, in one line."""
+    if repeat is not None and repeat < 1:
+        raise PlanError("--repeat must be at least 1, got %d" % repeat)
+    if precision is not None and not 0 < precision < 1:
+        raise PlanError(
+            "--precision must be a fraction between 0 and 1 (0.05: intervals within +-5 %%), got %g"
+            % precision
+        )
+    if budget_s is not None and not 0 < budget_s < float("inf"):
+        raise PlanError("--budget must be a positive number of seconds, got %g" % budget_s)
+    if repeat is not None and budget_s is not None:
+        raise PlanError("--repeat fixes the rounds and --budget makes them adaptive: give one of them")
+
+
+def share_budget(plans: list, budget_s: float) -> list:
+    """Split a whole run's budget over its experiments in proportion to their profiles' budgets
+    (or, where a profile has none, to the cell runs its fixed rounds would take)."""
+    if all(p.profile.adaptive for p in plans):
+        weights = [p.profile.budget_s for p in plans]
+    else:
+        weights = [len(p.cells()) * p.profile.rotation_rounds() for p in plans]
+    total = sum(weights) or 1.0
+    return [
+        ExperimentPlan(p.spec, p.profile.replace(budget_s=budget_s * w / total), p.groups)
+        for p, w in zip(plans, weights)
+    ]
+
+
+def plan_run(
+    profile_name: str,
+    only=None,
+    overrides: dict | None = None,
+    repeat: int | None = None,
+    precision: float | None = None,
+    budget_s: float | None = None,
+) -> list:
+    """Plans of every experiment the run measures, in catalogue order. ``repeat`` forces that many
+    rounds; ``precision`` sets the target of adaptive rounds; ``budget_s`` is the whole run's
+    budget for adaptive rounds, shared over its experiments (see share_budget)."""
+    check_rounds(repeat, precision, budget_s)
     if profile_name not in PROFILES:
         raise PlanError("unknown profile %r; choose one of: %s" % (profile_name, ", ".join(PROFILES)))
     names = list(only) if only else list(CATALOGUE)
@@ -158,5 +197,8 @@ def plan_run(profile_name: str, only=None, overrides: dict | None = None, repeat
     plans = []
     for spec in specs:
         mine = {k: v for k, v in overrides.items() if k in spec.params or len(specs) == 1}
-        plans.append(plan_experiment(spec, spec.profiles[profile_name], mine, repeat))
-    return plans
+        profile = spec.profiles[profile_name]
+        if precision is not None:
+            profile = profile.replace(precision=precision)
+        plans.append(plan_experiment(spec, profile, mine, repeat))
+    return share_budget(plans, budget_s) if budget_s is not None else plans

@@ -132,7 +132,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=3,
+        budget_s=25,
         timeout_s=90,
         grid=[
             *_starts(_METHODS, 2, heavy=["spawn"]),
@@ -141,7 +141,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=7,
+        budget_s=100,
         timeout_s=180,
         grid=[
             *_starts(_METHODS, 20, heavy=_METHODS),

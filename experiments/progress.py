@@ -21,12 +21,17 @@ class Progress:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.started = time.monotonic()
+        #: Seconds the run is expected to take (its budget), when known: the ETA counts down from it,
+        #: since adaptive rounds make the number of cells unknown in advance.
+        self.expected_s: float | None = None
 
     def eta(self) -> str:
+        elapsed = time.monotonic() - self.started
+        if self.expected_s is not None and elapsed < self.expected_s:
+            return _duration(self.expected_s - elapsed)
         if not self.done:
             return "?"
-        elapsed = time.monotonic() - self.started
-        return _duration(elapsed / self.done * (self.total - self.done))
+        return _duration(elapsed / self.done * max(0, self.total - self.done))
 
     def _bar(self, what: str) -> None:
         width = shutil.get_terminal_size((100, 20)).columns

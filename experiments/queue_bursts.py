@@ -151,7 +151,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=3,
+        budget_s=40,
         timeout_s=60,
         grid=[
             _point(maxsize=[2, 0]),
@@ -161,7 +161,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=7,
+        budget_s=160,
         timeout_s=120,
         grid=[
             _point(load=[0.5, 0.9], maxsize=[1, 2, 5, 10, 0], put=["drop", "block"], **_LONG),

@@ -55,7 +55,12 @@ MEASURED_COLUMNS = (
     "process_wall_s",
 )
 #: Ratios the harness derives from the rounds of a comparison group, last.
-DERIVED_COLUMNS = ("speedup", "efficiency", "capacity_fraction")
+RATIO_COLUMNS = ("speedup", "efficiency", "capacity_fraction")
+#: What the harness records about the round a row belongs to: the machine's capacity measured in
+#: that round (capacity-bound cells) and how far its group's rounds had got (see README, "How
+#: gilbench measures"). Bookkeeping rather than results: a report need not summarise them per cell.
+ROUND_COLUMNS = ("round_capacity", "capacity_above_cores", "group_rounds", "group_precision", "precision_met")
+DERIVED_COLUMNS = RATIO_COLUMNS + ROUND_COLUMNS
 
 #: How a repetition ended. ``expected_timeout``: a cell meant to hang (ExperimentInfo.hangs) was
 #: ended by the harness's time limit, which is its result, not a failure.
@@ -224,9 +229,35 @@ HARNESS_METRICS = {
         metric("process_wall_s"),
         metric("speedup", "ratio"),
         metric("efficiency", "ratio"),
-        # Speedup over the machine's measured capacity: above 1 is impossible and gets flagged,
-        # but it is a measurement (of noise), not corrupt data.
+        # Speedup over the machine's capacity measured in the same round: above 1 is impossible
+        # and gets flagged, but it is a measurement (of noise), not corrupt data.
         metric("capacity_fraction", "ratio"),
+        Metric(
+            "round_capacity",
+            "ratio",
+            better=0,
+            help="the machine's parallel capacity at min(parallelism, cores) processes, measured in this "
+            "row's round (capacity.csv, phase experiment:group); 1.0 at one worker; a probe above that "
+            "process count only within its interval is read as the count",
+        ),
+        Metric(
+            "capacity_above_cores",
+            "flag",
+            help="1: this round's capacity exceeded its process count (at most the usable cores) beyond "
+            "its interval, a measurement error; round_capacity holds it, capacity_fraction is empty",
+        ),
+        Metric(
+            "group_rounds", "count", help="rounds the row's comparison group had completed when it was stored"
+        ),
+        Metric(
+            "group_precision",
+            "fraction",
+            maximum=math.inf,
+            better=-1,
+            help="half-width of the 95 % interval of the group's least precise ratio (median per-round "
+            "speedup), relative to its median, over the rounds so far; empty: too few rounds",
+        ),
+        Metric("precision_met", "flag", better=+1, help="1: group_precision was within the run's target"),
     )
 }
 

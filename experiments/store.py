@@ -148,18 +148,22 @@ class RunFolder:
                 path.unlink()
             raise _write_error(path, exc) from None
 
-    def done_repeats(self, experiment: str) -> dict:
-        """{cell_id: set of repeats already stored} — what --resume does not run again."""
+    def rows(self, experiment: str) -> list:
+        """The experiment's stored rows as dicts of text; a torn last line is not a row."""
         path = self.csv_path(experiment)
-        done: dict = {}
         if not path.exists():
-            return done
+            return []
         with open(path, newline="", errors="replace") as f:
             text = f.read()
         lines = text.splitlines(keepends=True)
         if lines and not lines[-1].endswith("\n"):
             lines = lines[:-1]  # a torn last line: that row is not done
-        for row in csv.DictReader(lines):
+        return list(csv.DictReader(lines))
+
+    def done_repeats(self, experiment: str) -> dict:
+        """{cell_id: set of repeats already stored} — what --resume does not run again."""
+        done: dict = {}
+        for row in self.rows(experiment):
             try:
                 done.setdefault(row["cell_id"], set()).add(int(row["repeat"]))
             except (KeyError, TypeError, ValueError):

@@ -89,7 +89,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        repeat=5,
+        budget_s=15,
         timeout_s=60,
         grid=[
             _block("barrier", [2, 4, 8], cycles=500),
@@ -99,7 +99,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=10,
+        budget_s=60,
         timeout_s=120,
         grid=[
             _block("barrier", [2, 4, 8, 16, 32], cycles=1000),

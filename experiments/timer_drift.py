@@ -56,7 +56,7 @@ PROFILES = {
     ),
     # Loaded firings are 10-30 ms late here, so sample counts are sized for the loaded cells.
     "default": Profile(
-        repeat=3,
+        budget_s=25,
         timeout_s=60,
         grid=[
             _block(["one_shot"], 1.0, [0, 1, 2], 30),
@@ -67,7 +67,7 @@ PROFILES = {
         ],
     ),
     "full": Profile(
-        repeat=7,
+        budget_s=100,
         timeout_s=120,
         grid=[
             _block(["one_shot"], 0.1, [0, 1, 2, 4], 100),

@@ -52,6 +52,60 @@ def failed_and_expected(run: Run) -> tuple:
     return failed, expected, total
 
 
+#: Groups named per run when their ratios missed the precision target; the rest are counted.
+MAX_MISSED_NAMED = 8
+
+
+def precision_targets(run: Run) -> tuple:
+    """(met, judged, missed) over a run's comparison groups with ratios: whether each group's last
+    round reached the precision target (``precision_met``); ``missed`` names the others."""
+    met = judged = 0
+    missed = []
+    for name, df in sorted(run.tables.items()):
+        if "precision_met" not in df or "group_rounds" not in df:
+            continue
+        for group, rows in df.groupby("group_id", sort=True):
+            last = rows[rows["group_rounds"] == rows["group_rounds"].max()]
+            flags = last["precision_met"].dropna()
+            if flags.empty:
+                continue  # a group without ratios has no precision to reach
+            judged += 1
+            if flags.max() >= 1:
+                met += 1
+                continue
+            width = last["group_precision"].dropna()
+            rounds = int(last["group_rounds"].max())
+            how = "±%s" % percent(width.max()) if len(width) else "no 95 % interval"
+            missed.append("%s [%s] (%s after %d rounds)" % (name, group, how, rounds))
+    return met, judged, missed
+
+
+def _precision_text(run: Run) -> tuple:
+    met, judged, missed = precision_targets(run)
+    if not judged:
+        return (DASH, "num")
+    return ("%d of %d" % (met, judged), "num noisy" if missed else "num")
+
+
+def _missed_paragraphs(results: Results) -> list:
+    parts = []
+    for run in results.runs:
+        _, judged, missed = precision_targets(run)
+        if not missed:
+            continue
+        named = "; ".join(missed[:MAX_MISSED_NAMED])
+        if len(missed) > MAX_MISSED_NAMED:
+            named += "; and %d more" % (len(missed) - MAX_MISSED_NAMED)
+        parts.append(
+            paragraph(
+                "%s: %d of %d comparison groups did not reach the precision target: %s."
+                % (run.run_id, len(missed), judged, named),
+                "muted",
+            )
+        )
+    return parts
+
+
 def render(results: Results) -> Markup:
     rows, classes = [], []
     total_expected = 0
@@ -74,6 +128,7 @@ def render(results: Results) -> Markup:
                 ("%d of %d" % (failed, reps), "num slower" if failed else "num"),
                 ("%d" % expected, "num"),
                 ("%d of %d" % (noisy, cells), "num noisy" if noisy else "num"),
+                _precision_text(run),
                 ("noisy: " + "; ".join(reasons), "slower") if reasons else "quiet",
             ]
         )
@@ -90,17 +145,21 @@ def render(results: Results) -> Markup:
         "failed repetitions",
         "expected timeouts",
         "cells with CV > %s" % percent(stats.CV_NOISY),
+        "groups at precision target",
         "verdict",
     ]
     parts = [
         paragraph(
             "Capacity: the throughput of N independent processes of a fixed loop against one, measured at "
             "the start and the end of each run. A run whose capacity moved, whose machine was loaded, or "
-            "whose repetitions vary widely gives numbers to read with care.",
+            "whose repetitions vary widely gives numbers to read with care. Groups at precision target: "
+            "comparison groups whose every ratio's 95 % interval ended within the target (default ±5 %) "
+            "of its median; the others ran out of budget or rounds first.",
             "muted",
         ),
         table(header, rows, row_classes=classes),
     ]
+    parts += _missed_paragraphs(results)
     if total_expected:
         parts.append(
             paragraph(

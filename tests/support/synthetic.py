@@ -156,13 +156,20 @@ def write_run(
     cap_rows = []
     for phase in ("start", "end"):
         for r in range(repeats):
-            for n in range(1, cores + 1):
-                wall = 0.25 * lognormal()
-                speed = capacity[n] * lognormal() if n > 1 else 1.0
-                vals = _measured(rng, wall, float(n))
-                vals.update(loop_rate_hz=n * 3e6 / wall, work_units=n, speedup=speed, efficiency=speed / n)
-                vals["capacity_fraction"] = None
-                params = {"phase": phase, "processes": n, "loop_kiter": 3000}
+            for n in range(2, cores + 1):
+                single = 1.6e7 * lognormal()
+                speed = capacity[n] * lognormal()
+                vals = _measured(rng, 1.2 * lognormal(), (n + 2) / 3.0)
+                vals.update(
+                    capacity=speed,
+                    capacity_low=speed / (1 + noise),
+                    capacity_high=speed * (1 + noise),
+                    loop_rate_hz=single * speed,
+                    loop_ns_per_iter=1e9 / single,
+                    single_drift_fraction=noise,
+                    memcpy_gib_s=5.0 * lognormal(),
+                )
+                params = {"phase": phase, "processes": n, "region_ms": 400}
                 cap_rows.append(_row(run_id, "capacity", params, vals, r, interpreter, gil, created))
     _write_csv(folder / "capacity.csv", CAPACITY.info.columns(), cap_rows)
 
