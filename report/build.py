@@ -14,7 +14,7 @@ from report.page import Markup, document, join, paragraph, section, tag
 from report.sections import Context, Rendered, section_for
 
 #: Capacity has no section of its own (the run-quality box shows it); across runs its loop rate is compared.
-CAPACITY_METRICS = ["loop_rate_hz", "speedup"]
+CAPACITY_METRICS = ["loop_rate_hz", "capacity"]
 
 
 def metrics_for(results: Results) -> Callable[[str], list]:

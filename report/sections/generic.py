@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from experiments.schema import MEASURED_COLUMNS
+from experiments.schema import MEASURED_COLUMNS, ROUND_COLUMNS
 from report import stats
 from report.formatting import percent
 from report.load import Results
@@ -16,7 +16,8 @@ _SHOWN_MEASUREMENTS = ("wall_s", "cpu_util_cores")
 
 def summary_metrics(results: Results, experiment: str) -> list:
     """The experiment's own metrics and derived ratios, plus wall time and CPU use."""
-    hidden = set(MEASURED_COLUMNS) - set(_SHOWN_MEASUREMENTS)
+    # Bookkeeping of the rounds (how many ran, how precise) is the run-quality box's, not a result.
+    hidden = (set(MEASURED_COLUMNS) - set(_SHOWN_MEASUREMENTS)) | set(ROUND_COLUMNS)
     df = results.frame(experiment)
     cols = [
         c
