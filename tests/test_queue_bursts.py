@@ -180,7 +180,9 @@ def test_quick_profile_runs_through_the_command_line(run_experiment):
     plan = plan_experiment(queue_bursts, queue_bursts.PROFILES["quick"])
     assert len(df) == len(plan.cells()) * plan.profile.repeat
     assert (df["status"] == "ok").all(), df["error"].dropna().tolist()
-    assert (df["achieved_rate_hz"] <= df["offered_rate_hz"] * 1.02).all()
+    # Items cannot be served faster than they arrive, up to the edges of a 270-arrival window: the
+    # warm-up's backlog (a queue at rho = 0.9 holds ~8 items on average) is served inside it.
+    assert (df["achieved_rate_hz"] <= df["offered_rate_hz"] * 1.10).all()
 
 
 def _gaps_script():
