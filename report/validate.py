@@ -35,6 +35,8 @@ SPAN_SLACK_S = 3600.0
 #: No metric of any unit reaches this: far beyond anything measured (1e15 ns is 11 days, 1e15 Hz a
 #: million GHz), and well below where squares and sums of such values overflow in the statistics.
 CEILING = 1e15
+#: More rounds than any run takes (a round starts a process per cell: a million would take days).
+MAX_REPEAT = 10**6
 #: Fix for a row that cannot be trusted.
 FIX_ROW = "the file is damaged: correct or remove that line, or re-measure"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -135,6 +137,8 @@ def check_table(
 def _numbers(table: Table, info: ExperimentInfo) -> None:
     df = table.df
     for column in [c for c in df.columns if is_numeric(info, c)]:
+        if pd.api.types.is_numeric_dtype(df[column]) and not pd.api.types.is_bool_dtype(df[column]):
+            continue  # pandas read numbers only
         values = pd.to_numeric(df[column], errors="coerce")
         wrong = (values.isna() & df[column].notna()).to_numpy().nonzero()[0]
         table.flag(wrong, column, lambda i, c=column: "column %s holds %r, not a number" % (c, df[c].iloc[i]))
@@ -143,36 +147,38 @@ def _numbers(table: Table, info: ExperimentInfo) -> None:
 
 def _head(table: Table, info: ExperimentInfo, version: int) -> None:
     df, path = table.df, table.path
-    wrong = (df["schema_version"] != version).to_numpy().nonzero()[0]
+    # Plain lists and arrays: a table is checked on every load, and pandas' per-call cost adds up.
+    versions = df["schema_version"].to_numpy(dtype=float, na_value=np.nan)
     table.flag(
-        wrong,
+        (versions != version).nonzero()[0],
         "schema_version",
         lambda i: (
             "schema_version %s, but its run folder is version %d; the row is from another gilbench "
-            "version or damaged" % (_text(df["schema_version"].iloc[i]), version)
+            "version or damaged" % (_text(versions[i]), version)
         ),
     )
     if "experiment" in df:
-        wrong = (df["experiment"].astype(str) != path.stem).to_numpy().nonzero()[0]
-        table.flag(
-            wrong, "experiment", lambda i: "experiment %r in %s" % (df["experiment"].iloc[i], path.name)
-        )
-    repeat = df["repeat"]
-    wrong = ~(np.isfinite(repeat) & (repeat >= 0) & (repeat == np.floor(repeat)))
+        names = df["experiment"].tolist()
+        wrong = [i for i, name in enumerate(names) if name != path.stem]
+        table.flag(wrong, "experiment", lambda i: "experiment %r in %s" % (names[i], path.name))
+    repeat = df["repeat"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        wrong = ~(np.isfinite(repeat) & (repeat >= 0) & (repeat <= MAX_REPEAT) & (repeat == np.floor(repeat)))
     table.flag(
-        wrong.to_numpy().nonzero()[0],
+        wrong.nonzero()[0],
         "repeat",
-        lambda i: "repeat %s is not a repetition number (0, 1, 2, ...)" % _text(repeat.iloc[i]),
+        lambda i: "repeat %s is not a repetition number (0, 1, 2, ...)" % _text(repeat[i]),
     )
-    status = df["status"].astype(str)
-    wrong = (~status.isin(STATUSES) | df["status"].isna()).to_numpy().nonzero()[0]
+    statuses = df["status"].tolist()
+    wrong = [i for i, status in enumerate(statuses) if status not in STATUSES]
     table.flag(
         wrong,
         "status",
-        lambda i: "unknown status %r (expected one of %s)" % (df["status"].iloc[i], ", ".join(STATUSES)),
+        lambda i: "unknown status %r (expected one of %s)" % (statuses[i], ", ".join(STATUSES)),
     )
     if info.params:
-        empty = (df["cell_id"].isna() | (df["cell_id"].astype(str).str.strip() == "")).to_numpy().nonzero()[0]
+        cells = df["cell_id"].tolist()
+        empty = [i for i, cell in enumerate(cells) if not isinstance(cell, str) or not cell.strip()]
         table.flag(empty, "cell_id", "no cell_id")
 
 
@@ -232,13 +238,15 @@ def _unit(column: str, info: ExperimentInfo) -> str:
 
 def _always_measured(table: Table) -> None:
     df = table.df
-    ok = (df["status"] == "ok").to_numpy()
+    ok = np.array([status == "ok" for status in df["status"].tolist()], dtype=bool)
     for column in ALWAYS_MEASURED:
-        if column not in df or df[column].isna().all():
+        if column not in df:
+            continue
+        empty = np.isnan(df[column].to_numpy(dtype=float, na_value=np.nan))
+        if empty.all():
             continue  # a producer that does not measure it (bench/'s primitives)
-        empty = (ok & df[column].isna().to_numpy()).nonzero()[0]
         table.flag(
-            empty,
+            (ok & empty).nonzero()[0],
             column,
             "%s is empty in an ok row (the harness measures it for every cell that ends ok)" % column,
         )
@@ -249,11 +257,15 @@ def _params(table: Table, info: ExperimentInfo) -> None:
     for name, declared in info.params.items():
         if name not in df:
             continue
-        values = df[name]
-        for i in values.notna().to_numpy().nonzero()[0]:
-            why = param_problem(declared, values.iloc[i])
-            if why:
-                table.flag([i], name, "%s: %s" % (name, why))
+        judged: dict = {}  # a parameter takes few values: judge each once
+        for i, value in enumerate(df[name].tolist()):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            key = (type(value), value)
+            if key not in judged:
+                judged[key] = param_problem(declared, value)
+            if judged[key]:
+                table.flag([i], name, "%s: %s" % (name, judged[key]))
 
 
 def param_problem(declared: ParamInfo, value) -> str | None:
@@ -296,18 +308,19 @@ def _cell_ids(table: Table, info: ExperimentInfo) -> None:
     parsed = [_parse_cell(c, names) for c in cells]
     if not any(p is not None for p in parsed):
         return
+    values = {name: df[name].tolist() for name in names}
     for i, point in enumerate(parsed):
         if point is None:
             if not table.bad[i]:
                 table.flag([i], "cell_id", "cell_id %r does not name this experiment's parameters" % cells[i])
             continue
         for name in names:
-            if not _matches(point[name], df[name].iloc[i], info.params[name]):
+            if not _matches(point[name], values[name][i], info.params[name]):
                 table.flag(
                     [i],
                     name,
                     "cell_id says %s=%s but column %s holds %s"
-                    % (name, point[name], name, _text(df[name].iloc[i])),
+                    % (name, point[name], name, _text(values[name][i])),
                 )
                 break
 
@@ -343,15 +356,15 @@ def _duplicates(table: Table) -> None:
     """One row per (cell_id, repeat): a copy of a line is left out; copies that differ are all left out
     (which of them is right cannot be told)."""
     df = table.df
-    alive = np.flatnonzero(~table.bad)
-    key = df.iloc[alive][["cell_id", "repeat"]].astype(str)
+    keys = list(zip(df["cell_id"].tolist(), df["repeat"].tolist()))
     seen: dict = {}
-    for pos, cell_repeat in zip(alive, key.itertuples(index=False, name=None)):
-        seen.setdefault(cell_repeat, []).append(int(pos))
+    for pos in np.flatnonzero(~table.bad):
+        seen.setdefault(keys[pos], []).append(int(pos))
     for (cell, rep), positions in seen.items():
         if len(positions) < 2:
             continue
         original = table.lines[positions[0]]
+        rep = _text(rep)
         if len(df.iloc[positions].drop_duplicates()) == 1:
             what = "repeats line %d (cell %s, repeat %s)" % (original, cell, rep)
             table.flag(positions[1:], None, what, "remove the repeated line")
