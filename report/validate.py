@@ -213,7 +213,9 @@ def _metrics(table: Table, info: ExperimentInfo, env: Environment) -> None:
             if declared.high is not None:
                 wrong |= x > declared.high
         ruled = wrong.nonzero()[0]
-        table.flag(ruled, column, lambda i, m=declared, c=column, x=x: "%s: %s" % (c, m.problem(float(x[i]))))
+        table.flag(
+            ruled, column, lambda i, m=declared, c=column, x=x: "%s: %s" % (c, m.problem(_number(x[i])))
+        )
         limit, why = CEILING, "beyond anything a run measures (above %g)" % CEILING
         if span is not None and column in WALL_DURATIONS + CPU_DURATIONS:
             per = cores if column in CPU_DURATIONS else 1.0
@@ -227,7 +229,9 @@ def _metrics(table: Table, info: ExperimentInfo, env: Environment) -> None:
         table.flag(
             huge.nonzero()[0],
             column,
-            lambda i, c=column, w=why, x=x: "%s: %s %s is %s" % (c, _text(x[i]), _unit(c, info), w),
+            lambda i, c=column, w=why, x=x: (
+                "%s: %s is %s" % (c, (_text(x[i]) + " " + _unit(c, info)).strip(), w)
+            ),
         )
 
 
@@ -372,6 +376,12 @@ def _duplicates(table: Table) -> None:
         lines = ", ".join(str(table.lines[p]) for p in positions)
         what = "cell %s, repeat %s is on lines %s with different values" % (cell, rep, lines)
         table.flag(positions, None, what, "keep the line that is right and remove the others")
+
+
+def _number(x: float):
+    """3 for 3.0 (a count read back from CSV), the float otherwise."""
+    x = float(x)
+    return int(x) if math.isfinite(x) and x == int(x) and abs(x) < CEILING else x
 
 
 def _text(value) -> str:
