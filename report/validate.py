@@ -115,10 +115,12 @@ def is_numeric(info: ExperimentInfo, column: str) -> bool:
 
 
 def check_table(
-    path: Path, df: pd.DataFrame, lines: list, info: ExperimentInfo, version: int, env: Environment
+    path: Path, df: pd.DataFrame, line_numbers: list, info: ExperimentInfo, version: int, env: Environment
 ) -> tuple:
-    """(rows that can be trusted, problems) of one experiment's CSV, numeric columns as numbers."""
-    table = Table(Path(path), df.reset_index(drop=True), list(lines), [], np.zeros(len(df), dtype=bool))
+    """(rows that can be trusted, problems) of one experiment's CSV, numeric columns as numbers;
+    ``line_numbers`` gives each row's line in the file."""
+    bad = np.zeros(len(df), dtype=bool)
+    table = Table(Path(path), df.reset_index(drop=True), list(line_numbers), [], bad)
     _numbers(table, info)
     _head(table, info, version)
     _metrics(table, info, env)
