@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-from report.build import write_report
 from report.load import DataProblems, ResultsError, load_results
 
 EXIT_BAD_INPUT = 2
@@ -94,6 +93,8 @@ def main(argv=None) -> int:
         for warning in results.warnings:
             print("report: warning: %s" % warning, file=sys.stderr)
         _say("warning", ["left out %s" % p for p in results.problems])
+        from report.build import write_report  # matplotlib: not for a mistyped argument or --help
+
         path = write_report(results, output, args.baseline)
     except DataProblems as exc:
         return _refuse(exc)
