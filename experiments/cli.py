@@ -229,6 +229,7 @@ def cmd_run(args, console: Console) -> int:
     try:
         envs = execute(runs, usable_cores(), console)
     except KeyboardInterrupt:
+        _stop["pending"] = False
         print(
             "\ngilbench: interrupted; finished rounds are in %s. Resume with: %s"
             % (runs[0][1].path.parent, _resume_hint(runs)),
@@ -248,8 +249,25 @@ def cmd_run(args, console: Console) -> int:
     return 0
 
 
+#: A stop (SIGTERM or Ctrl-C) asked for and not yet acted on.
+_stop = {"pending": False}
+
+
 def _terminate(signum, frame):
+    _stop["pending"] = True
     raise KeyboardInterrupt
+
+
+class RunConsole(Console):
+    """The run's Console, which also delivers a stop that Python dropped: a KeyboardInterrupt raised
+    while a destructor runs (a closed file, a finished Popen) is printed and ignored, and the run
+    would go on to its end. Progress writes a line after every cell, so the stop is raised again there."""
+
+    def record(self, text: str) -> None:
+        super().record(text)
+        if _stop["pending"]:
+            _stop["pending"] = False
+            raise KeyboardInterrupt
 
 
 def _quietly_to_a_closed_pipe(command) -> int:
@@ -273,8 +291,9 @@ def _print_quietly(text: str) -> None:
 
 def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     # Every message goes through a Console from here on: a closed stderr never stops a run.
-    console = Console(sys.stderr)
+    console = RunConsole(sys.stderr)
     saved, sys.stderr = sys.stderr, console
     try:
         args = build_parser().parse_args(argv)
@@ -288,6 +307,7 @@ def main(argv=None) -> int:
         print("gilbench: error: %s" % exc, file=console)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        _stop["pending"] = False
         print("\ngilbench: interrupted before any cell ran", file=console)
         return EXIT_INTERRUPTED
     finally:
