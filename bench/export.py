@@ -9,6 +9,9 @@ import argparse
 import csv
 import io
 import json
+import os
+import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,11 +50,43 @@ METRICS = (
 METRIC_COLUMNS = tuple(column for column, _, _ in METRICS)
 RESERVED = frozenset(HARNESS_COLUMNS + IDENTITY_COLUMNS + METRIC_COLUMNS)
 
-RERUN = "produce it with `python -m pytest bench --benchmark-only --benchmark-json=%s`"
+BENCH = Path(__file__).resolve().parent
+
+
+def rerun(path: Path) -> str:
+    """How to produce the JSON report again, as a command that works from any folder."""
+    command = "python -m pytest %s --benchmark-only --benchmark-json=%s" % (
+        shlex.quote(str(BENCH)),
+        shlex.quote(str(Path(path).resolve())),
+    )
+    return "produce it with `%s`" % as_typed(command)
 
 
 class ExportError(Exception):
     """What is wrong, in one line that names the file and the fix."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one ``PREFIX: error:`` line and exit 2, like every other error."""
+
+    def __init__(self, *args, error_prefix: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_prefix = error_prefix
+
+    def error(self, message):
+        print(
+            "%s: error: %s (see: %s --help)" % (self.error_prefix, message, as_typed(self.prog)),
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+def as_typed(prog: str) -> str:
+    """``python -m ...`` as it must be typed to work: ``python`` only when that is this interpreter."""
+    on_path = shutil.which("python")
+    if on_path and os.path.abspath(on_path) == os.path.abspath(sys.executable):
+        return prog
+    return shlex.quote(sys.executable) + prog[len("python") :]
 
 
 def load_report(path: Path) -> dict:
@@ -59,26 +94,26 @@ def load_report(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ExportError("%s does not exist: %s" % (path, RERUN % path)) from None
+        raise ExportError("%s does not exist: %s" % (path, rerun(path))) from None
     except OSError as exc:
-        raise ExportError("cannot read %s (%s): %s" % (path, exc.strerror, RERUN % path)) from None
+        raise ExportError("cannot read %s (%s): %s" % (path, exc.strerror, rerun(path))) from None
     except UnicodeDecodeError:
-        raise ExportError("%s is not UTF-8 text: %s" % (path, RERUN % path)) from None
+        raise ExportError("%s is not UTF-8 text: %s" % (path, rerun(path))) from None
     try:
         report = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExportError(
             "%s is not valid JSON (line %d column %d: %s), probably an interrupted run: %s"
-            % (path, exc.lineno, exc.colno, exc.msg, RERUN % path)
+            % (path, exc.lineno, exc.colno, exc.msg, rerun(path))
         ) from None
     benchmarks = report.get("benchmarks") if isinstance(report, dict) else None
     if not isinstance(benchmarks, list) or not isinstance(report.get("machine_info"), dict):
         raise ExportError(
             "%s is JSON but not a pytest-benchmark report (no 'benchmarks'/'machine_info'): %s"
-            % (path, RERUN % path)
+            % (path, rerun(path))
         )
     if not benchmarks:
-        raise ExportError("%s holds no benchmarks (all skipped or failed?): %s" % (path, RERUN % path))
+        raise ExportError("%s holds no benchmarks (all skipped or failed?): %s" % (path, rerun(path)))
     for index, bench in enumerate(benchmarks):
         stats = bench.get("stats") if isinstance(bench, dict) else None
         if (
@@ -88,7 +123,7 @@ def load_report(path: Path) -> dict:
         ):
             raise ExportError(
                 "%s: benchmark #%d has no name or lacks stats %s: %s"
-                % (path, index, ", ".join(key for _, key, _ in METRICS), RERUN % path)
+                % (path, index, ", ".join(key for _, key, _ in METRICS), rerun(path))
             )
     return report
 
@@ -215,7 +250,9 @@ def export(json_path: Path, run_dir: Path) -> Path:
 
 
 def main(argv: list | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.export", description=__doc__.splitlines()[0])
+    parser = OneLineParser(
+        prog="python -m bench.export", description=__doc__.splitlines()[0], error_prefix="bench.export"
+    )
     parser.add_argument("--json", required=True, type=Path, help="pytest-benchmark's --benchmark-json file")
     parser.add_argument(
         "--run-dir", required=True, type=Path, help="the results/<run_id> folder to write into"

@@ -5,12 +5,13 @@ Usage: python -m bench.run --run-dir results/<run_id>
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from bench.export import OneLineParser
+from bench.export import main as export_main
 from experiments.schema import ENVIRONMENT_FILE, Environment, SchemaError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ def bench_python(executable: str, label: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser = OneLineParser(prog="python -m bench.run", description=__doc__, error_prefix="bench")
     parser.add_argument("--run-dir", required=True, type=Path)
     args = parser.parse_args(argv)
     env_path = args.run_dir / ENVIRONMENT_FILE
@@ -88,8 +89,6 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1
-    from bench.export import main as export_main
-
     return export_main(["--json", str(report), "--run-dir", str(args.run_dir)])
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import shlex
+import shutil
 import signal
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from experiments.environment import (
 from experiments.interpreters import InterpreterNotFound, discover, resolve, variants
 from experiments.orchestrator import execute
 from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
+from experiments.progress import LOG_FILE, Console, silence
 from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
 
 EXIT_BAD_INPUT = 2
@@ -29,6 +33,7 @@ DEFAULT_RESULTS = str(ROOT / "results")
 #: Each worker's data-segment limit: far above any experiment, low enough to stop a runaway cell.
 DEFAULT_MEMORY_CAP_MIB = 4096
 EXIT_INTERRUPTED = 130
+PROG = "python -m experiments"
 
 
 class UsageError(Exception):
@@ -39,11 +44,27 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a bad argument is one ``gilbench: error:`` line and exit 2, like every other error."""
 
     def error(self, message):
-        raise UsageError("%s (see: %s --help)" % (message, self.prog))
+        raise UsageError("%s (see: %s --help)" % (message, self.prog.replace(PROG, invocation(), 1)))
+
+
+def invocation() -> str:
+    """``python -m experiments`` as it must be typed to work when pasted into a shell: ``python`` only
+    when that is this interpreter (an activated venv), else this interpreter's path; and from the
+    project's folder when gilbench is not installed in it."""
+    on_path = shutil.which("python")
+    if on_path and os.path.abspath(on_path) == os.path.abspath(sys.executable):
+        command = PROG
+    else:
+        command = "%s -m experiments" % _quote(sys.executable)
+    try:
+        importlib.metadata.distribution("gilbench")
+    except importlib.metadata.PackageNotFoundError:
+        command = "cd %s && %s" % (_quote(ROOT), command)
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="python -m experiments", description=__doc__)
+    parser = OneLineParser(prog=PROG, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sub.add_parser("list", help="list the experiments, their parameters and profiles")
     sub.add_parser("interpreters", help="list the Pythons found on PATH, under pyenv and uv")
@@ -195,14 +216,12 @@ def _described(plans: list) -> list:
 
 
 def _resume_hint(runs: list) -> str:
-    """Commands that finish an interrupted run, exactly as they must be typed."""
+    """Commands that finish an interrupted run, exactly as they must be typed, from any folder."""
     lines = []
     for _, folder, _, _ in runs:
-        results = folder.path.parent
-        where = (
-            "" if results.resolve() == Path(DEFAULT_RESULTS).resolve() else " --results %s" % _quote(results)
-        )
-        lines.append("python -m experiments run --resume %s%s" % (_quote(folder.run_id), where))
+        results = folder.path.parent.resolve()
+        where = "" if results == Path(DEFAULT_RESULTS).resolve() else " --results %s" % _quote(results)
+        lines.append("%s run --resume %s%s" % (invocation(), _quote(folder.run_id), where))
     return "; ".join(lines)
 
 
@@ -210,36 +229,66 @@ def _quote(text) -> str:
     return shlex.quote(str(text))
 
 
-def cmd_run(args) -> int:
+def cmd_run(args, console: Console) -> int:
     runs = []
     for folder, env, interp in _resumed(args) if args.resume else _new_runs(args):
+        console.attach(folder.path / LOG_FILE)
+        console.record(
+            "gilbench: %s: %s %s\n"
+            % (
+                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                invocation(),
+                " ".join(map(_quote, args.argv)),
+            )
+        )
         config = env.config
         rounds = (config["repeat"], config.get("precision"), config.get("budget_s"))
         plans = plan_run(config["profile"], config["experiments"], config["overrides"], *rounds)
         what = (folder.path, interp.label, config["profile"])
-        print("gilbench: run %s (%s, profile %s)" % what, file=sys.stderr)
+        print("gilbench: run %s (%s, profile %s)" % what, file=console)
         runs.append((plans, folder, env, interp))
     try:
-        envs = execute(runs, usable_cores())
+        envs = execute(runs, usable_cores(), console)
     except KeyboardInterrupt:
+        _stop["pending"] = False
         print(
             "\ngilbench: interrupted; finished rounds are in %s. Resume with: %s"
             % (runs[0][1].path.parent, _resume_hint(runs)),
-            file=sys.stderr,
+            file=console,
         )
         return EXIT_INTERRUPTED
+    except StoreError as exc:
+        # The rounds stored so far are whole; the run is finished where it is, not started again.
+        raise StoreError(
+            "%s; free some space, then finish the run with: %s" % (exc.problem, _resume_hint(runs))
+        ) from None
     for (_, folder, _, _), env in zip(runs, envs):
         if env.noisy:
-            print(
-                "gilbench: noisy run %s: %s" % (folder.run_id, "; ".join(env.noisy_reasons)),
-                file=sys.stderr,
-            )
-        print(folder.path, flush=True)
+            print("gilbench: noisy run %s: %s" % (folder.run_id, "; ".join(env.noisy_reasons)), file=console)
+        console.record("gilbench: finished: %s\n" % folder.path)
+        _print_quietly(str(folder.path))
     return 0
 
 
+#: A stop (SIGTERM or Ctrl-C) asked for and not yet acted on.
+_stop = {"pending": False}
+
+
 def _terminate(signum, frame):
+    _stop["pending"] = True
     raise KeyboardInterrupt
+
+
+class RunConsole(Console):
+    """The run's Console, which also delivers a stop that Python dropped: a KeyboardInterrupt raised
+    while a destructor runs (a closed file, a finished Popen) is printed and ignored, and the run
+    would go on to its end. Progress writes a line after every cell, so the stop is raised again there."""
+
+    def record(self, text: str) -> None:
+        super().record(text)
+        if _stop["pending"]:
+            _stop["pending"] = False
+            raise KeyboardInterrupt
 
 
 def _quietly_to_a_closed_pipe(command) -> int:
@@ -248,21 +297,40 @@ def _quietly_to_a_closed_pipe(command) -> int:
         code = command()
         sys.stdout.flush()
         return code
-    except BrokenPipeError:
-        # Point stdout at /dev/null so the interpreter's own flush at exit does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (BrokenPipeError, ValueError):
+        silence(sys.stdout)  # so that the interpreter's own flush at exit does not fail again
         return 0
+
+
+def _print_quietly(text: str) -> None:
+    """A line on stdout, for a reader that may have gone: the run's result is on disk either way."""
+    try:
+        print(text, flush=True)
+    except (OSError, ValueError):
+        silence(sys.stdout)
 
 
 def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    # Every message goes through a Console from here on: a closed stderr never stops a run.
+    console = RunConsole(sys.stderr)
+    saved, sys.stderr = sys.stderr, console
     try:
         args = build_parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         if args.command == "list":
             return _quietly_to_a_closed_pipe(cmd_list)
         if args.command == "interpreters":
             return _quietly_to_a_closed_pipe(cmd_interpreters)
-        return cmd_run(args)
+        return cmd_run(args, console)
     except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound) as exc:
-        print("gilbench: error: %s" % exc, file=sys.stderr)
+        print("gilbench: error: %s" % exc, file=console)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _stop["pending"] = False
+        print("\ngilbench: interrupted before any cell ran", file=console)
+        return EXIT_INTERRUPTED
+    finally:
+        sys.stderr = saved
+        console.close()

@@ -21,7 +21,14 @@ from experiments.schema import (
 
 
 class StoreError(Exception):
-    """A results folder or file that cannot be used as asked."""
+    """A results folder or file that cannot be used as asked.
+
+    ``problem`` is what went wrong without the advice on what to do, for a caller that knows better
+    (a run that fails mid-way is finished with --resume, not restarted elsewhere)."""
+
+    def __init__(self, message: str, problem: str | None = None):
+        super().__init__(message)
+        self.problem = problem or message
 
 
 def new_run_id(label: str, interpreter_label: str) -> str:
@@ -172,10 +179,8 @@ class RunFolder:
 
 
 def _write_error(path: Path, exc: OSError) -> StoreError:
-    return StoreError(
-        "cannot write %s: %s; free some space or choose another folder with --results DIR, "
-        "then finish the run with --resume %s" % (path, exc.strerror or exc, path.parent.name)
-    )
+    problem = "cannot write %s: %s" % (path, exc.strerror or exc)
+    return StoreError("%s; free some space or choose another folder with --results DIR" % problem, problem)
 
 
 def _drop_torn_tail(path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from experiments.schema import write_atomically
-from report import compare, environments, quality, scorecard
+from report import compare, environments, problems, quality, scorecard
 from report.figures import Palette
 from report.load import Results, ResultsError
 from report.page import Markup, document, join, paragraph, section, tag
@@ -76,6 +76,7 @@ def render_report(results: Results, baseline: str | None = None) -> str:
     nav += [(anchor, title.split(" — ")[0]) for anchor, title, _ in sections]
     nav += [("comparisons", "Comparisons"), ("environments", "Environments")]
     body = [
+        problems.render(results),
         section("scorecard", "Scorecard", scorecard.render(results, scores)),
         section("quality", "Run quality", quality.render(results)),
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,6 @@ from experiments.schema import (
     HEAD_COLUMNS,
     REQUIRED_HEAD,
     SCHEMA_VERSION,
-    STATUSES,
     Environment,
     ExperimentInfo,
     SchemaError,
@@ -26,6 +24,7 @@ from experiments.schema import (
     migrate_v1_info,
     read_experiments,
 )
+from report import validate
 
 #: Columns added to every row from the run's environment.json.
 ENVIRONMENT_COLUMNS = (
@@ -42,6 +41,18 @@ _MISSING = ["", "nan", "NaN", "None", "null"]
 
 class ResultsError(Exception):
     """A run folder or file the report cannot read; the message is one line naming the file and the fix."""
+
+
+class DataProblems(ResultsError):
+    """Rows that cannot be trusted (report.validate), one line each; the message is a one-line summary."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        first = str(self.problems[0])
+        if len(self.problems) == 1:
+            super().__init__(first)
+        else:
+            super().__init__("%d rows cannot be trusted, the first: %s" % (len(self.problems), first))
 
 
 @dataclass
@@ -128,6 +139,8 @@ class Results:
     runs: list
     warnings: list = field(default_factory=list)
     frames: dict = field(default_factory=dict)
+    #: Rows left out because they cannot be trusted (load_results(lenient=True)), as validate.Problem.
+    problems: list = field(default_factory=list)
 
     def run(self, run_id: str) -> Run:
         for r in self.runs:
@@ -177,22 +190,27 @@ class Results:
 PathLike = Union[str, Path]
 
 
-def load_results(paths: PathLike | Iterable[PathLike], results_dir: PathLike | None = None) -> Results:
+def load_results(
+    paths: PathLike | Iterable[PathLike], results_dir: PathLike | None = None, lenient: bool = False
+) -> Results:
     """Load run folders: a results folder (every run in it), run folders, or run ids in ``results_dir``.
 
-    Raises ResultsError (one line naming the file) for anything that cannot be trusted; a
-    torn last CSV line (a run killed mid-write) is skipped with a warning instead.
+    Raises ResultsError (one line naming the file) for a file that cannot be read, and DataProblems
+    (every row that cannot be trusted, one line each, see report.validate) unless ``lenient``, which
+    leaves those rows out and lists them in ``Results.problems``. A torn last CSV line (a run killed
+    mid-write) is skipped with a warning.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     warnings: list = []
+    problems: list = []
     folders = _find_run_folders(
         [Path(p) for p in paths], Path(results_dir) if results_dir else None, warnings
     )
     runs = []
     seen: dict = {}
     for folder in folders:
-        run = read_run(folder, warnings)
+        run = read_run(folder, warnings, problems)
         if run.run_id in seen:
             if seen[run.run_id].resolve() == folder.resolve():
                 continue
@@ -201,8 +219,10 @@ def load_results(paths: PathLike | Iterable[PathLike], results_dir: PathLike | N
             )
         seen[run.run_id] = folder
         runs.append(run)
+    if problems and not lenient:
+        raise DataProblems(problems)
     runs.sort(key=lambda r: (r.created, r.run_id))
-    return Results(runs=runs, warnings=warnings, frames=_join(runs))
+    return Results(runs=runs, warnings=warnings, frames=_join(runs), problems=problems)
 
 
 def _find_run_folders(paths: list, results_dir: Path | None, warnings: list) -> list:
@@ -236,13 +256,14 @@ def _run_names(results_dir: Path) -> list:
     return sorted(c.name for c in results_dir.iterdir() if (c / ENVIRONMENT_FILE).is_file())
 
 
-def read_run(folder: Path, warnings: list) -> Run:
-    """One run folder: environment.json, experiments.json and every CSV in it."""
+def read_run(folder: Path, warnings: list, problems: list) -> Run:
+    """One run folder: environment.json, experiments.json and every CSV in it; rows that cannot be
+    trusted are left out and added to ``problems``."""
     env = read_environment(folder / ENVIRONMENT_FILE)
     described = _read_descriptions(folder, env)
     run = Run(run_id=str(env.run_id), path=folder, env=env)
     for path in sorted(folder.glob("*.csv")):
-        table = read_table(path, warnings, described.get(path.stem), env.schema_version)
+        table = read_table(path, warnings, described.get(path.stem), env, problems)
         if table is None:
             continue
         run.tables[path.stem], run.experiments[path.stem] = table
@@ -271,16 +292,20 @@ def _read_descriptions(folder: Path, env: Environment) -> dict:
         raise ResultsError(str(exc)) from None
 
 
-def read_table(path: Path, warnings: list, info: ExperimentInfo | None, version: int) -> tuple | None:
+def read_table(
+    path: Path, warnings: list, info: ExperimentInfo | None, env: Environment, problems: list
+) -> tuple | None:
     """One experiment CSV as (DataFrame, ExperimentInfo), or None for an empty file.
 
-    A last line without its newline was being written when the run stopped: it is dropped
-    with a warning. Anything else wrong raises ResultsError naming the file and line.
+    A last line without its newline was being written when the run stopped: it is dropped with a
+    warning. A file that cannot be read raises ResultsError naming it; rows that cannot be trusted
+    are left out and added to ``problems`` (see report.validate).
     """
+    version = env.schema_version
     lines = _csv_lines(path, warnings)
     if lines is None:
         return None
-    header = _check_rows(path, lines)
+    header = _header(path, lines)
     missing = [c for c in REQUIRED_HEAD if c not in header]
     if info is not None:
         missing += [c for c in info.columns() if c not in header and c not in missing]
@@ -289,8 +314,9 @@ def read_table(path: Path, warnings: list, info: ExperimentInfo | None, version:
             "%s: missing column%s %s; this file was not written by this gilbench version"
             % (path, "s" if len(missing) > 1 else "", ", ".join(missing))
         )
-    df = pd.read_csv(io.StringIO("".join(lines)), keep_default_na=False, na_values=_MISSING, low_memory=False)
-    _check_version(path, df, version)
+    rows = validate.split_rows(path, header, lines, problems)
+    text = lines[0] + "".join(line for _, line in rows)
+    df = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=_MISSING, low_memory=False)
     if info is None:
         numeric = {c: pd.api.types.is_numeric_dtype(df[c]) for c in df.columns}
         info = migrate_v1_info(path.stem, header, numeric)
@@ -298,14 +324,13 @@ def read_table(path: Path, warnings: list, info: ExperimentInfo | None, version:
             warnings.append(
                 "%s: not described in %s; columns read from its header" % (path, EXPERIMENTS_FILE)
             )
-    _check_numeric(path, df, [c for c in header if c == "repeat" or _is_numeric(info, c)])
     if version != SCHEMA_VERSION:
         _migrate_statuses(df, info, version)
-    unknown = sorted(set(df["status"].astype(str)) - set(STATUSES))
-    if unknown:
-        raise ResultsError(
-            "%s: unknown status %s (expected one of %s)" % (path, unknown[0], ", ".join(STATUSES))
-        )
+    df, found = validate.check_table(path, df, [n for n, _ in rows], info, version, env)
+    problems.extend(found)
+    if rows and df.empty:
+        warnings.append("%s: no row can be trusted; skipped" % path)
+        return None
     if "error" in df:
         df["error"] = df["error"].astype(object).where(df["error"].notna(), "").astype(str)
     return df, info
@@ -333,36 +358,19 @@ def _csv_lines(path: Path, warnings: list) -> list | None:
             "%s:%d: not UTF-8 text (byte 0x%02x); the file is damaged, re-run or remove it"
             % (path, line, raw[exc.start])
         ) from None
-    lines = text.splitlines(keepends=True)
-    if not lines[-1].endswith(("\n", "\r")):
-        if len(lines) == 1:
+    # Lines end at "\n" only (the store writes "\r\n"): a stray "\r" or "\x85" inside a field does
+    # not split a row.
+    lines = [line + "\n" for line in text.split("\n")]
+    torn = lines.pop()[:-1]  # "" when the file ends with its newline
+    if torn:
+        if not lines:
             warnings.append("%s: only a half-written header; skipped" % path)
             return None
         warnings.append(
-            "%s:%d: half-written last line (the run stopped while writing it); skipped" % (path, len(lines))
+            "%s:%d: half-written last line (the run stopped while writing it); skipped"
+            % (path, len(lines) + 1)
         )
-        lines = lines[:-1]
     return lines
-
-
-def _is_numeric(info: ExperimentInfo, column: str) -> bool:
-    """Whether a column holds numbers, from its declaration (harness columns, metrics, parameters)."""
-    declared = info.metric_info(column)
-    if declared is not None:
-        return declared.numeric
-    param = info.params.get(column)
-    return param is not None and param.type in ("int", "float")
-
-
-def _check_version(path: Path, df: pd.DataFrame, version: int) -> None:
-    versions = set(pd.to_numeric(df["schema_version"], errors="coerce").tolist())
-    if versions and versions != {version}:
-        bad = sorted((v for v in versions if v != version), key=str)[0]
-        shown = None if isinstance(bad, float) and math.isnan(bad) else int(bad)
-        raise ResultsError(
-            "%s: schema_version %r, but its run folder is version %d; the file is damaged or from "
-            "another gilbench version" % (path, shown, version)
-        )
 
 
 def _migrate_statuses(df: pd.DataFrame, info: ExperimentInfo, version: int) -> None:
@@ -372,32 +380,11 @@ def _migrate_statuses(df: pd.DataFrame, info: ExperimentInfo, version: int) -> N
     df["status"] = [migrate_status(str(s), version, info, rec) for s, rec in zip(df["status"], records)]
 
 
-def _check_rows(path: Path, lines: list) -> list:
-    reader = csv.reader(lines)
+def _header(path: Path, lines: list) -> list:
     try:
-        header = next(reader)
-        for row in reader:
-            if len(row) != len(header):
-                raise ResultsError(
-                    "%s:%d: %d fields where the header has %d; the file is damaged, re-run or remove it"
-                    % (path, reader.line_num, len(row), len(header))
-                )
+        return next(csv.reader([lines[0]]))
     except csv.Error as exc:
-        raise ResultsError("%s:%d: not valid CSV (%s)" % (path, reader.line_num, exc)) from None
-    return header
-
-
-def _check_numeric(path: Path, df: pd.DataFrame, columns: list) -> None:
-    for col in columns:
-        values = pd.to_numeric(df[col], errors="coerce")
-        bad = values.isna() & df[col].notna()
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise ResultsError(
-                "%s:%d: column %s holds %r, not a number; the file is damaged"
-                % (path, i + 2, col, df[col].iloc[i])
-            )
-        df[col] = values
+        raise ResultsError("%s:1: not a valid CSV header (%s); the file is damaged" % (path, exc)) from None
 
 
 def _join(runs: list) -> dict:

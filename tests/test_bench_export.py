@@ -145,7 +145,7 @@ def test_bad_json_exits_2_and_keeps_existing_csv(tmp_path, run_dir, capsys, cont
 def test_missing_json_exits_2(tmp_path, run_dir, capsys):
     missing = tmp_path / "never-written.json"
     assert export.main(["--json", str(missing), "--run-dir", str(run_dir)]) == 2
-    assert_one_line_error(capsys, missing, "pytest bench")
+    assert_one_line_error(capsys, missing, "-m pytest %s --benchmark-only" % export.BENCH)
 
 
 def test_run_dir_under_a_regular_file_exits_2(bench_json, tmp_path, capsys):

@@ -2,7 +2,7 @@
 
 import io
 
-from experiments.progress import Progress
+from experiments.progress import LOG_FILE, Console, Progress
 
 
 def test_terminal_bar_shows_the_running_cell_count_and_eta():
@@ -23,3 +23,47 @@ def test_plain_lines_when_not_a_terminal():
     p.cell("deadlock", "x", 0, "timeout")
     assert out.getvalue().splitlines() == [out.getvalue().strip()]
     assert out.getvalue().startswith("1/2 ETA") and out.getvalue().rstrip().endswith("-> timeout")
+
+
+def test_the_log_gets_plain_lines_while_a_terminal_gets_the_bar(tmp_path):
+    terminal = io.StringIO()
+    console = Console(terminal)
+    console.attach(tmp_path / LOG_FILE)
+    p = Progress(2, stream=console, tty=True)
+    p.start("io_vs_cpu", "workers=2", 0)
+    p.cell("io_vs_cpu", "workers=2", 0, "ok")
+    p.note("gilbench: a note")
+    p.cell("io_vs_cpu", "workers=8", 0, "timeout")
+    p.close()
+    console.close()
+    assert "\r\033[K[" in terminal.getvalue()
+    log = (tmp_path / LOG_FILE).read_text()
+    assert "\r" not in log and "\033" not in log
+    lines = log.splitlines()
+    assert lines[0].startswith("1/2 ETA") and lines[0].endswith("io_vs_cpu [workers=2] r0")
+    assert (
+        lines[1] == "gilbench: a note" and lines[2].endswith("-> timeout") and lines[3].startswith("done: 2")
+    )
+
+
+class GoneReader(io.StringIO):
+    """A stream whose reader leaves after the first line, as ``| head -1`` does."""
+
+    def write(self, text):
+        if "\n" in self.getvalue():
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_a_reader_that_goes_away_is_dropped_and_the_log_goes_on(tmp_path):
+    terminal = GoneReader()
+    console = Console(terminal)
+    console.attach(tmp_path / LOG_FILE)
+    print("gilbench: run started", file=console)
+    p = Progress(3, stream=console, tty=False)
+    for n in range(3):
+        p.cell("io_vs_cpu", "workers=%d" % n, 0)
+    p.close()
+    assert console.lost and terminal.getvalue() == "gilbench: run started\n"
+    log = (tmp_path / LOG_FILE).read_text().splitlines()
+    assert log[0] == "gilbench: run started" and len(log) == 5 and log[-1].startswith("done: 3 cells")

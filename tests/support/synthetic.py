@@ -75,7 +75,8 @@ def true_speedup(
 
 
 def _row(run_id, experiment, params, values, repeat, interpreter, gil, started, status="ok", error=""):
-    cell = ",".join("%s=%s" % kv for kv in params.items())
+    # As the planner names cells (experiments.plan.cell_key): None is written "none".
+    cell = ",".join("%s=%s" % (k, "none" if v is None else v) for k, v in params.items())
     row = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
