@@ -147,110 +147,142 @@ def _last_line(path: str) -> str:
     return text[-1].strip()[:300] if text else ""
 
 
+class _Worker:
+    """One worker process and the harness's side of its protocol (see experiments/worker.py)."""
+
+    def __init__(self, interpreter: Interpreter, memory_cap_mib: int | None):
+        self.read_fd, write_fd = os.pipe()
+        self.log = tempfile.NamedTemporaryFile(prefix="gilbench-worker-", suffix=".log", delete=False)
+        try:
+            self.proc = subprocess.Popen(
+                [interpreter.executable, "-m", "experiments.worker", str(write_fd)],
+                stdin=subprocess.PIPE,
+                stdout=self.log,
+                stderr=self.log,
+                pass_fds=(write_fd,),
+                cwd=str(ROOT),
+                env=worker_env(interpreter),
+                # Its own session: a Ctrl-C at the terminal reaches the harness, not the cell,
+                # and the whole group can be killed at once.
+                start_new_session=True,
+                preexec_fn=_worker_setup(memory_cap_mib),
+            )
+        except OSError:
+            os.close(self.read_fd)
+            self.log.close()
+            os.unlink(self.log.name)
+            raise
+        finally:
+            os.close(write_fd)
+        self.ps = psutil.Process(self.proc.pid)
+        self.marks: dict = {}
+        self.handshake_cpu_s = 0.0
+        self.reaped = None
+
+    def converse(self, module: str, params: dict, deadline: float, timeout_s: float) -> Outcome | None:
+        """Send the cell, answer its start/end marks, and return its result (None: it died first)."""
+        buffer = b""
+        try:
+            self._send(json.dumps({"module": module, "params": params}) + "\n")
+            while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    return Outcome("timeout", error="no result within the %.0f s cell timeout" % timeout_s)
+                if not select.select([self.read_fd], [], [], min(remaining, 0.2))[0]:
+                    # Grandchildren may hold the pipe open after the worker died: look for its exit.
+                    if self.reaped is None:
+                        self.reaped = _try_reap(self.proc.pid)
+                    if self.reaped is not None and not select.select([self.read_fd], [], [], 0)[0]:
+                        return None
+                    continue
+                chunk = os.read(self.read_fd, 65536)
+                if not chunk:
+                    return None
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    outcome = self._handle(json.loads(line))
+                    if outcome is not None:
+                        return outcome
+        except (BrokenPipeError, ValueError) as exc:
+            return Outcome("crashed", error="worker protocol broken: %s" % exc)
+
+    def _send(self, text: str) -> None:
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def _handle(self, message: dict) -> Outcome | None:
+        event = message.get("event")
+        if event in ("start", "end"):
+            # The worker waits for this answer: the tree's CPU is read while the region is held.
+            self.marks[event] = read_tree(self.ps, message.get("reaped_children_cpu_s"))
+            self._send("go\n")
+        elif event == "result":
+            self.handshake_cpu_s = message.get("handshake_cpu_s") or 0.0
+            return Outcome(
+                message["status"],
+                error=message.get("error", ""),
+                wall_s=message.get("wall_s"),
+                metrics=message.get("metrics") or {},
+                gil_enabled_start=message.get("gil_enabled_start"),
+                gil_enabled_end=message.get("gil_enabled_end"),
+            )
+        return None
+
+    def close(self, outcome: Outcome | None) -> tuple:
+        """Reap the worker (killing what a failed or timed-out cell left) -> (wait status, rusage)."""
+        os.close(self.read_fd)
+        pid = self.proc.pid
+        if outcome is None or outcome.status == "timeout":
+            kill_tree(self.ps, pid)
+        if self.reaped is None:
+            self.reaped = _reap(pid, grace_s=10, on_overdue=lambda: kill_tree(self.ps, pid))
+        status, rusage = self.reaped
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        kill_group(pid)
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.log.close()
+        return status, rusage
+
+    def last_log_line(self) -> str:
+        line = _last_line(self.log.name)
+        os.unlink(self.log.name)
+        return line
+
+
 def run_cell(
     interpreter: Interpreter, module: str, params: dict, timeout_s: float, memory_cap_mib: int | None = None
 ) -> Outcome:
     """Run ``module.run_cell(params)`` once in a new worker process under a wall-clock limit
     and, if given, a memory limit (each of its processes' data segment, MiB)."""
-    read_fd, write_fd = os.pipe()
-    log = tempfile.NamedTemporaryFile(prefix="gilbench-worker-", suffix=".log", delete=False)
     started = time.perf_counter()
     try:
-        proc = subprocess.Popen(
-            [interpreter.executable, "-m", "experiments.worker", str(write_fd)],
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=log,
-            pass_fds=(write_fd,),
-            cwd=str(ROOT),
-            env=worker_env(interpreter),
-            # Its own session: a Ctrl-C at the terminal reaches the harness, not the cell,
-            # and the whole group can be killed at once.
-            start_new_session=True,
-            preexec_fn=_worker_setup(memory_cap_mib),
-        )
+        worker = _Worker(interpreter, memory_cap_mib)
     except OSError as exc:
-        os.close(read_fd)
-        os.close(write_fd)
-        log.close()
-        os.unlink(log.name)
         return Outcome("crashed", error="cannot start %s: %s" % (interpreter.executable, exc))
-    os.close(write_fd)
-    ps = psutil.Process(proc.pid)
     outcome = None
-    marks = {}
-    handshake_cpu_s = 0.0
-    deadline = started + timeout_s
-    buffer = b""
-    reaped = None
     try:
-        proc.stdin.write((json.dumps({"module": module, "params": params}) + "\n").encode())
-        proc.stdin.flush()
-        while outcome is None:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                outcome = Outcome("timeout", error="no result within the %.0f s cell timeout" % timeout_s)
-                break
-            ready, _, _ = select.select([read_fd], [], [], min(remaining, 0.2))
-            if not ready:
-                # Grandchildren may hold the pipe open after the worker died: look for its exit.
-                if reaped is None:
-                    reaped = _try_reap(proc.pid)
-                if reaped is not None and not select.select([read_fd], [], [], 0)[0]:
-                    break
-                continue
-            chunk = os.read(read_fd, 65536)
-            if not chunk:
-                break
-            buffer += chunk
-            while b"\n" in buffer and outcome is None:
-                line, buffer = buffer.split(b"\n", 1)
-                message = json.loads(line)
-                event = message.get("event")
-                if event in ("start", "end"):
-                    marks[event] = read_tree(ps, message.get("reaped_children_cpu_s"))
-                    proc.stdin.write(b"go\n")
-                    proc.stdin.flush()
-                elif event == "result":
-                    handshake_cpu_s = message.get("handshake_cpu_s") or 0.0
-                    outcome = Outcome(
-                        message["status"],
-                        error=message.get("error", ""),
-                        wall_s=message.get("wall_s"),
-                        metrics=message.get("metrics") or {},
-                        gil_enabled_start=message.get("gil_enabled_start"),
-                        gil_enabled_end=message.get("gil_enabled_end"),
-                    )
-    except (BrokenPipeError, ValueError) as exc:
-        outcome = outcome or Outcome("crashed", error="worker protocol broken: %s" % exc)
+        outcome = worker.converse(module, params, started + timeout_s, timeout_s)
     finally:
-        os.close(read_fd)
-        if outcome is None or outcome.status == "timeout":
-            kill_tree(ps, proc.pid)
-        if reaped is None:
-            reaped = _reap(proc.pid, grace_s=10, on_overdue=lambda: kill_tree(ps, proc.pid))
-        status, rusage = reaped
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        kill_group(proc.pid)
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        log.close()
+        status, rusage = worker.close(outcome)
     process_wall_s = time.perf_counter() - started
+    detail = worker.last_log_line()
     if outcome is None:
-        reason = _describe_exit(status)
-        detail = _last_line(log.name)
-        outcome = Outcome("crashed", error=reason + (": " + detail if detail else ""))
+        outcome = Outcome("crashed", error=_describe_exit(status) + (": " + detail if detail else ""))
     elif outcome.status == "error" and not outcome.error:
-        outcome.error = _last_line(log.name)
-    os.unlink(log.name)
-    outcome.measured = {"process_wall_s": round(process_wall_s, 6)}
-    outcome.measured.update(
-        peak_rss_mib=round(rusage.ru_maxrss / 1024.0, 2),
-        ctx_voluntary=rusage.ru_nvcsw,
-        ctx_involuntary=rusage.ru_nivcsw,
-    )
+        outcome.error = detail
+    outcome.measured = {
+        "process_wall_s": round(process_wall_s, 6),
+        "peak_rss_mib": round(rusage.ru_maxrss / 1024.0, 2),
+        "ctx_voluntary": rusage.ru_nvcsw,
+        "ctx_involuntary": rusage.ru_nivcsw,
+    }
+    marks = worker.marks
     if "start" in marks and "end" in marks and outcome.wall_s:
-        outcome.measured.update(region_cpu(marks["start"], marks["end"], outcome.wall_s, handshake_cpu_s))
+        outcome.measured.update(
+            region_cpu(marks["start"], marks["end"], outcome.wall_s, worker.handshake_cpu_s)
+        )
     return outcome

@@ -331,16 +331,24 @@ def _cell_ids(table: Table, info: ExperimentInfo) -> None:
                 break
 
 
-def _parse_cell(cell: str, names: list) -> dict | None:
-    parts = cell.split(",")
-    if len(parts) != len(names):
+def _parse_cell(cell, names: list) -> dict | None:
+    """``name=value,...`` in declared order -> {name: value text}, or None. Each value runs up to the
+    next declared ``,name=``, so a value may itself hold commas or equals signs (a capacity probe's
+    phase names its group: ``phase=io_vs_cpu:workload=cpu_python,tasks=4,...,processes=2``)."""
+    if not isinstance(cell, str):
         return None
-    point = {}
-    for part, name in zip(parts, names):
-        key, sep, value = part.partition("=")
-        if key != name or not sep:
+    point, rest = {}, cell
+    for i, name in enumerate(names):
+        if not rest.startswith(name + "="):
             return None
-        point[name] = value
+        rest = rest[len(name) + 1 :]
+        if i + 1 == len(names):
+            point[name] = rest
+            break
+        end = rest.find(",%s=" % names[i + 1])
+        if end < 0:
+            return None
+        point[name], rest = rest[:end], rest[end + 1 :]
     return point
 
 
