@@ -58,8 +58,10 @@ MEASURED_COLUMNS = (
 DERIVED_COLUMNS = ("speedup", "efficiency", "capacity_fraction")
 
 #: How a repetition ended. ``expected_timeout``: a cell meant to hang (ExperimentInfo.hangs) was
-#: ended by the harness's time limit, which is its result, not a failure.
-STATUSES = ("ok", "error", "timeout", "crashed", "expected_timeout")
+#: ended by the harness's time limit, which is its result, not a failure. ``skipped``: the cell
+#: cannot run on this interpreter or with this function (e.g. InterpreterPoolExecutor before 3.14, a
+#: function that cannot be pickled for processes); ``error`` holds the reason. Not a failure either.
+STATUSES = ("ok", "error", "timeout", "crashed", "expected_timeout", "skipped")
 FAILED_STATUSES = ("error", "timeout", "crashed")
 
 

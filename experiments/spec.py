@@ -13,11 +13,27 @@ from typing import Callable
 
 from experiments.schema import ExperimentInfo, Metric, ParamInfo, SchemaError, metric, unit_from_name
 
-__all__ = ["Metric", "Param", "ParamError", "Profile", "Region", "ExperimentSpec", "SpecError", "load_spec"]
+__all__ = [
+    "CellSkipped",
+    "Metric",
+    "Param",
+    "ParamError",
+    "Profile",
+    "Region",
+    "ExperimentSpec",
+    "SpecError",
+    "load_spec",
+]
 
 
 class ParamError(ValueError):
     """A parameter value that an experiment cannot take."""
+
+
+class CellSkipped(Exception):
+    """Raised by ``run_cell`` before its region when the cell cannot run here (an executor this
+    interpreter lacks, a function that cannot be pickled): the row's status is ``skipped`` and its
+    ``error`` is this exception's message, the reason."""
 
 
 class Param:
