@@ -8,6 +8,7 @@ only, so they run on any CPython >= 3.9, GIL or free-threaded, with nothing inst
 #: Experiments in the order ``run`` measures them (``capacity`` is run by the harness itself).
 CATALOGUE = (
     "io_vs_cpu",
+    "gil_share",
     "lock_contention",
     "sync_objects",
     "deadlock",
@@ -16,3 +17,5 @@ CATALOGUE = (
     "convoy",
     "process_overhead",
 )
+#: Experiments run only when asked for: ``user_function`` measures the function named by --workload.
+ON_REQUEST = ("user_function",)

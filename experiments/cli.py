@@ -10,7 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from experiments import CATALOGUE
+from experiments import CATALOGUE, ON_REQUEST
 from experiments.cell_runner import ROOT, Interpreter
 from experiments.environment import (
     InterpreterError,
@@ -23,6 +23,7 @@ from experiments.interpreters import InterpreterNotFound, discover, resolve, var
 from experiments.orchestrator import execute
 from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
 from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
+from experiments.workload_check import Workload, WorkloadError, check_workload, parse_workload
 
 EXIT_BAD_INPUT = 2
 DEFAULT_RESULTS = str(ROOT / "results")
@@ -75,18 +76,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory limit of each worker process, MiB; 0 for none (default: %(default)s)",
     )
     run.add_argument("--resume", metavar="RUN_ID", help="run only the cells missing from this run")
+    run.add_argument(
+        "--workload",
+        metavar="MODULE:FUNCTION",
+        help="measure your own function, called as FUNCTION(index, **ARGS), on every executor",
+    )
+    run.add_argument(
+        "--workload-args", metavar="JSON", help="ARGS of --workload as a JSON object, e.g. '{\"size\": 64}'"
+    )
+    run.add_argument(
+        "--path", metavar="DIR", help="folder --workload's module is imported from (default: the current one)"
+    )
     return parser
 
 
+#: What ``list`` plans user_function with: any function, to count its cells.
+_EXAMPLE_WORKLOAD = {"function": "mypkg.tasks:resize_image"}
+
+
 def cmd_list() -> int:
-    for name in CATALOGUE:
+    for name in CATALOGUE + ON_REQUEST:
         spec = load_experiment(name)
-        print("%-18s %s" % (name, spec.title))
+        asked = name in ON_REQUEST
+        print("%-18s %s%s" % (name, spec.title, " (run with --workload MODULE:FUNCTION)" if asked else ""))
         for pname, param in spec.params.items():
             print("    %-20s %s%s" % (pname, param.help, param.range_text()))
         counts = []
         for profile in PROFILES:
-            plan = plan_run(profile, only=[name])[0]
+            plan = plan_run(profile, only=[name], workload=_EXAMPLE_WORKLOAD if asked else None)[0]
             counts.append("%s: %d cells x %d" % (profile, len(plan.cells()), plan.profile.repeat))
         print("    profiles: " + "; ".join(counts))
     return 0
@@ -122,10 +139,8 @@ def _interpreters(args) -> list:
 
 
 def _resumed(args):
-    if (
-        any([args.only, args.repeat, args.set, args.python, args.gil, args.machine])
-        or args.profile != "default"
-    ):
+    run_options = [args.only, args.repeat, args.set, args.python, args.gil, args.machine]
+    if any(run_options + [args.workload, args.workload_args, args.path]) or args.profile != "default":
         raise UsageError("--resume takes the run's own settings; give no other run options with it")
     folder = RunFolder.open(Path(args.results), args.resume)
     env = folder.read_environment()
@@ -140,8 +155,12 @@ def _new_runs(args) -> list:
     if args.capacity_rounds is not None and args.capacity_rounds < 1:
         raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
-    plans = plan_run(args.profile, args.only, overrides, args.repeat)  # bad input stops here
+    workload = _workload(args)
+    workload_config = workload.to_config() if workload else None
+    plans = plan_run(args.profile, args.only, overrides, args.repeat, workload_config)  # bad input stops here
     chosen = _interpreters(args)
+    if workload:
+        _check_workload(workload, chosen, next(p for p in plans if p.name == "user_function"))
     label = args.machine or default_machine_label()
     machine = machine_facts(label)
     # Runs started together are measured interleaved, round by round: the report pairs their rounds.
@@ -150,7 +169,8 @@ def _new_runs(args) -> list:
     for interp, facts in chosen:
         config = {
             "profile": args.profile,
-            "experiments": list(args.only or CATALOGUE),
+            "experiments": [p.name for p in plans],
+            "workload": workload_config,
             "repeat": args.repeat,
             "capacity_rounds": args.capacity_rounds,
             "memory_cap_mib": args.memory_cap_mib or None,
@@ -167,6 +187,22 @@ def _new_runs(args) -> list:
         folder.write_experiments(_described(plans))
         runs.append((folder, env, interp))
     return runs
+
+
+def _workload(args) -> Workload | None:
+    if args.workload is None:
+        if args.workload_args is not None or args.path is not None:
+            raise UsageError("--workload-args and --path go with --workload MODULE:FUNCTION")
+        return None
+    return parse_workload(args.workload, args.workload_args, args.path)
+
+
+def _check_workload(workload: Workload, chosen: list, plan) -> None:
+    """Try the function under every interpreter before anything is measured; print what will be skipped."""
+    for interp, _ in chosen:
+        workload.interpreter(interp)
+        for note in check_workload(interp, workload, plan):
+            print("gilbench: note: %s" % note, file=sys.stderr)
 
 
 def _described(plans: list) -> list:
@@ -194,7 +230,13 @@ def cmd_run(args) -> int:
     runs = []
     for folder, env, interp in _resumed(args) if args.resume else _new_runs(args):
         config = env.config
-        plans = plan_run(config["profile"], config["experiments"], config["overrides"], config["repeat"])
+        plans = plan_run(
+            config["profile"],
+            config["experiments"],
+            config["overrides"],
+            config["repeat"],
+            config.get("workload"),
+        )
         what = (folder.path, interp.label, config["profile"])
         print("gilbench: run %s (%s, profile %s)" % what, file=sys.stderr)
         runs.append((plans, folder, env, interp))
@@ -242,6 +284,6 @@ def main(argv=None) -> int:
         if args.command == "interpreters":
             return _quietly_to_a_closed_pipe(cmd_interpreters)
         return cmd_run(args)
-    except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound) as exc:
+    except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound, WorkloadError) as exc:
         print("gilbench: error: %s" % exc, file=sys.stderr)
         return EXIT_BAD_INPUT

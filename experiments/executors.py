@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import pickle
 import platform
+import re
 import sys
 import threading
 import time
@@ -85,6 +87,15 @@ def unavailable(executor: str) -> str | None:
         return "InterpreterPoolExecutor (subinterpreters) needs Python 3.14 or newer; this is %s" % (
             platform.python_version()
         )
+    return None
+
+
+def pickling_problem(obj) -> str | None:
+    """Why ``obj`` cannot be pickled (``Type: message``, memory addresses removed), or None."""
+    try:
+        pickle.dumps(obj)
+    except Exception as exc:  # PicklingError, TypeError, AttributeError: whatever pickle raises
+        return re.sub(r" at 0x[0-9a-fA-F]+", "", "%s: %s" % (type(exc).__name__, exc))
     return None
 
 
@@ -181,7 +192,9 @@ class Runner:
 
     def _start_interpreter_pool(self):
         pool_class = concurrent.futures.InterpreterPoolExecutor
-        self._pool = pool_class(max_workers=self.workers, initializer=_set_sys_path, initargs=(list(sys.path),))
+        self._pool = pool_class(
+            max_workers=self.workers, initializer=_set_sys_path, initargs=(list(sys.path),)
+        )
         list(self._pool.map(_warm, [self.task] * self.workers, [_WARM_WAIT_S] * self.workers))
 
     def _start_asyncio(self):
