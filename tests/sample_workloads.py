@@ -48,6 +48,13 @@ def raises(index):
     raise ValueError("bad input %d" % index)
 
 
+def raises_after_first(index):
+    """Returns for task 0 (so the check before the run passes), then raises."""
+    if index:
+        raise ValueError("bad input %d" % index)
+    return index
+
+
 def never_returns(index):
     while True:
         time.sleep(0.05)
