@@ -23,7 +23,7 @@ from experiments.interpreters import InterpreterNotFound, discover, resolve, var
 from experiments.orchestrator import execute
 from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
 from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
-from experiments.workload_check import Workload, WorkloadError, check_workload, parse_workload
+from experiments.workload_check import Workload, WorkloadError, check_workloads, parse_workload
 
 EXIT_BAD_INPUT = 2
 DEFAULT_RESULTS = str(ROOT / "results")
@@ -199,10 +199,9 @@ def _workload(args) -> Workload | None:
 
 def _check_workload(workload: Workload, chosen: list, plan) -> None:
     """Try the function under every interpreter before anything is measured; print what will be skipped."""
-    for interp, _ in chosen:
-        workload.interpreter(interp)
-        for note in check_workload(interp, workload, plan):
-            print("gilbench: note: %s" % note, file=sys.stderr)
+    interps = [workload.interpreter(interp) for interp, _ in chosen]
+    for note in check_workloads(interps, workload, plan):
+        print("gilbench: note: %s" % note, file=sys.stderr)
 
 
 def _described(plans: list) -> list:

@@ -112,6 +112,16 @@ def call_budget(plan: ExperimentPlan) -> tuple:
     return budget(cell), why
 
 
+def check_workloads(interps: list, workload: Workload, plan: ExperimentPlan) -> list:
+    """Try the function under every interpreter: WorkloadError at the first that cannot measure it,
+    else the notes to print, one per distinct note, naming the interpreters it concerns."""
+    concerned: dict = {}
+    for interp in interps:
+        for note in check_workload(interp, workload, plan):
+            concerned.setdefault(note, []).append(interp.label or interp.executable)
+    return ["under %s, %s" % (", ".join(labels), note) for note, labels in concerned.items()]
+
+
 def check_workload(interp: Interpreter, workload: Workload, plan: ExperimentPlan) -> list:
     """Try the function once under ``interp``: WorkloadError if it cannot be measured, else the
     notes to print (executors that will be skipped and why, the GIL turned back on)."""
@@ -136,10 +146,10 @@ def check_workload(interp: Interpreter, workload: Workload, plan: ExperimentPlan
         )
     if step in ("shape", "result"):
         raise WorkloadError("%s under %s: %s" % (ref, label, error))
-    return _notes(answer, workload, plan, label)
+    return _notes(answer, workload, plan)
 
 
-def _notes(answer: dict, workload: Workload, plan: ExperimentPlan, label: str) -> list:
+def _notes(answer: dict, workload: Workload, plan: ExperimentPlan) -> list:
     planned = {c.params["executor"] for c in plan.cells()}
     notes, skipped = [], set()
 
@@ -147,7 +157,7 @@ def _notes(answer: dict, workload: Workload, plan: ExperimentPlan, label: str) -
         names = [e for e in executors.EXECUTORS if e in names and e in planned and e not in skipped]
         if names:
             skipped.update(names)
-            notes.append("under %s, %s will be skipped: %s" % (label, ", ".join(names), reason))
+            notes.append("%s will be skipped: %s" % (", ".join(names), reason))
 
     ref = workload.function
     # In the order the cells check: what the interpreter lacks first, then pickling.
@@ -164,8 +174,8 @@ def _notes(answer: dict, workload: Workload, plan: ExperimentPlan, label: str) -
         answer.get("gil_enabled_after_import") or answer.get("gil_enabled_after")
     ):
         notes.append(
-            "under %s, importing or calling %s turned the GIL back on (an extension without "
-            "free-threading support); its rows say so in gil_enabled_end" % (label, workload.function)
+            "importing or calling %s turned the GIL back on (an extension without "
+            "free-threading support); its rows say so in gil_enabled_end" % workload.function
         )
     return notes
 
