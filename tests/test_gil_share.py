@@ -57,8 +57,7 @@ def test_threads_pay_only_for_the_part_that_releases_the_gil(run_experiment):
     if not run.env["interpreter"]["gil_enabled_start"]:
         pytest.skip("the project's Python runs without the GIL")
     df = run.csv("gil_share")
-    threads_all_held = _speedup(df, 1.0, "thread_pool")
-    assert threads_all_held < 1.3
+    assert _speedup(df, 1.0, "thread_pool") < 1.3
     if len(os.sched_getaffinity(0)) < 2:
         return
     capacity = min(run.env["capacity"]["start"]["2"], run.env["capacity"]["end"]["2"])
@@ -68,4 +67,8 @@ def test_threads_pay_only_for_the_part_that_releases_the_gil(run_experiment):
         capacity,
         df.groupby(["gil_share", "executor"]).speedup.median(),
     )
-    assert _speedup(df, 1.0, "process_pool") > max(floor, threads_all_held * min(1.15, 0.8 * capacity))
+    held = df[df["gil_share"] == 1.0]
+    pool = held[held["executor"] == "process_pool"].set_index("repeat")["speedup"]
+    threads = held[held["executor"] == "thread_pool"].set_index("repeat")["speedup"]
+    ratio = (pool / threads).dropna().median()  # each ratio from one round
+    assert ratio > min(1.15, 0.8 * capacity), (ratio, capacity)

@@ -5,6 +5,7 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from experiments.cell_runner import Interpreter, run_cell
@@ -32,6 +33,18 @@ def _speedups(df, executors):
     return out
 
 
+def _paired_ratio(df, faster, slower):
+    """Median over rounds of speedup(faster) / speedup(slower): each ratio from one round, so the
+    machine's drift between rounds cancels."""
+    ratios = []
+    for a, b in zip(faster, slower):
+        sa = df[df["executor"] == a].set_index("repeat")["speedup"]
+        sb = df[df["executor"] == b].set_index("repeat")["speedup"]
+        ratios += list((sa / sb).dropna())
+    assert ratios
+    return float(pd.Series(ratios).median())
+
+
 def _capacity(run):
     return min(run.env["capacity"]["start"]["2"], run.env["capacity"]["end"]["2"])
 
@@ -46,6 +59,8 @@ def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment
         "tests.sample_workloads:pure_python",
         "--set",
         "executor=thread,thread_pool,process,process_pool",
+        "--repeat",
+        "5",
         "--capacity-rounds",
         "3",
     )
@@ -55,10 +70,11 @@ def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment
     assert (df["function"] == "tests.sample_workloads:pure_python").all()
     assert (df["task_ms"] > 0).all() and (df["gil_enabled_end"] == True).all()  # noqa: E712
     s = _speedups(df, THREADS + PROCESSES)
-    assert max(s[e] for e in THREADS) < 1.3, s
+    assert df[df["executor"].isin(THREADS)]["speedup"].median() < 1.3, s
     if _two_cores():
         # Processes use the second core as far as the machine gives it; GIL threads cannot.
-        assert min(s[e] for e in PROCESSES) > max(s[e] for e in THREADS) * min(1.15, 0.8 * _capacity(run)), s
+        ratio = _paired_ratio(df, PROCESSES, THREADS)
+        assert ratio > min(1.15, 0.8 * _capacity(run)), (ratio, _capacity(run), s)
 
 
 def test_zlib_threads_scale_on_the_gil_build(run_experiment):
@@ -107,6 +123,7 @@ def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
         ("tests.sample_workloads:raises", [], "raised ValueError: bad input 0 on a sample call raises(0)"),
         ("tests.sample_workloads:never_returns", [], "did not return from a sample call never_returns(0)"),
         ("tests.sample_workloads:generator", [], "generator function"),
+        ("tests.sample_workloads:exits_the_interpreter", [], "crashed cpython-"),
         ("tests.sample_workloads:pure_python", ["--workload-args", '{"sise": 3}'], "unexpected keyword"),
         ("tests.sample_workloads:pure_python", ["--workload-args", "[3]"], "must be a JSON object"),
         ("tests.sample_workloads:pure_python", ["--workload-args", "{size: 3}"], "not valid JSON"),
@@ -225,13 +242,13 @@ def test_notes_name_what_will_be_skipped_and_a_gil_turned_back_on():
         "gil_enabled_before": False,
         "gil_enabled_after_import": True,
     }
-    notes = _notes(answer, Workload("m:f"), plan, "cpython-3.13.5t-gil0")
-    assert notes[0] == "under cpython-3.13.5t-gil0, interpreter_pool will be skipped: needs 3.14"
+    notes = _notes(answer, Workload("m:f"), plan)
+    assert notes[0] == "interpreter_pool will be skipped: needs 3.14"
     assert notes[1].startswith(
-        "under cpython-3.13.5t-gil0, process, process_pool will be skipped: m:f cannot"
+        "process, process_pool will be skipped: m:f cannot be pickled (PicklingError: no)"
     )
     assert "turned the GIL back on" in notes[2]
-    assert _notes({"gil_enabled_before": True, "gil_enabled_after": True}, Workload("m:f"), plan, "x") == []
+    assert _notes({"gil_enabled_before": True, "gil_enabled_after": True}, Workload("m:f"), plan) == []
 
 
 def test_a_workload_run_resumes_with_its_own_function(run_experiment, tmp_path):
