@@ -119,7 +119,7 @@ def check_workloads(interps: list, workload: Workload, plan: ExperimentPlan) -> 
     for interp in interps:
         for note in check_workload(interp, workload, plan):
             concerned.setdefault(note, []).append(interp.label or interp.executable)
-    return ["under %s, %s" % (", ".join(labels), note) for note, labels in concerned.items()]
+    return ["under %s: %s" % (", ".join(labels), note) for note, labels in concerned.items()]
 
 
 def check_workload(interp: Interpreter, workload: Workload, plan: ExperimentPlan) -> list:

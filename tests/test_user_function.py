@@ -260,3 +260,13 @@ def test_a_workload_run_resumes_with_its_own_function(run_experiment, tmp_path):
     out = run_cli("run", "--resume", run.path.name, "--results", str(run.path.parent))
     assert out.returncode == 0, out.stderr[-1500:]
     assert len(run.csv("user_function")) == rows  # nothing was missing, nothing ran twice
+
+
+def test_a_note_shared_by_several_interpreters_is_printed_once_naming_them_all():
+    from experiments.workload_check import check_workloads
+
+    plan = plan_run("quick", workload={"function": "tests.sample_workloads:lambda_task"})[0]
+    interps = [Interpreter(sys.executable, {}, label) for label in ("first", "second")]
+    notes = check_workloads(interps, Workload("tests.sample_workloads:lambda_task", path=str(ROOT)), plan)
+    pickling = [n for n in notes if "cannot be pickled" in n]
+    assert len(pickling) == 1 and pickling[0].startswith("under first, second: process, process_pool will be skipped")
