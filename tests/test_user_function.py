@@ -269,4 +269,6 @@ def test_a_note_shared_by_several_interpreters_is_printed_once_naming_them_all()
     interps = [Interpreter(sys.executable, {}, label) for label in ("first", "second")]
     notes = check_workloads(interps, Workload("tests.sample_workloads:lambda_task", path=str(ROOT)), plan)
     pickling = [n for n in notes if "cannot be pickled" in n]
-    assert len(pickling) == 1 and pickling[0].startswith("under first, second: process, process_pool will be skipped")
+    assert len(pickling) == 1 and pickling[0].startswith(
+        "under first, second: process, process_pool will be skipped"
+    )
