@@ -10,7 +10,13 @@ PYTHONS ?=
 MACHINE ?=
 RUNS    ?=
 BASELINE ?=
-RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE))
+# Your own function, e.g. WORKLOAD=mypkg.tasks:resize_image WORKLOAD_ARGS='{"size": 64}' WORKLOAD_PATH=~/src
+WORKLOAD ?=
+WORKLOAD_ARGS ?=
+WORKLOAD_PATH ?=
+RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE)) \
+	$(if $(WORKLOAD),--workload $(WORKLOAD)) $(if $(WORKLOAD_ARGS),--workload-args '$(WORKLOAD_ARGS)') \
+	$(if $(WORKLOAD_PATH),--path $(WORKLOAD_PATH))
 
 .PHONY: bench quick report test lint venv clean python-ft clean-ft aa
 
@@ -22,9 +28,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# With WORKLOAD, only your function is measured (no catalogue, no micro-benchmarks).
 bench: venv
 	@set -e; runs=$$($(PY) -m experiments run $(RUN_ARGS) $(foreach p,$(PYTHONS),--python $(p))); \
-	for run in $$runs; do echo "micro-benchmarks -> $$run/primitives.csv"; $(PY) -m bench.run --run-dir $$run; done
+	for run in $(if $(WORKLOAD),,$$runs); do echo "micro-benchmarks -> $$run/primitives.csv"; $(PY) -m bench.run --run-dir $$run; done
 	$(PY) -m report --results $(RESULTS) --output $(REPORT)
 	@echo "report: $(REPORT)"
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from experiments import CATALOGUE
+from experiments import CATALOGUE, ON_REQUEST
 from experiments.cell_runner import ROOT, Interpreter
 from experiments.environment import (
     InterpreterError,
@@ -27,6 +27,7 @@ from experiments.orchestrator import execute
 from experiments.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
 from experiments.progress import LOG_FILE, Console, silence
 from experiments.store import RunFolder, StoreError, default_machine_label, new_run_id
+from experiments.workload_check import Workload, WorkloadError, check_workloads, parse_workload
 
 EXIT_BAD_INPUT = 2
 DEFAULT_RESULTS = str(ROOT / "results")
@@ -111,18 +112,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory limit of each worker process, MiB; 0 for none (default: %(default)s)",
     )
     run.add_argument("--resume", metavar="RUN_ID", help="run only the cells missing from this run")
+    run.add_argument(
+        "--workload",
+        metavar="MODULE:FUNCTION",
+        help="measure your own function, called as FUNCTION(index, **ARGS), on every executor",
+    )
+    run.add_argument(
+        "--workload-args", metavar="JSON", help="ARGS of --workload as a JSON object, e.g. '{\"size\": 64}'"
+    )
+    run.add_argument(
+        "--path", metavar="DIR", help="folder --workload's module is imported from (default: the current one)"
+    )
     return parser
 
 
+#: What ``list`` plans user_function with: any function, to count its cells.
+_EXAMPLE_WORKLOAD = {"function": "mypkg.tasks:resize_image"}
+
+
 def cmd_list() -> int:
-    for name in CATALOGUE:
+    for name in CATALOGUE + ON_REQUEST:
         spec = load_experiment(name)
-        print("%-18s %s" % (name, spec.title))
+        asked = name in ON_REQUEST
+        print("%-18s %s%s" % (name, spec.title, " (run with --workload MODULE:FUNCTION)" if asked else ""))
         for pname, param in spec.params.items():
             print("    %-20s %s%s" % (pname, param.help, param.range_text()))
         counts = []
         for profile in PROFILES:
-            plan = plan_run(profile, only=[name])[0]
+            plan = plan_run(profile, only=[name], workload=_EXAMPLE_WORKLOAD if asked else None)[0]
             counts.append("%s: %d cells x %s" % (profile, len(plan.cells()), plan.profile.rounds_text()))
         print("    profiles: " + "; ".join(counts))
     return 0
@@ -158,12 +175,9 @@ def _interpreters(args) -> list:
 
 
 def _resumed(args):
-    if (
-        any([args.only, args.repeat, args.set, args.python, args.gil, args.machine])
-        or args.precision is not None
-        or args.budget is not None
-        or args.profile != "default"
-    ):
+    run_options = [args.only, args.repeat, args.set, args.python, args.gil, args.machine]
+    run_options += [args.workload, args.workload_args, args.path]
+    if any(run_options) or args.precision is not None or args.budget is not None or args.profile != "default":
         raise UsageError("--resume takes the run's own settings; give no other run options with it")
     folder = RunFolder.open(Path(args.results), args.resume)
     env = folder.read_environment()
@@ -178,9 +192,15 @@ def _new_runs(args) -> list:
     if args.capacity_rounds is not None and args.capacity_rounds < 1:
         raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
+    workload = _workload(args)
+    workload_config = workload.to_config() if workload else None
     # Bad input stops here, before anything is created.
-    plans = plan_run(args.profile, args.only, overrides, args.repeat, args.precision, args.budget)
+    plans = plan_run(
+        args.profile, args.only, overrides, args.repeat, args.precision, args.budget, workload_config
+    )
     chosen = _interpreters(args)
+    if workload:
+        _check_workload(workload, chosen, next(p for p in plans if p.name == "user_function"))
     label = args.machine or default_machine_label()
     machine = machine_facts(label)
     # Runs started together are measured interleaved, round by round: the report pairs their rounds.
@@ -189,7 +209,8 @@ def _new_runs(args) -> list:
     for interp, facts in chosen:
         config = {
             "profile": args.profile,
-            "experiments": list(args.only or CATALOGUE),
+            "experiments": [p.name for p in plans],
+            "workload": workload_config,
             "repeat": args.repeat,
             "precision": args.precision,
             "budget_s": args.budget,
@@ -208,6 +229,21 @@ def _new_runs(args) -> list:
         folder.write_experiments(_described(plans))
         runs.append((folder, env, interp))
     return runs
+
+
+def _workload(args) -> Workload | None:
+    if args.workload is None:
+        if args.workload_args is not None or args.path is not None:
+            raise UsageError("--workload-args and --path go with --workload MODULE:FUNCTION")
+        return None
+    return parse_workload(args.workload, args.workload_args, args.path)
+
+
+def _check_workload(workload: Workload, chosen: list, plan) -> None:
+    """Try the function under every interpreter before anything is measured; print what will be skipped."""
+    interps = [workload.interpreter(interp) for interp, _ in chosen]
+    for note in check_workloads(interps, workload, plan):
+        print("gilbench: note: %s" % note, file=sys.stderr)
 
 
 def _described(plans: list) -> list:
@@ -243,7 +279,9 @@ def cmd_run(args, console: Console) -> int:
         )
         config = env.config
         rounds = (config["repeat"], config.get("precision"), config.get("budget_s"))
-        plans = plan_run(config["profile"], config["experiments"], config["overrides"], *rounds)
+        plans = plan_run(
+            config["profile"], config["experiments"], config["overrides"], *rounds, config.get("workload")
+        )
         what = (folder.path, interp.label, config["profile"])
         print("gilbench: run %s (%s, profile %s)" % what, file=console)
         runs.append((plans, folder, env, interp))
@@ -324,7 +362,7 @@ def main(argv=None) -> int:
         if args.command == "interpreters":
             return _quietly_to_a_closed_pipe(cmd_interpreters)
         return cmd_run(args, console)
-    except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound) as exc:
+    except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound, WorkloadError) as exc:
         print("gilbench: error: %s" % exc, file=console)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -5,17 +5,14 @@ Standard library only: runs inside the measured interpreter.
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+import functools
 
-from experiments import workloads
-from experiments.spec import Metric, Param, Profile
+from experiments import executors, workloads
+from experiments.spec import CellSkipped, Metric, Param, Profile
 
 NAME = "io_vs_cpu"
 TITLE = "I/O-bound vs CPU-bound work across the GIL"
-EXECUTORS = ("sequential", "thread", "thread_pool", "process", "process_pool")
+EXECUTORS = executors.EXECUTORS
 PARAMS = {
     "workload": Param(str, choices=tuple(workloads.WORKLOADS), help="what each task does"),
     "executor": Param(str, choices=EXECUTORS, help="how tasks are run"),
@@ -37,28 +34,39 @@ def capacity_bound(params):
     return params["workload"] in workloads.CPU_BOUND
 
 
-_ALL = ["thread", "thread_pool", "process", "process_pool"]
+# interpreter_pool runs on 3.14+ and is a skipped row (with the reason) before; asyncio runs the
+# sync workloads through asyncio.to_thread: overlapping waits, and no help for CPU-bound work.
+_ALL = ["thread", "thread_pool", "process", "process_pool", "interpreter_pool"]
+# The quick smoke test leaves out what most interpreters would only skip.
+_QUICK = ["thread", "thread_pool", "process", "process_pool"]
 _THREADS = ["thread", "thread_pool"]
+_WAITING = _THREADS + ["asyncio"]
 _PROCS = ["process", "process_pool"]
 PROFILES = {
     "quick": Profile(
         repeat=3,
         timeout_s=60,
         grid=[
-            {"workload": ["cpu_python"], "tasks": [4], "task_size": [400], "executor": _ALL, "workers": [2]},
-            {"workload": ["c_hash"], "tasks": [4], "task_size": [32], "executor": _ALL, "workers": [2]},
+            {
+                "workload": ["cpu_python"],
+                "tasks": [4],
+                "task_size": [400],
+                "executor": _QUICK,
+                "workers": [2],
+            },
+            {"workload": ["c_hash"], "tasks": [4], "task_size": [32], "executor": _QUICK, "workers": [2]},
             {
                 "workload": ["sleep_io"],
                 "tasks": [16],
                 "task_size": [10],
-                "executor": _THREADS,
+                "executor": _WAITING,
                 "workers": [2, 8],
             },
             {
                 "workload": ["socket_io"],
                 "tasks": [16],
                 "task_size": [4],
-                "executor": _THREADS,
+                "executor": _WAITING,
                 "workers": [8],
             },
         ],
@@ -78,7 +86,21 @@ PROFILES = {
                 "executor": _ALL,
                 "workers": [2, 4],
             },
+            {
+                "workload": ["cpu_python"],
+                "tasks": [8],
+                "task_size": [400],
+                "executor": ["asyncio"],
+                "workers": [2],
+            },
             {"workload": ["c_hash"], "tasks": [8], "task_size": [32], "executor": _ALL, "workers": [2, 4]},
+            {
+                "workload": ["c_hash"],
+                "tasks": [8],
+                "task_size": [32],
+                "executor": ["asyncio"],
+                "workers": [2],
+            },
             {
                 "workload": ["sleep_io"],
                 "tasks": [32],
@@ -88,6 +110,13 @@ PROFILES = {
             },
             {"workload": ["sleep_io"], "tasks": [32], "task_size": [5], "executor": _PROCS, "workers": [2]},
             {
+                "workload": ["sleep_io"],
+                "tasks": [32],
+                "task_size": [5],
+                "executor": ["asyncio"],
+                "workers": [8, 32],
+            },
+            {
                 "workload": ["socket_io"],
                 "tasks": [32],
                 "task_size": [3],
@@ -95,6 +124,13 @@ PROFILES = {
                 "workers": [2, 8, 32],
             },
             {"workload": ["socket_io"], "tasks": [32], "task_size": [3], "executor": _PROCS, "workers": [2]},
+            {
+                "workload": ["socket_io"],
+                "tasks": [32],
+                "task_size": [3],
+                "executor": ["asyncio"],
+                "workers": [8],
+            },
         ],
     ),
     "full": Profile(
@@ -109,6 +145,13 @@ PROFILES = {
                 "workers": [1, 2, 3, 4, 8, 16],
             },
             {
+                "workload": ["cpu_python"],
+                "tasks": [16],
+                "task_size": [50, 600, 2000],
+                "executor": ["asyncio"],
+                "workers": [2, 4],
+            },
+            {
                 "workload": ["c_hash"],
                 "tasks": [16],
                 "task_size": [4, 48, 128],
@@ -116,10 +159,17 @@ PROFILES = {
                 "workers": [1, 2, 3, 4, 8, 16],
             },
             {
+                "workload": ["c_hash"],
+                "tasks": [16],
+                "task_size": [4, 48, 128],
+                "executor": ["asyncio"],
+                "workers": [2, 4],
+            },
+            {
                 "workload": ["sleep_io"],
                 "tasks": [64],
                 "task_size": [1, 10, 50],
-                "executor": _THREADS,
+                "executor": _WAITING,
                 "workers": [1, 2, 4, 8, 16, 32, 64],
             },
             {
@@ -133,7 +183,7 @@ PROFILES = {
                 "workload": ["socket_io"],
                 "tasks": [64],
                 "task_size": [5, 20],
-                "executor": _THREADS,
+                "executor": _WAITING,
                 "workers": [1, 2, 4, 8, 16, 32, 64],
             },
             {
@@ -148,61 +198,24 @@ PROFILES = {
 }
 
 
-def _run_share(fn, size, count):
-    for _ in range(count):
-        fn(size)
-
-
-def _prepare_and_wait(workload, address, seconds):
-    workloads.prepare(workload, address)
-    time.sleep(seconds)
-
-
-def _shares(tasks, workers):
-    """Tasks per worker for a static split, as even as it can be."""
-    return [tasks // workers + (1 if i < tasks % workers else 0) for i in range(workers)]
-
-
 def run_cell(params, region):
     workload, executor = params["workload"], params["executor"]
-    workers, tasks, size = params["workers"], params["tasks"], params["task_size"]
-    fn = workloads.WORKLOADS[workload]
+    reason = executors.unavailable(executor)
+    if reason:
+        raise CellSkipped(reason)
     server, address = (None, None)
     if workload == "socket_io":
         server, address = workloads.start_echo_server()
-    workloads.prepare(workload, address)
-    pool = None
+    # Every process that runs the tasks builds the workload's state (buffer, server address) first.
+    setup = functools.partial(workloads.prepare, workload, address)
+    task = executors.Task(
+        workloads.WORKLOADS[workload], args=(params["task_size"],), index=False, setup=setup
+    )
     try:
-        if executor == "thread_pool":
-            pool = ThreadPoolExecutor(max_workers=workers)
-            # A barrier makes the pool start every one of its threads before timing.
-            barrier = threading.Barrier(workers)
-            list(pool.map(lambda _: barrier.wait(10), range(workers)))
-        elif executor == "process_pool":
-            pool = ProcessPoolExecutor(max_workers=workers)
-            # Busy warm-up tasks force every worker process to start and build its state.
-            list(pool.map(_prepare_and_wait, [workload] * workers, [address] * workers, [0.05] * workers))
-
-        with region():
-            if executor == "sequential":
-                _run_share(fn, size, tasks)
-            elif executor in ("thread_pool", "process_pool"):
-                for future in [pool.submit(fn, size) for _ in range(tasks)]:
-                    future.result()
-            else:
-                make = threading.Thread if executor == "thread" else multiprocessing.Process
-                started = [make(target=_run_share, args=(fn, size, n)) for n in _shares(tasks, workers)]
-                for w in started:
-                    w.start()
-                for w in started:
-                    w.join()
-                if executor == "process" and any(p.exitcode for p in started):
-                    raise RuntimeError(
-                        "a worker process failed: exit codes %s" % [p.exitcode for p in started]
-                    )
+        with executors.Runner(executor, params["workers"], task) as run:
+            with region():
+                run(params["tasks"])
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
         if server is not None:
             workloads.stop_echo_server(server)
-    return {"tasks_done": tasks}
+    return {"tasks_done": params["tasks"]}

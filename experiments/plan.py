@@ -7,10 +7,13 @@ import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from experiments import CATALOGUE
+from experiments import CATALOGUE, ON_REQUEST
 from experiments.spec import PROFILE_NAMES, ExperimentSpec, ParamError, Profile, SpecError, load_spec
+from experiments.user_function import FROM_OPTIONS, args_text
 
 PROFILES = PROFILE_NAMES
+#: The experiment that measures the user's own function (--workload).
+USER_FUNCTION = "user_function"
 
 
 class PlanError(ValueError):
@@ -58,8 +61,8 @@ class ExperimentPlan:
 @functools.cache
 def load_experiment(name: str, require_profiles: bool = True) -> ExperimentSpec:
     """An experiment's checked spec by name, or a PlanError saying which names exist."""
-    if name not in CATALOGUE and require_profiles:
-        raise PlanError("unknown experiment %r; known: %s" % (name, ", ".join(CATALOGUE)))
+    if name not in CATALOGUE + ON_REQUEST and require_profiles:
+        raise PlanError("unknown experiment %r; known: %s" % (name, ", ".join(CATALOGUE + ON_REQUEST)))
     try:
         return load_spec(importlib.import_module("experiments." + name), require_profiles)
     except SpecError as exc:
@@ -90,8 +93,10 @@ def plan_experiment(
     profile: Profile,
     overrides: dict | None = None,
     repeat: int | None = None,
+    fixed: dict | None = None,
 ) -> ExperimentPlan:
-    """Cells of one experiment (its spec, or its module) for one profile, ``--set`` overrides applied."""
+    """Cells of one experiment (its spec, or its module) for one profile, ``--set`` overrides applied
+    (text, parsed here) and ``fixed`` values (typed: one value per parameter, in every cell)."""
     if isinstance(spec, ModuleType):
         spec = load_spec(spec)
     overrides = dict(overrides or {})
@@ -106,6 +111,7 @@ def plan_experiment(
             typed[name] = [spec.params[name].parse(name, t) for t in texts]
         except ParamError as exc:
             raise PlanError("%s: %s" % (spec.name, exc)) from None
+    typed.update({name: [value] for name, value in (fixed or {}).items()})
     if typed:
         # An override replaces that parameter's values in every block of the grid.
         grid = [{**block, **typed} for block in profile.grid]
@@ -180,16 +186,26 @@ def plan_run(
     repeat: int | None = None,
     precision: float | None = None,
     budget_s: float | None = None,
+    workload: dict | None = None,
 ) -> list:
     """Plans of every experiment the run measures, in catalogue order. ``repeat`` forces that many
     rounds; ``precision`` sets the target of adaptive rounds; ``budget_s`` is the whole run's
-    budget for adaptive rounds, shared over its experiments (see share_budget)."""
+    budget for adaptive rounds, shared over its experiments (see share_budget). With a ``workload``
+    ({"function": "MODULE:NAME", "args": {...}}, from --workload), user_function comes first, and
+    only the catalogue experiments named in ``only`` run beside it."""
     check_rounds(repeat, precision, budget_s)
     if profile_name not in PROFILES:
         raise PlanError("unknown profile %r; choose one of: %s" % (profile_name, ", ".join(PROFILES)))
-    names = list(only) if only else list(CATALOGUE)
+    names = list(only) if only else ([] if workload else list(CATALOGUE))
+    if workload and USER_FUNCTION not in names:
+        names.insert(0, USER_FUNCTION)
+    if USER_FUNCTION in names and not workload:
+        raise PlanError("%s measures your own function: give --workload MODULE:FUNCTION" % USER_FUNCTION)
     specs = [load_experiment(n) for n in names]
     overrides = overrides or {}
+    named = [n for n in FROM_OPTIONS if n in overrides]
+    if named:
+        raise PlanError("%s comes from --workload and --workload-args, not --set" % " and ".join(named))
     if overrides and len(specs) > 1:
         unknown = [n for n in overrides if not any(n in s.params for s in specs)]
         if unknown:
@@ -200,5 +216,8 @@ def plan_run(
         profile = spec.profiles[profile_name]
         if precision is not None:
             profile = profile.replace(precision=precision)
-        plans.append(plan_experiment(spec, profile, mine, repeat))
+        fixed = None
+        if spec.name == USER_FUNCTION:
+            fixed = {"function": workload["function"], "function_args": args_text(workload.get("args") or {})}
+        plans.append(plan_experiment(spec, profile, mine, repeat, fixed))
     return share_budget(plans, budget_s) if budget_s is not None else plans

@@ -63,8 +63,10 @@ ROUND_COLUMNS = ("round_capacity", "capacity_above_cores", "group_rounds", "grou
 DERIVED_COLUMNS = RATIO_COLUMNS + ROUND_COLUMNS
 
 #: How a repetition ended. ``expected_timeout``: a cell meant to hang (ExperimentInfo.hangs) was
-#: ended by the harness's time limit, which is its result, not a failure.
-STATUSES = ("ok", "error", "timeout", "crashed", "expected_timeout")
+#: ended by the harness's time limit, which is its result, not a failure. ``skipped``: the cell
+#: cannot run on this interpreter or with this function (e.g. InterpreterPoolExecutor before 3.14, a
+#: function that cannot be pickled for processes); ``error`` holds the reason. Not a failure either.
+STATUSES = ("ok", "error", "timeout", "crashed", "expected_timeout", "skipped")
 FAILED_STATUSES = ("error", "timeout", "crashed")
 
 

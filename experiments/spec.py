@@ -14,6 +14,7 @@ from typing import Callable
 from experiments.schema import ExperimentInfo, Metric, ParamInfo, SchemaError, metric, unit_from_name
 
 __all__ = [
+    "CellSkipped",
     "Metric",
     "Param",
     "ParamError",
@@ -30,6 +31,12 @@ __all__ = [
 
 class ParamError(ValueError):
     """A parameter value that an experiment cannot take."""
+
+
+class CellSkipped(Exception):
+    """Raised by ``run_cell`` before its region when the cell cannot run here (an executor this
+    interpreter lacks, a function that cannot be pickled): the row's status is ``skipped`` and its
+    ``error`` is this exception's message, the reason."""
 
 
 class Param:

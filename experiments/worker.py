@@ -4,7 +4,7 @@ Protocol (one JSON object per line):
   parent -> stdin : {"module": "experiments.io_vs_cpu", "params": {...}}
   worker -> ctl fd: {"event": "start", "reaped_children_cpu_s": s}   then waits for a line on stdin
   worker -> ctl fd: {"event": "end", "reaped_children_cpu_s": s}     then waits for a line on stdin
-  worker -> ctl fd: {"event": "result", "status": "ok"|"error", "handshake_cpu_s": s, ...}
+  worker -> ctl fd: {"event": "result", "status": "ok"|"error"|"skipped", "handshake_cpu_s": s, ...}
 
 The parent reads the process tree's CPU counters between "start"/"end" and its ack,
 so nothing inside this process samples anything while the cell runs. The one figure it
@@ -64,7 +64,7 @@ def main(argv):
 
     spec = json.loads(stdin.readline())
     result = {"event": "result", "gil_enabled_start": gil_enabled()}
-    from experiments.spec import Region
+    from experiments.spec import CellSkipped, Region
 
     regions = []
 
@@ -81,6 +81,8 @@ def main(argv):
         if not isinstance(metrics, dict):
             raise TypeError("run_cell must return a dict of metrics, not %r" % type(metrics))
         result.update(status="ok", metrics=metrics, wall_s=regions[0].wall_s)
+    except CellSkipped as exc:
+        result.update(status="skipped", error=str(exc))
     except BaseException as exc:  # the harness turns any failure into an error row
         last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
         where = " at %s:%d" % (os.path.basename(last[0].filename), last[0].lineno) if last else ""
@@ -93,7 +95,7 @@ def main(argv):
     # Daemon threads a cell leaves running must not keep the worker alive.
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0 if result["status"] == "ok" else 1)
+    os._exit(1 if result["status"] == "error" else 0)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """The units of work that experiments hand to threads, pools and processes.
 
-Each workload is a plain function of one integer ``size`` whose unit is in UNITS.
+Each workload in WORKLOADS is a plain function of one integer ``size`` whose unit is in UNITS;
+``mixed`` takes a duration and the share of it spent holding the GIL.
 Standard library only, importable by pool and process workers under any start method.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import socket
 import subprocess
 import sys
@@ -82,6 +84,75 @@ WORKLOADS = {
     "sleep_io": sleep_io,
     "socket_io": socket_io,
 }
+
+
+#: ``mixed``'s calibration: pure-Python loop iterations, and bytes hashed by sha256, that each take
+#: one ms on one idle core (CPython 3.11 on the reference machine). Both parts are the same CPU
+#: work on any interpreter, so speedups compare like with like; the real split on the interpreter
+#: measured is timed in the cell (gil_share's ``python_time_fraction``).
+MIXED_LOOP_ITERS_PER_MS = 8000
+MIXED_HASH_BYTES_PER_MS = 1300 * 1024
+#: A task alternates its GIL-holding and GIL-releasing parts in this many slices, so that threads
+#: interleave them rather than meeting in one long Python stretch.
+MIXED_SLICES = 4
+_MIXED_CHUNK = 4 * _MIB
+_mixed_buffer = None
+
+
+def mixed_counts(task_ms, gil_share):
+    """(loop iterations, bytes hashed) of one slice of a ``mixed`` task."""
+    iters = int(round(task_ms * gil_share * MIXED_LOOP_ITERS_PER_MS / MIXED_SLICES))
+    nbytes = int(round(task_ms * (1.0 - gil_share) * MIXED_HASH_BYTES_PER_MS / MIXED_SLICES))
+    return iters, nbytes
+
+
+def python_part(iters):
+    """Pure-Python arithmetic: holds the GIL throughout (on a GIL build)."""
+    total = 0
+    for i in range(iters):
+        total += i * i % 7
+    return total
+
+
+def c_part(nbytes):
+    """sha256 over ``nbytes`` of a buffer, in calls of up to 4 MiB: C code that releases the GIL."""
+    global _mixed_buffer
+    if _mixed_buffer is None:
+        _mixed_buffer = memoryview(bytes(range(256)) * (_MIXED_CHUNK // 256))
+    digest = b""
+    for _ in range(math.ceil(nbytes / _MIXED_CHUNK)):
+        n = min(nbytes, _MIXED_CHUNK)
+        digest = hashlib.sha256(_mixed_buffer[:n]).digest()
+        nbytes -= n
+    return digest
+
+
+def mixed(task_ms, gil_share):
+    """About ``task_ms`` ms of work, ``gil_share`` of it holding the GIL (pure Python) and the rest
+    releasing it (hashlib), alternating in MIXED_SLICES slices."""
+    iters, nbytes = mixed_counts(task_ms, gil_share)
+    for _ in range(MIXED_SLICES):
+        python_part(iters)
+        c_part(nbytes)
+
+
+def mixed_parts_s(task_ms, gil_share):
+    """(seconds in the Python part, seconds in the C part) of one ``mixed`` task, timed."""
+    iters, nbytes = mixed_counts(task_ms, gil_share)
+    python_s = c_s = 0.0
+    for _ in range(MIXED_SLICES):
+        t0 = time.perf_counter()
+        python_part(iters)
+        t1 = time.perf_counter()
+        c_part(nbytes)
+        python_s += t1 - t0
+        c_s += time.perf_counter() - t1
+    return python_s, c_s
+
+
+def prepare_mixed():
+    """Build ``mixed``'s buffer outside the timed region."""
+    c_part(0)
 
 
 def prepare(workload, address=None):

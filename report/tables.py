@@ -80,19 +80,23 @@ def param_text(value) -> str:
 
 def failures(df: pd.DataFrame) -> Markup:
     """Every repetition that failed, grouped by cell and message; an ``expected_timeout`` (a cell
-    meant to hang, ended by the harness: the experiment's result) is counted apart, not as a failure."""
+    meant to hang, ended by the harness: the experiment's result) is counted apart, not as a failure,
+    and ``skipped`` cells (they cannot run on that interpreter or with that function) are listed
+    apart with their reason."""
     if df.empty or "status" not in df:
         return Markup("")
     foreseen = int((df["status"] == "expected_timeout").sum())
     bad = df[df["status"].isin(FAILED_STATUSES)]
+    skipped = skipped_cells(df)
     note = "%d expected timeout%s of cells meant to hang, not counted: they are the measurement" % (
         foreseen,
         "" if foreseen == 1 else "s",
     )
     if bad.empty:
         if foreseen:
-            return paragraph("Every other repetition ended ok (%s)." % note, "muted")
-        return paragraph("Every repetition ended ok.", "muted")
+            return join([paragraph("Every other repetition ended ok (%s)." % note, "muted"), skipped])
+        others = " that ran" if skipped else ""
+        return join([paragraph("Every repetition%s ended ok." % others, "muted"), skipped])
     grouped = (
         bad.groupby(["run_id", "cell_id", "status", "error"], dropna=False)["repeat"]
         .agg(lambda r: ", ".join(str(int(x)) for x in sorted(r)))
@@ -108,6 +112,32 @@ def failures(df: pd.DataFrame) -> Markup:
     ]
     if foreseen:
         parts.append(paragraph("Besides these, %s." % note, "muted"))
+    if len(grouped) > MAX_FAILURES:
+        parts.append(paragraph("… and %d more (see the CSV)." % (len(grouped) - MAX_FAILURES), "muted"))
+    parts.append(skipped)
+    return join(parts)
+
+
+def skipped_cells(df: pd.DataFrame) -> Markup:
+    """Cells that did not run, and why (an executor the interpreter lacks, a function that cannot be
+    pickled): not failures, but a reader must see what is missing."""
+    rows_skipped = df[df["status"] == "skipped"]
+    if rows_skipped.empty:
+        return Markup("")
+    grouped = (
+        rows_skipped.groupby(["run_id", "cell_id", "error"], dropna=False)["repeat"].size().reset_index()
+    )
+    rows = [
+        [g["run_id"], g["cell_id"], g["error"] or DASH, g["repeat"]]
+        for _, g in grouped.head(MAX_FAILURES).iterrows()
+    ]
+    parts = [
+        tag(
+            "h3",
+            "Skipped cells (%d of %d repetitions): not run here, not failures" % (len(rows_skipped), len(df)),
+        ),
+        table(["run", "cell", "reason", "repetitions"], rows),
+    ]
     if len(grouped) > MAX_FAILURES:
         parts.append(paragraph("… and %d more (see the CSV)." % (len(grouped) - MAX_FAILURES), "muted"))
     return join(parts)

@@ -100,9 +100,38 @@ def test_one_cell_runs_under_every_pyenv_interpreter(python):
         {"workload": "sleep_io", "executor": "thread_pool", "workers": 4, "tasks": 8, "task_size": 5},
         {"workload": "c_hash", "executor": "process_pool", "workers": 2, "tasks": 2, "task_size": 2},
         {"workload": "socket_io", "executor": "thread", "workers": 2, "tasks": 2, "task_size": 2},
+        {"workload": "socket_io", "executor": "asyncio", "workers": 2, "tasks": 2, "task_size": 2},
+        {"workload": "c_hash", "executor": "process", "workers": 2, "tasks": 2, "task_size": 2},
     ):
         outcome = run_cell(interpreter, "experiments.io_vs_cpu", params, timeout_s=60)
         assert outcome.status == "ok", (python, outcome.error)
         assert outcome.metrics == {"tasks_done": params["tasks"]}
         assert outcome.gil_enabled_start is (not facts["free_threaded_build"] or facts["gil_enabled_start"])
         assert outcome.wall_s > 0 and "cpu_util_cores" in outcome.measured
+    params = {"workload": "c_hash", "executor": "interpreter_pool", "workers": 2, "tasks": 2, "task_size": 2}
+    outcome = run_cell(interpreter, "experiments.io_vs_cpu", params, timeout_s=60)
+    if facts["version_info"][:2] < [3, 14]:
+        assert outcome.status == "skipped" and "needs Python 3.14" in outcome.error
+    else:
+        assert outcome.status == "ok", (python, outcome.error)
+
+
+def test_sleeping_tasks_overlap_on_the_event_loop_and_subinterpreters_are_explained(run_experiment):
+    run = run_experiment(
+        *QUICK,
+        "--set",
+        "workload=sleep_io",
+        "--set",
+        "executor=asyncio,interpreter_pool",
+        "--set",
+        "task_size=20",
+        "--set",
+        "workers=8",
+        "--repeat",
+        "2",
+    )
+    df = run.csv("io_vs_cpu")
+    assert _median_speedup(df, executor="asyncio", workers=8) > 4
+    pool = df[df["executor"] == "interpreter_pool"]
+    if run.env["interpreter"]["version_info"][:2] < [3, 14]:
+        assert (pool["status"] == "skipped").all() and pool["error"].str.contains("3.14").all()

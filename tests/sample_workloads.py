@@ -1,0 +1,93 @@
+"""Functions a user might bring to ``--workload``: good ones, and one of each kind of bad one.
+
+Each takes the task's index first, as the contract says (README "Measure your own function").
+"""
+
+import asyncio
+import hashlib
+import os
+import threading
+import time
+import zlib
+
+_BUFFER = hashlib.sha256(b"gilbench").digest() * (1 << 15)  # 1 MiB that compresses a little
+
+
+def pure_python(index, size=300):
+    """``size`` thousand iterations of pure-Python arithmetic: holds the GIL throughout."""
+    total = index
+    for i in range(size * 1000):
+        total += i * i % 7
+    return total
+
+
+def zlib_compress(index, mib=2, level=6):
+    """Compress ``mib`` MiB with zlib: C code that releases the GIL while it works."""
+    size = 0
+    for _ in range(mib):
+        size += len(zlib.compress(_BUFFER, level))
+    return size
+
+
+def sleeps(index, ms=10):
+    """Wait ``ms`` ms, as blocking I/O does."""
+    time.sleep(ms / 1000.0)
+    return index
+
+
+async def async_sleeps(index, ms=10):
+    """Wait ``ms`` ms on the event loop."""
+    await asyncio.sleep(ms / 1000.0)
+    return index
+
+
+#: Fine on threads, but a lambda cannot be pickled: process executors are skipped.
+lambda_task = lambda index: index * 2  # noqa: E731
+
+
+def raises(index):
+    raise ValueError("bad input %d" % index)
+
+
+def raises_after_first(index):
+    """Returns for task 0 (so the check before the run passes), then raises."""
+    if index:
+        raise ValueError("bad input %d" % index)
+    return index
+
+
+def exits_the_interpreter(index):
+    os._exit(3)
+
+
+def never_returns(index):
+    while True:
+        time.sleep(0.05)
+
+
+def hangs_after_first(index):
+    """Returns for task 0 (so the check before the run passes), then never again."""
+    while index:
+        time.sleep(0.05)
+    return index
+
+
+def returns_lock(index):
+    """Returns a value a pool cannot send back: process_pool is skipped, the rest run."""
+    return threading.Lock()
+
+
+def generator(index):
+    yield index
+
+
+def prints(index):
+    print("hello from task %d" % index)
+    return index
+
+
+class NotAFunction:
+    pass
+
+
+NOT_CALLABLE = 42

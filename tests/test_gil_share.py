@@ -1,0 +1,131 @@
+"""gil_share: the share of a task holding the GIL decides whether threads pay (wide margins)."""
+
+import os
+import re
+import statistics
+
+import pytest
+
+from experiments import gil_share, workloads
+from experiments.spec import run_standalone
+
+
+def _point(**params):
+    base = {"gil_share": 0.5, "executor": "sequential", "workers": 1, "tasks": 2, "nominal_task_ms": 4.0}
+    return run_standalone(gil_share, {**base, **params})
+
+
+def test_the_split_follows_gil_share_and_the_duration_stays_about_constant():
+    fractions, durations = {}, {}
+    for share in (0.0, 0.5, 1.0):
+        runs = [_point(gil_share=share, nominal_task_ms=10.0) for _ in range(3)]
+        fractions[share] = statistics.median(r["python_time_fraction"] for r in runs)
+        durations[share] = statistics.median(r["task_ms"] for r in runs)
+    assert fractions[0.0] < 0.05 and fractions[1.0] > 0.95, fractions
+    assert 0.15 < fractions[0.5] < 0.85, fractions
+    # Calibrated so that holding the GIL or not changes a task's duration by far less than 2x.
+    assert max(durations.values()) < 2.0 * min(durations.values()), durations
+
+
+def test_the_work_is_fixed_by_the_parameters_alone():
+    # Cells compared in a round must do the same work: counts come from parameters, not timing.
+    assert workloads.mixed_counts(20.0, 0.25) == workloads.mixed_counts(20.0, 0.25)
+    iters, nbytes = workloads.mixed_counts(20.0, 1.0)
+    assert iters > 0 and nbytes == 0
+    iters, nbytes = workloads.mixed_counts(20.0, 0.0)
+    assert iters == 0 and nbytes > 0
+
+
+def _speedup(df, share, executor):
+    rows = df[(df["gil_share"] == share) & (df["executor"] == executor)]
+    assert len(rows) and (rows["status"] == "ok").all(), rows[["status", "error"]]
+    return rows["speedup"].median()
+
+
+def test_threads_pay_only_for_the_part_that_releases_the_gil(run_experiment):
+    run = run_experiment(
+        "--profile",
+        "quick",
+        "--only",
+        "gil_share",
+        "--set",
+        "gil_share=0,1",
+        "--repeat",
+        "5",
+        "--capacity-rounds",
+        "3",
+    )
+    if not run.env["interpreter"]["gil_enabled_start"]:
+        pytest.skip("the project's Python runs without the GIL")
+    df = run.csv("gil_share")
+    assert _speedup(df, 1.0, "thread_pool") < 1.3
+    if len(os.sched_getaffinity(0)) < 2:
+        return
+    capacity = min(run.env["capacity"]["start"]["2"], run.env["capacity"]["end"]["2"])
+    floor = min(1.25, 0.7 * capacity)
+    # Nothing held: threads use the second core; all held: only processes do. The curves cross.
+    assert _speedup(df, 0.0, "thread_pool") > floor, (
+        capacity,
+        df.groupby(["gil_share", "executor"]).speedup.median(),
+    )
+    held = df[df["gil_share"] == 1.0]
+    pool = held[held["executor"] == "process_pool"].set_index("repeat")["speedup"]
+    threads = held[held["executor"] == "thread_pool"].set_index("repeat")["speedup"]
+    ratio = (pool / threads).dropna().median()  # each ratio from one round
+    assert ratio > min(1.15, 0.8 * capacity), (ratio, capacity)
+
+
+def _section_text(tmp_path, thread_curve, process_curve):
+    """The gil_share section rendered from rows whose speedups follow the given curves."""
+    import numpy as np
+
+    from report.build import render_report
+    from report.load import load_results
+    from tests.support.synthetic import _measured, _row, _write_csv, write_run
+
+    folder = write_run(tmp_path, interpreter="cpython-3.12.1", created="2026-01-01T00:00:00Z", seed=1)
+    env_label = "cpython-3.12.1"
+    rng = np.random.default_rng(0)
+    spec = gil_share_spec()
+    rows = []
+    for r in range(4):
+        for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+            for executor, curve in (
+                ("sequential", None),
+                ("thread_pool", thread_curve),
+                ("process_pool", process_curve),
+            ):
+                params = {"gil_share": share, "executor": executor, "workers": 1 if curve is None else 2,
+                          "tasks": 8, "nominal_task_ms": 20.0}  # fmt: skip
+                vals = _measured(rng, 0.1, 1.0)
+                vals.update(tasks_done=8, task_ms=20.0, python_time_fraction=share)
+                vals["speedup"] = 1.0 if curve is None else curve(share) * (1 + 0.01 * (r - 1.5))
+                rows.append(
+                    _row(folder.name, "gil_share", params, vals, r, env_label, True, "2026-01-01T00:00:00Z")
+                )
+    _write_csv(folder / "gil_share.csv", spec.info.columns(), rows)
+    from experiments.schema import write_experiments
+
+    write_experiments(folder, [spec.info])
+    page = render_report(load_results(tmp_path))
+    body = page.split('<section id="exp-gil_share">', 1)[1].split("</section>", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+def gil_share_spec():
+    from experiments.spec import load_spec
+
+    return load_spec(gil_share)
+
+
+def test_the_section_places_the_turn_over_where_the_curves_cross(tmp_path):
+    # Threads fall from 1.9x to 0.9x as the share grows; processes hold 1.6x: they cross at 0.3.
+    text = _section_text(tmp_path, lambda s: 1.9 - 1.0 * s, lambda s: 1.6)
+    assert "Processes overtake threads from a gil_share of about 0.3" in text
+    assert "thread_pool: 1.9x at gil_share 0, 0.9x at 1" in text
+
+
+def test_the_section_says_when_threads_never_lose(tmp_path):
+    text = _section_text(tmp_path, lambda s: 1.9, lambda s: 1.6)
+    assert "Threads kept up with processes over the whole range" in text
+    assert "overtake" not in text

@@ -1,0 +1,274 @@
+"""Measuring a user's own function (--workload): the physics it must show, and every bad function
+ending as one clear line or a row, never a traceback or a hung run (wide margins, no wall times)."""
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cell_runner import Interpreter, run_cell
+from experiments.plan import plan_run
+from experiments.user_function import PATH_ENV
+from experiments.workload_check import Workload, _notes
+from tests.conftest import ROOT, run_cli
+
+FREE_THREADED = Path("/work/main/python-ft/bin/python3.13t")
+THREADS = ("thread", "thread_pool")
+PROCESSES = ("process", "process_pool")
+
+
+def _workload_run(run_experiment, function, *extra):
+    return run_experiment("--workload", function, "--profile", "quick", *extra)
+
+
+def _speedups(df, executors):
+    """Median speedup of each executor at 2 workers (every row of it ok)."""
+    out = {}
+    for executor in executors:
+        rows = df[(df["executor"] == executor) & (df["workers"] == 2)]
+        assert len(rows) and (rows["status"] == "ok").all(), rows[["status", "error"]]
+        out[executor] = rows["speedup"].median()
+    return out
+
+
+def _paired_ratio(df, faster, slower):
+    """Median over rounds of speedup(faster) / speedup(slower): each ratio from one round, so the
+    machine's drift between rounds cancels."""
+    ratios = []
+    for a, b in zip(faster, slower):
+        sa = df[df["executor"] == a].set_index("repeat")["speedup"]
+        sb = df[df["executor"] == b].set_index("repeat")["speedup"]
+        ratios += list((sa / sb).dropna())
+    assert ratios
+    return float(pd.Series(ratios).median())
+
+
+def _capacity(run):
+    return min(run.env["capacity"]["start"]["2"], run.env["capacity"]["end"]["2"])
+
+
+def _two_cores():
+    return len(os.sched_getaffinity(0)) >= 2
+
+
+def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment):
+    run = _workload_run(
+        run_experiment,
+        "tests.sample_workloads:pure_python",
+        "--set",
+        "executor=thread,thread_pool,process,process_pool",
+        "--repeat",
+        "5",
+        "--capacity-rounds",
+        "3",
+    )
+    if not run.env["interpreter"]["gil_enabled_start"]:
+        pytest.skip("the project's Python runs without the GIL")
+    df = run.csv("user_function")
+    assert (df["function"] == "tests.sample_workloads:pure_python").all()
+    assert (df["task_ms"] > 0).all() and (df["gil_enabled_end"] == True).all()  # noqa: E712
+    s = _speedups(df, THREADS + PROCESSES)
+    assert df[df["executor"].isin(THREADS)]["speedup"].median() < 1.3, s
+    if _two_cores():
+        # Processes use the second core as far as the machine gives it; GIL threads cannot.
+        ratio = _paired_ratio(df, PROCESSES, THREADS)
+        assert ratio > min(1.15, 0.8 * _capacity(run)), (ratio, _capacity(run), s)
+
+
+def test_zlib_threads_scale_on_the_gil_build(run_experiment):
+    if not _two_cores():
+        pytest.skip("one core: nothing can scale")
+    run = _workload_run(
+        run_experiment,
+        "tests.sample_workloads:zlib_compress",
+        "--set",
+        "executor=thread,thread_pool",
+        "--capacity-rounds",
+        "3",
+    )
+    s = _speedups(run.csv("user_function"), THREADS)
+    # zlib drops the GIL while it compresses: two threads use the second core.
+    assert min(s.values()) > min(1.25, 0.7 * _capacity(run)), (s, _capacity(run))
+
+
+@pytest.mark.skipif(not FREE_THREADED.exists(), reason="no free-threaded build at %s" % FREE_THREADED)
+def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
+    run = _workload_run(
+        run_experiment,
+        "tests.sample_workloads:pure_python",
+        "--set",
+        "executor=thread,thread_pool",
+        "--python",
+        str(FREE_THREADED),
+        "--gil",
+        "0",
+        "--capacity-rounds",
+        "3",
+    )
+    df = run.csv("user_function")
+    assert (df["gil_enabled_end"] == False).all()  # noqa: E712
+    if _two_cores():
+        s = _speedups(df, THREADS)
+        assert min(s.values()) > min(1.25, 0.7 * _capacity(run)), (s, _capacity(run))
+
+
+@pytest.mark.parametrize(
+    "function, args, words",
+    [
+        ("nosuch_package.tasks:work", [], "cannot import nosuch_package.tasks:work under"),
+        ("tests.sample_workloads:nope", [], "has no attribute 'nope'"),
+        ("tests.sample_workloads:NOT_CALLABLE", [], "is not callable"),
+        ("tests.sample_workloads:raises", [], "raised ValueError: bad input 0 on a sample call raises(0)"),
+        ("tests.sample_workloads:never_returns", [], "did not return from a sample call never_returns(0)"),
+        ("tests.sample_workloads:generator", [], "generator function"),
+        ("tests.sample_workloads:exits_the_interpreter", [], "crashed cpython-"),
+        ("tests.sample_workloads:pure_python", ["--workload-args", '{"sise": 3}'], "unexpected keyword"),
+        ("tests.sample_workloads:pure_python", ["--workload-args", "[3]"], "must be a JSON object"),
+        ("tests.sample_workloads:pure_python", ["--workload-args", "{size: 3}"], "not valid JSON"),
+        ("tests.sample_workloads:pure_python", ["--path", "/no/such/dir"], "is not a folder"),
+        ("tests/sample_workloads.py:raises", [], "name the module, not its file"),
+    ],
+)
+def test_a_bad_workload_is_one_line_before_anything_is_measured(function, args, words, tmp_path):
+    out = run_cli("run", "--workload", function, *args, "--profile", "quick", "--results", str(tmp_path))
+    assert out.returncode == 2, out.stderr[-1500:]
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gilbench: error: "), out.stderr
+    assert words in lines[0] and "Traceback" not in out.stderr
+    assert not list(tmp_path.iterdir())  # no run folder: nothing was measured
+
+
+def test_options_of_a_workload_need_the_workload(tmp_path):
+    out = run_cli("run", "--workload-args", "{}", "--results", str(tmp_path))
+    assert out.returncode == 2 and "go with --workload" in out.stderr
+    out = run_cli("run", "--only", "user_function", "--results", str(tmp_path))
+    assert out.returncode == 2 and "give --workload MODULE:FUNCTION" in out.stderr
+    out = run_cli("run", "--workload", "a:b", "--set", "function=c:d", "--results", str(tmp_path))
+    assert out.returncode == 2 and "not --set" in out.stderr
+
+
+def test_a_function_that_cannot_be_pickled_skips_process_executors_and_the_rest_run(tmp_path):
+    out = run_cli(
+        "run",
+        "--workload",
+        "tests.sample_workloads:lambda_task",
+        "--profile",
+        "quick",
+        "--set",
+        "executor=thread_pool,process_pool",
+        "--repeat",
+        "2",
+        "--capacity-rounds",
+        "1",
+        "--results",
+        str(tmp_path),
+    )
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert "gilbench: note: under cpython-" in out.stderr and "process_pool will be skipped" in out.stderr
+    from tests.conftest import Run
+
+    df = Run(Path(out.stdout.strip().splitlines()[-1])).csv("user_function")
+    by = {e: g for e, g in df.groupby("executor")}
+    assert (by["process_pool"]["status"] == "skipped").all()
+    assert by["process_pool"]["error"].str.contains("cannot be pickled").all()
+    assert by["process_pool"]["error"].str.contains("define it with def at module level").all()
+    assert (by["thread_pool"]["status"] == "ok").all() and by["thread_pool"]["speedup"].notna().all()
+
+
+def test_a_function_that_fails_inside_cells_gives_error_rows_and_the_run_goes_on(run_experiment):
+    # raises_after_first passes the check (task 0), then fails on task 1 in every cell.
+    run = _workload_run(
+        run_experiment,
+        "tests.sample_workloads:raises_after_first",
+        "--set",
+        "executor=thread_pool,process",
+        "--repeat",
+        "1",
+    )
+    df = run.csv("user_function")
+    assert len(df) == 3 and (df["status"] == "error").all()
+    assert df["error"].str.contains("ValueError: bad input 1").all()
+    assert run.env["capacity"]["end"]  # the run went on to its end
+
+
+def _user_cell(executor, function, timeout_s=60, python=sys.executable, **given):
+    params = {"function": function, "function_args": "{}", "executor": executor, "workers": 2, "tasks": 4}
+    params.update(given)
+    return run_cell(
+        Interpreter(python, {PATH_ENV: str(ROOT)}), "experiments.user_function", params, timeout_s
+    )
+
+
+def test_a_function_that_never_returns_inside_a_cell_is_a_timeout_row():
+    outcome = _user_cell("thread_pool", "tests.sample_workloads:hangs_after_first", timeout_s=3)
+    assert outcome.status == "timeout" and "3 s cell timeout" in outcome.error
+
+
+def _pyenv_39():
+    path = Path.home() / ".pyenv/versions/3.9.18/bin/python3"
+    return str(path) if path.exists() else None
+
+
+@pytest.mark.skipif(_pyenv_39() is None, reason="no CPython 3.9 under ~/.pyenv")
+def test_python_3_9_runs_the_worker_side():
+    for executor, function in (
+        ("thread_pool", "tests.sample_workloads:pure_python"),
+        ("process_pool", "tests.sample_workloads:zlib_compress"),
+        ("asyncio", "tests.sample_workloads:async_sleeps"),
+        ("asyncio", "tests.sample_workloads:sleeps"),
+    ):
+        outcome = _user_cell(executor, function, python=_pyenv_39())
+        assert outcome.status == "ok", (executor, function, outcome.error)
+        assert outcome.metrics["tasks_done"] == 4 and outcome.metrics["task_ms"] > 0
+    outcome = _user_cell("interpreter_pool", "tests.sample_workloads:sleeps", python=_pyenv_39())
+    assert outcome.status == "skipped" and "3.14" in outcome.error
+
+
+def test_async_functions_overlap_on_the_event_loop():
+    seq = _user_cell("sequential", "tests.sample_workloads:async_sleeps")
+    loop = _user_cell("asyncio", "tests.sample_workloads:async_sleeps", workers=4)
+    assert seq.status == loop.status == "ok"
+    # 4 waits of 10 ms: one after another on the sequential cell, two at a time on the loop.
+    assert seq.wall_s > 1.5 * loop.wall_s
+
+
+def test_notes_name_what_will_be_skipped_and_a_gil_turned_back_on():
+    plan = plan_run("quick", workload={"function": "m:f"})[0]
+    answer = {
+        "pickle_problem": "PicklingError: no",
+        "unavailable": {"interpreter_pool": "needs 3.14"},
+        "gil_enabled_before": False,
+        "gil_enabled_after_import": True,
+    }
+    notes = _notes(answer, Workload("m:f"), plan)
+    assert notes[0] == "interpreter_pool will be skipped: needs 3.14"
+    assert notes[1].startswith(
+        "process, process_pool will be skipped: m:f cannot be pickled (PicklingError: no)"
+    )
+    assert "turned the GIL back on" in notes[2]
+    assert _notes({"gil_enabled_before": True, "gil_enabled_after": True}, Workload("m:f"), plan) == []
+
+
+def test_a_workload_run_resumes_with_its_own_function(run_experiment, tmp_path):
+    run = _workload_run(
+        run_experiment, "tests.sample_workloads:sleeps", "--workload-args", '{"ms": 2}', "--repeat", "1"
+    )
+    assert run.env["config"]["workload"]["args"] == {"ms": 2}
+    rows = len(run.csv("user_function"))
+    out = run_cli("run", "--resume", run.path.name, "--results", str(run.path.parent))
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert len(run.csv("user_function")) == rows  # nothing was missing, nothing ran twice
+
+
+def test_a_note_shared_by_several_interpreters_is_printed_once_naming_them_all():
+    from experiments.workload_check import check_workloads
+
+    plan = plan_run("quick", workload={"function": "tests.sample_workloads:lambda_task"})[0]
+    interps = [Interpreter(sys.executable, {}, label) for label in ("first", "second")]
+    notes = check_workloads(interps, Workload("tests.sample_workloads:lambda_task", path=str(ROOT)), plan)
+    pickling = [n for n in notes if "cannot be pickled" in n]
+    assert len(pickling) == 1 and pickling[0].startswith(
+        "under first, second: process, process_pool will be skipped"
+    )
