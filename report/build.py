@@ -62,7 +62,7 @@ def render_report(results: Results, baseline: str | None = None) -> str:
         raise ResultsError("no runs to report on")
     if baseline:
         results.run(baseline)  # fail early, in one line, on an unknown baseline
-    ctx = Context(results, Palette(r.env_label for r in results.runs))
+    ctx = Context(results, Palette(r.env_label for r in results.runs), baseline)
     sections, scores = [], {}
     for name in results.experiments():
         if name == "capacity":

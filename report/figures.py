@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import zlib
 
 import matplotlib
 import numpy as np
@@ -29,7 +30,11 @@ EXECUTOR_COLOURS = {
     "thread_pool": "#17becf",
     "process": "#d62728",
     "process_pool": "#ff7f0e",
+    "interpreter_pool": "#637939",
+    "asyncio": "#393b79",
 }
+#: Colours for executors the page does not know yet, picked by name so they stay put between pages.
+_SPARE_EXECUTOR_COLOURS = ("#8c6d31", "#843c39", "#7b4173", "#5254a3", "#b5cf6b", "#e7969c")
 # Interpreter × machine colours avoid the executor colours, so a colour never means two things.
 _ENV_COLOURS = (
     "#2ca02c",
@@ -74,7 +79,18 @@ class Palette:
 
 
 def executor_colour(executor: str) -> str:
-    return EXECUTOR_COLOURS.get(executor, "#333333")
+    """The executor's colour; one the page does not know gets a spare colour chosen by its name."""
+    known = EXECUTOR_COLOURS.get(executor)
+    if known is not None:
+        return known
+    return _SPARE_EXECUTOR_COLOURS[zlib.crc32(str(executor).encode()) % len(_SPARE_EXECUTOR_COLOURS)]
+
+
+def known_first(names, known) -> list:
+    """Distinct ``names`` in the order of ``known``, any others after them alphabetically: new
+    executors or workloads appear at the end instead of breaking a figure."""
+    order = {name: i for i, name in enumerate(known)}
+    return sorted(set(names), key=lambda n: (order.get(n, len(order)), str(n)))
 
 
 def subplots(
@@ -84,16 +100,19 @@ def subplots(
     height: float = 1.8,
     top: float = 0.75,
     bottom: float = 0.5,
+    min_width: float = 0.0,
 ):
     """A grid holding ``panels`` axes of ``width`` × ``height`` inches (spare cells hidden).
 
     Margins are fixed in inches rather than found by tight_layout or bbox_inches="tight",
     each of which costs another full draw: rendering ten runs must stay fast.
-    ``top`` leaves room for a title and a legend above the panels.
+    ``top`` leaves room for a title and a legend above the panels; ``min_width`` (inches) widens
+    the panels of a narrow grid so that title and legend fit.
     """
     ncols = max(1, min(columns, panels))
     nrows = max(1, -(-panels // ncols))
     left, right, wgap, hgap = 0.55, 0.15, 0.6, 0.75
+    width = max(width, (min_width - left - right - (ncols - 1) * wgap) / ncols)
     fig_w = left + ncols * width + (ncols - 1) * wgap + right
     fig_h = top + nrows * height + (nrows - 1) * hgap + bottom
     fig, axes = plt.subplots(nrows, ncols, figsize=(fig_w, fig_h), squeeze=False)

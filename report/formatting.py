@@ -78,6 +78,23 @@ def duration_ms(milliseconds) -> str:
     return duration_s(milliseconds * 1e-3)
 
 
+def _unit_for(seconds: float) -> tuple:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(seconds) >= scale:
+            return unit, scale
+    return "ns", 1e-9
+
+
+def duration_ci(rec: dict | None, seconds_per_unit: float, short: bool = True) -> str:
+    """A summary record of a time (in units of ``seconds_per_unit``: 1e-6 for a ``_us`` metric) as
+    ``17.2 ms [15.1–19]``, in the unit that reads best for its median; without an interval,
+    ``17.2 ms (n=3, no 95 % CI)`` — or the full ``ci_note`` with ``short=False``."""
+    if rec is None or not finite(rec.get("median")):
+        return DASH
+    unit, scale = _unit_for(float(rec["median"]) * seconds_per_unit)
+    return record_ci(rec, " " + unit, scale=seconds_per_unit / scale, short=short)
+
+
 # --- Direction words that follow an interval (appended for the convoy, lock_contention and
 # process_overhead sections) ---
 

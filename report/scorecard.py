@@ -22,6 +22,7 @@ class Column:
 
 COLUMNS = (
     Column("serial_fraction", "GIL serial fraction (threads, pure Python)", -1, "io_vs_cpu"),
+    Column("single_thread_cost", "single-thread time vs the shared baseline (pure Python)", -1, "io_vs_cpu"),
     Column("best_process_speedup", "best process speedup", +1, "io_vs_cpu"),
     Column("break_even", "break-even task (processes vs threads)", -1, "process_overhead"),
     Column("io_overlap_efficiency", "I/O overlap efficiency at 8 workers", +1, "io_vs_cpu"),

@@ -78,8 +78,13 @@ def test_images_are_embedded_pngs(page):
 def test_numbers_come_from_the_data(page):
     # GIL threads on pure Python stay near 1x; with the GIL off they scale (the synthetic model says so)
     assert re.search(r"on 2 GIL threads \(thread\) ran at (0\.9\d*|1\.0\d*)x", page)
-    assert re.search(r"With the GIL off, pure-Python CPU work on 2 threads scaled to 1\.[6-9]", page)
-    serial = [float(x) for x in re.findall(r"gives a serial fraction of ([0-9.]+)", page)]
+    # five rounds give no 95 % interval: the gain is quoted, not claimed
+    assert re.search(
+        r"With the GIL off, pure-Python CPU work on 2 threads \(thread\) reached a median 1\.[6-9]\d*x "
+        r"\(n=5, no 95 % CI\).*its interval does not exclude 1x",
+        page,
+    )
+    serial = [float(x) for x in re.findall(r"serial fraction \(1 = fully serial\) at (?:≥ )?([0-9.]+)", page)]
     assert len(serial) == 2 and serial[0] > 0.8 and serial[1] < 0.2
     assert "faster" in page  # free-threaded threads beat GIL threads, significantly
 

@@ -159,3 +159,10 @@ def test_a_section_that_raises_is_a_box_and_the_rest_of_the_page_renders(tmp_pat
         assert other in html
     assert any("timer_drift failed to render: RuntimeError: boom" in w for w in results.warnings)
     assert any("timer_drift: compare_metrics failed" in w for w in results.warnings)
+
+
+def test_primitives_sentences_quote_the_costs_the_scorecard_ranks(page):
+    body = page.split('<section id="exp-primitives">', 1)[1].split("</section>", 1)[0]
+    assert "An uncontended Lock acquire+release cost 55 ns beyond an empty Python call (95 ns with" in body
+    assert "A queue.Queue put+get cost 2.36 µs beyond an empty Python call" in body
+    assert "no 95 % interval" in body

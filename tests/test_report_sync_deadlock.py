@@ -14,7 +14,7 @@ from report.figures import Palette
 from report.formatting import duration_s, percent
 from report.load import load_results
 from report.sections import Context, deadlock, sync_objects
-from report.sections.deadlock import Cell, findings
+from report.sections.deadlock import Analysis, Cell, findings
 from tests.support.synthetic import write_experiment, write_run
 
 SYNC = importlib.import_module("experiments.sync_objects")
@@ -143,10 +143,12 @@ def test_deadlock_section_reads_its_numbers_from_the_data(results, deadlock_html
             ttd = rows.loc[
                 (rows["scenario"] == "lock_order") & (rows["timeout_ms"] == timeout), "time_to_detect_ms"
             ].median()
+            # three repetitions: the median says it has no 95 % interval
             assert (
-                "after %s at timeout=%g ms (+%s)"
+                "after %s (n=%d, no 95 %% CI) at timeout=%g ms (+%s)"
                 % (
                     duration_s(ttd / 1e3),
+                    REPEATS,
                     timeout,
                     duration_s((ttd - timeout) / 1e3),
                 )
@@ -196,14 +198,25 @@ def _cell(scenario, detection, ok, hung=0, detected=0, completed=None, timeout_m
 
 def test_deadlock_findings_flag_what_the_theory_does_not_predict():
     calm = findings(
-        [_cell("lock_order", "none", ok=0, hung=3), _cell("same_order", "timeout", 3, timeout_ms=10)]
+        Analysis(
+            None,
+            found=[
+                _cell("lock_order", "none", ok=0, hung=3),
+                _cell("same_order", "timeout", 3, timeout_ms=10),
+            ],
+        ),
+        "e",
     )
     assert [css for css, _ in calm] == [None, None]
     odd = findings(
-        [
-            _cell("lock_order", "none", ok=1, hung=2),  # a deadlock that did not form
-            _cell("same_order", "timeout", ok=3, detected=1, timeout_ms=10),  # a slow holder
-        ]
+        Analysis(
+            None,
+            found=[
+                _cell("lock_order", "none", ok=1, hung=2),  # a deadlock that did not form
+                _cell("same_order", "timeout", ok=3, detected=1, timeout_ms=10),  # a slow holder
+            ],
+        ),
+        "e",
     )
     flagged = [text for css, text in odd if css == "finding"]
     assert any("did not form" in t and "1 of 3" in t for t in flagged)

@@ -44,10 +44,12 @@ class Rendered:
 
 @dataclass
 class Context:
-    """What every section reads: the loaded runs and the page's colours."""
+    """What every section reads: the loaded runs, the page's colours, and the run named by
+    ``--baseline`` (None: each section picks its own, see cells.shared_baseline)."""
 
     results: Results
     palette: Palette
+    baseline: str | None = None
 
     def runs_for(self, experiment: str) -> list:
         """The newest run of each interpreter × machine that has ok rows of ``experiment``.

@@ -12,14 +12,13 @@ from matplotlib.patches import Patch
 from experiments.schema import ExperimentInfo
 from report import stats
 from report.cells import missing
-from report.figures import header, header_space, plain_log, subplots, to_data_uri
-from report.formatting import DASH, duration_ms, duration_s, num, with_ci
+from report.figures import ci_whiskers, header, header_space, plain_log, run_handles, subplots, to_data_uri
+from report.formatting import DASH, duration_ci, duration_ms, duration_s, num, with_ci
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, table, tag
 from report.sections import Context, Rendered
 from report.tables import blank_repeats, failures
 
-TITLE = "Deadlock: opposite lock order and Lock re-entry, detected by timeout or left to hang"
 REQUIRED = ("scenario", "detection", "timeout_ms", "detected", "time_to_detect_ms", "recovered")
 METRICS = [
     "detected",
@@ -127,42 +126,59 @@ def cells(df: pd.DataFrame, summary: stats.Summary, info: ExperimentInfo) -> lis
     return sorted(out, key=_order)
 
 
+class Analysis:
+    """Every cell of the newest run of each interpreter × machine (see Cell), in the experiment's order."""
+
+    def __init__(self, ctx: Context | None, experiment: str = "deadlock", found: list | None = None):
+        if ctx is None:  # hand-built cells (tests)
+            self.runs, self.df, self.cells = [], pd.DataFrame(), list(found or [])
+            return
+        self.runs = ctx.runs_for(experiment)
+        self.df = ctx.rows(experiment)
+        self.summary = stats.Summary(self.df, KEY, METRICS)
+        self.cells = cells(self.df, self.summary, ctx.results.info(experiment))
+
+    def mine(self, env: str) -> list:
+        return [c for c in self.cells if c.env == env]
+
+    def where(self, env: str, scenario: str, detection: str | None = None) -> list:
+        return [
+            c
+            for c in self.mine(env)
+            if c.scenario == scenario and (detection is None or c.detection == detection)
+        ]
+
+
+INTRO = (
+    "Two threads each take one lock, then ask for the other's (lock_order): each waits for the "
+    "other for ever — a deadlock. Taken in the same order (same_order) the same two locks cannot "
+    "deadlock. A thread that calls acquire() again on a Lock it already holds (lock_reentry) waits "
+    "for itself; an RLock knows its owner and counts re-entries (rlock_reentry). With "
+    "acquire(timeout=…) a blocked thread gives up after the timeout: the deadlock is detected, "
+    "the thread lets go of what it holds, backs off and retries. With detection=none the acquire "
+    "blocks for ever, as in the threading tutorial, and only the harness's wall-clock limit ends "
+    "the cell: there a timeout status is the expected result — the deadlock, detected from outside."
+)
+LESSON = (
+    "Lesson (the threading tutorial's deadlock): take locks in one global order, use an RLock "
+    "where a thread may re-enter its own locked code, and give acquire() a timeout where a "
+    "deadlock must be survived — without one, nothing inside the program notices."
+)
+
+
 def render(ctx: Context, experiment: str) -> Rendered:
-    runs = ctx.runs_for(experiment)
-    df = ctx.rows(experiment)
-    summary = stats.Summary(df, KEY, METRICS)
-    found = cells(df, summary, ctx.results.info(experiment))
-    parts = [
-        paragraph(
-            "Two threads each take one lock, then ask for the other's (lock_order): each waits for the "
-            "other for ever — a deadlock. Taken in the same order (same_order) the same two locks cannot "
-            "deadlock. A thread that calls acquire() again on a Lock it already holds (lock_reentry) waits "
-            "for itself; an RLock knows its owner and counts re-entries (rlock_reentry). With "
-            "acquire(timeout=…) a blocked thread gives up after the timeout: the deadlock is detected, "
-            "the thread lets go of what it holds, backs off and retries. With detection=none the acquire "
-            "blocks for ever, as in the threading tutorial, and only the harness's wall-clock limit ends "
-            "the cell: there a timeout status is the expected result — the deadlock, detected from outside."
-        ),
-        paragraph(
-            "Lesson (the threading tutorial's deadlock): take locks in one global order, use an RLock "
-            "where a thread may re-enter its own locked code, and give acquire() a timeout where a "
-            "deadlock must be survived — without one, nothing inside the program notices.",
-            "muted",
-        ),
-    ]
-    for run in runs:
-        mine = [c for c in found if c.env == run.env_label]
+    a = Analysis(ctx, experiment)
+    parts = [paragraph(INTRO), paragraph(LESSON, "muted")]
+    for run in a.runs:
         parts.append(tag("h3", run.env_label))
-        for css, text in findings(mine):
-            parts.append(paragraph(text, css))
-    if runs and found:
+        parts.extend(paragraph(text, css) for css, text in findings(a, run.env_label))
+    if a.runs and a.cells:
         parts.append(
-            figure(deadlock_figure(ctx, runs, found), "Time to detect a deadlock, and how cells ended")
+            figure(deadlock_figure(ctx, a.runs, a.cells), "Time to detect a deadlock, and how cells ended")
         )
     parts.append(tag("h3", "Every cell"))
-    parts.append(cell_table(found))
-    frame = ctx.results.frame(experiment)
-    parts.append(failures(frame))
+    parts.append(cell_table(a.cells))
+    parts.append(failures(ctx.results.frame(experiment)))
     return Rendered(html=join(parts))
 
 
@@ -171,11 +187,12 @@ def _of(n: int, total: int) -> str:
 
 
 def _detections(found: list) -> str:
-    """ "after 10.1 ms at timeout=10 ms (+131 µs), ..." for the cells that detected a deadlock."""
+    """ "after 10.1 ms [10.1–10.2] at timeout=10 ms (+131 µs), ..." for the cells that detected a
+    deadlock: the median time to detect with its interval (or why there is none), then its overshoot."""
     return ", ".join(
         "after %s at timeout=%s ms (+%s)"
         % (
-            duration_ms(c.median("time_to_detect_ms")),
+            duration_ci(c.summary.get("time_to_detect_ms"), 1e-3),
             num(c.timeout_ms),
             duration_ms(c.median("time_to_detect_ms") - c.timeout_ms),
         )
@@ -184,106 +201,121 @@ def _detections(found: list) -> str:
     )
 
 
-def findings(mine: list) -> list:
+def finding_lock_order(a: Analysis, env: str):
+    """Opposite lock order with a timeout: deadlocked, detected, recovered."""
+    order = a.where(env, "lock_order", "timeout")
+    if not order:
+        return None
+    ok, detected = sum(c.ok for c in order), sum(c.detected for c in order)
+    text = "Opposite lock order (lock_order) deadlocked in %s repetitions" % _of(detected, ok)
+    if detected:
+        recovered = sum(c.recovered for c in order)
+        attempts = max((c.median("acquire_attempts") for c in order), default=math.nan)
+        text += (
+            ". acquire(timeout=…) gave up %s; the thread let go of its first lock, backed off and "
+            "retried, and both threads finished in %s (%s acquire attempts in all, median)"
+            % (_detections(order), _of(recovered, detected), num(attempts))
+        )
+    return (None if detected == ok else "finding", text + ".")
+
+
+def finding_same_order(a: Analysis, env: str):
+    """The same two locks in one order: nothing to detect (or a slow holder, flagged)."""
+    same = a.where(env, "same_order")
+    if not same:
+        return None
+    ok, detected = sum(c.ok for c in same), sum(c.detected for c in same)
+    if detected == 0:
+        return (
+            None,
+            "Taking the two locks in the same order (same_order) never deadlocked: nothing to detect in %s "
+            "repetitions, with or without a timeout, and %d completed."
+            % (_of(ok, ok), sum(c.completed for c in same)),
+        )
+    return (
+        "finding",
+        "The same lock order (same_order) still hit an acquire timeout in %s repetitions: one thread held "
+        "a lock longer than the timeout, a slow holder — not a deadlock." % _of(detected, ok),
+    )
+
+
+def finding_lock_reentry(a: Analysis, env: str):
+    """Re-acquiring a Lock the thread holds: blocks until the timeout."""
+    reentry = a.where(env, "lock_reentry", "timeout")
+    if not reentry:
+        return None
+    ok, detected = sum(c.ok for c in reentry), sum(c.detected for c in reentry)
+    return (
+        None if detected == ok else "finding",
+        "Re-acquiring a Lock its own thread holds (lock_reentry) blocked in %s repetitions until the "
+        "timeout (it gave up %s): a Lock does not know its owner, so the nested acquire can only time "
+        "out. The thread got out and released the lock in %s; the nested work never ran."
+        % (_of(detected, ok), _detections(reentry) or DASH, _of(sum(c.recovered for c in reentry), detected)),
+    )
+
+
+def finding_rlock_reentry(a: Analysis, env: str):
+    """The same re-entry on an RLock: succeeds."""
+    rlock = a.where(env, "rlock_reentry")
+    if not rlock:
+        return None
+    ok, completed = sum(c.ok for c in rlock), sum(c.completed for c in rlock)
+    walls = [c.summary["wall_s"] for c in rlock if c.summary.get("wall_s")]
+    slowest = max(walls, key=lambda r: r["median"]) if walls else None
+    return (
+        None if completed == ok else "finding",
+        "The same re-entry on an RLock (rlock_reentry) succeeded in %s repetitions%s: an RLock counts its "
+        "owner's acquisitions and is free again after as many releases."
+        % (_of(completed, ok), " (cell done in %s)" % duration_ci(slowest, 1.0) if slowest else ""),
+    )
+
+
+def finding_hangs(a: Analysis, env: str):
+    """Without a timeout, the deadlocking cells hang until the harness ends them: the expected result."""
+    none = [c for c in a.mine(env) if c.detection == "none"]
+    hangs = [c for c in none if c.expected_hang]
+    if not hangs:
+        return None
+    hung = "; ".join("%s hung in %s" % (c.scenario, _of(c.hung, c.repetitions)) for c in hangs)
+    killed = [c.killed_after_s for c in hangs if math.isfinite(c.killed_after_s)]
+    text = "Without a timeout (detection=none): %s, until the harness's wall-clock limit ended the " % hung
+    text += "worker%s. That timeout status is the expected result — the deadlock, detected from outside" % (
+        " after %s" % duration_s(max(killed)) if killed else ""
+    )
+    free = [c for c in none if not c.expected_hang]
+    if free:
+        text += "; %s finished" % " and ".join(
+            "%s (%s)" % (c.scenario, _of(c.completed, c.repetitions)) for c in free
+        )
+    return (None, text + ".")
+
+
+def finding_unformed(a: Analysis, env: str):
+    """Cells meant to hang that finished instead: the deadlock did not form."""
+    odd = [c for c in a.mine(env) if c.detection == "none" and c.expected_hang and c.ok]
+    if not odd:
+        return None
+    return (
+        "finding",
+        "Without a timeout, %s finished instead of hanging: the deadlock did not form there."
+        % " and ".join("%s (in %s repetitions)" % (c.scenario, _of(c.ok, c.repetitions)) for c in odd),
+    )
+
+
+FINDINGS = (
+    finding_lock_order,
+    finding_same_order,
+    finding_lock_reentry,
+    finding_rlock_reentry,
+    finding_hangs,
+    finding_unformed,
+)
+
+
+def findings(a: Analysis, env: str) -> list:
     """(css class, sentence) pairs for one interpreter × machine, each from its numbers; class
     "finding" marks a result the theory does not predict."""
-    out = []
-
-    def where(scenario, detection):
-        return [c for c in mine if c.scenario == scenario and c.detection == detection]
-
-    order = where("lock_order", "timeout")
-    if order:
-        ok = sum(c.ok for c in order)
-        detected = sum(c.detected for c in order)
-        text = "Opposite lock order (lock_order) deadlocked in %s repetitions" % _of(detected, ok)
-        if detected:
-            recovered = sum(c.recovered for c in order)
-            attempts = max((c.median("acquire_attempts") for c in order), default=math.nan)
-            text += (
-                ". acquire(timeout=…) gave up %s; the thread let go of its first lock, backed off and "
-                "retried, and both threads finished in %s (%s acquire attempts in all, median)"
-                % (_detections(order), _of(recovered, detected), num(attempts))
-            )
-        out.append((None if detected == ok else "finding", text + "."))
-    same = [c for c in mine if c.scenario == "same_order"]
-    if same:
-        ok = sum(c.ok for c in same)
-        detected = sum(c.detected for c in same)
-        completed = sum(c.completed for c in same)
-        if detected == 0:
-            out.append(
-                (
-                    None,
-                    "Taking the two locks in the same order (same_order) never deadlocked: nothing to detect "
-                    "in %s repetitions, with or without a timeout, and %s completed."
-                    % (_of(ok, ok), completed),
-                )
-            )
-        else:
-            out.append(
-                (
-                    "finding",
-                    "The same lock order (same_order) still hit an acquire timeout in %s repetitions: one "
-                    "thread held a lock longer than the timeout, a slow holder — not a deadlock."
-                    % _of(detected, ok),
-                )
-            )
-    reentry = where("lock_reentry", "timeout")
-    if reentry:
-        ok = sum(c.ok for c in reentry)
-        detected = sum(c.detected for c in reentry)
-        recovered = sum(c.recovered for c in reentry)
-        out.append(
-            (
-                None if detected == ok else "finding",
-                "Re-acquiring a Lock its own thread holds (lock_reentry) blocked in %s repetitions until "
-                "the timeout (it gave up %s): a Lock does not know its owner, so the nested acquire can "
-                "only time out. The thread got out and released the lock in %s; the nested work never ran."
-                % (_of(detected, ok), _detections(reentry) or DASH, _of(recovered, detected)),
-            )
-        )
-    rlock = [c for c in mine if c.scenario == "rlock_reentry"]
-    if rlock:
-        ok = sum(c.ok for c in rlock)
-        completed = sum(c.completed for c in rlock)
-        walls = [c.median("wall_s") for c in rlock if math.isfinite(c.median("wall_s"))]
-        out.append(
-            (
-                None if completed == ok else "finding",
-                "The same re-entry on an RLock (rlock_reentry) succeeded in %s repetitions%s: an RLock "
-                "counts its owner's acquisitions and is free again after as many releases."
-                % (_of(completed, ok), " (cell done in %s)" % duration_s(max(walls)) if walls else ""),
-            )
-        )
-    none = [c for c in mine if c.detection == "none"]
-    hangs = [c for c in none if c.expected_hang]
-    if hangs:
-        hung = "; ".join("%s hung in %s" % (c.scenario, _of(c.hung, c.repetitions)) for c in hangs)
-        killed = [c.killed_after_s for c in hangs if math.isfinite(c.killed_after_s)]
-        text = (
-            "Without a timeout (detection=none): %s, until the harness's wall-clock limit ended the " % hung
-        )
-        text += (
-            "worker%s. That timeout status is the expected result — the deadlock, detected from outside"
-            % (" after %s" % duration_s(max(killed)) if killed else "")
-        )
-        free = [c for c in none if not c.expected_hang]
-        if free:
-            text += "; %s finished" % " and ".join(
-                "%s (%s)" % (c.scenario, _of(c.completed, c.repetitions)) for c in free
-            )
-        out.append((None, text + "."))
-        for c in hangs:
-            if c.ok:
-                out.append(
-                    (
-                        "finding",
-                        "%s without a timeout finished in %s repetitions instead of hanging: the "
-                        "deadlock did not form there." % (c.scenario, _of(c.ok, c.repetitions)),
-                    )
-                )
-    return out
+    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
 
 
 def _outcome(c: Cell) -> str:
@@ -371,7 +403,7 @@ def cell_table(found: list) -> Markup:
 def deadlock_figure(ctx: Context, runs: list, found: list) -> str:
     """Left: time to detect against the acquire timeout (the diagonal); right: each cell's wall time,
     hung cells drawn at the time the harness ended them."""
-    handles = [Line2D([], [], color=ctx.palette[r.env_label], lw=6, label=r.env_label) for r in runs]
+    handles = run_handles(ctx.palette, runs, marker=None, lw=6)
     detecting = sorted({c.scenario for c in found if c.detected}, key=_ranks(found))
     handles += [
         Line2D([], [], color="#555555", marker=SCENARIO_STYLE.get(s, ("o", "-"))[0], ls="none", label=s)
@@ -414,10 +446,9 @@ def _detect_panel(ctx: Context, ax, runs: list, found: list) -> None:
             xs = [c.timeout_ms for c in pts]
             ys = [c.median("time_to_detect_ms") for c in pts]
             ax.plot(xs, ys, color=colour, marker=marker, ls=style, ms=4, lw=1.0)
+            recs = [c.summary["time_to_detect_ms"] for c in pts]
+            ci_whiskers(ax, xs, [r["ci_low"] for r in recs], [r["ci_high"] for r in recs], colour)
             for c in pts:
-                rec = c.summary["time_to_detect_ms"]
-                if math.isfinite(rec["ci_low"]) and math.isfinite(rec["ci_high"]):
-                    ax.vlines(c.timeout_ms, rec["ci_low"], rec["ci_high"], color=colour, lw=1.0)
                 # On the diagonal the overshoot, what matters here, is invisible: print it beside the point.
                 ax.annotate(
                     "%s +%s" % (scenario, duration_ms(c.median("time_to_detect_ms") - c.timeout_ms)),
@@ -465,8 +496,7 @@ def _wall_panel(ctx: Context, ax, runs: list, found: list) -> None:
             if not rec or not math.isfinite(rec["median"]) or rec["median"] <= 0:
                 continue
             ax.bar(x, rec["median"], width=width * 0.95, color=colour)
-            if math.isfinite(rec["ci_low"]) and math.isfinite(rec["ci_high"]):
-                ax.vlines(x, rec["ci_low"], rec["ci_high"], color="black", lw=0.8)
+            ci_whiskers(ax, [x], [rec["ci_low"]], [rec["ci_high"]], lw=0.8)
             tallest = max(tallest, rec["ci_high"] if math.isfinite(rec["ci_high"]) else rec["median"])
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=7)

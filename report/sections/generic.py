@@ -44,8 +44,9 @@ def render(ctx: Context, experiment: str) -> Rendered:
     parts = [
         paragraph(
             "No dedicated section for this experiment yet: the median of each metric per cell, with its "
-            "95 %% bootstrap confidence interval over the repetitions. Italic cells vary by more than "
-            "%s (coefficient of variation)." % percent(stats.CV_NOISY),
+            "exact 95 %% interval over the repetitions (none below %d: the cell says so). Italic cells "
+            "vary by more than %s (coefficient of variation)."
+            % (stats.min_n_for_ci(), percent(stats.CV_NOISY)),
             "muted",
         )
     ]

@@ -9,19 +9,20 @@ from matplotlib.lines import Line2D
 
 from report import models
 from report.figures import (
-    EXECUTOR_COLOURS,
+    ci_whiskers,
     executor_colour,
     header,
     header_space,
     log2_axis,
     log2_yaxis,
     median_line,
+    run_handles,
     subplots,
     to_data_uri,
 )
 from report.load import Run
 from report.sections import Context
-from report.sections.io_vs_cpu_analysis import PARALLEL, Analysis, panel_title, workload_order
+from report.sections.io_vs_cpu_analysis import Analysis, panel_title, workload_order
 
 
 def _capacity_curve(run: Run, max_workers: float):
@@ -52,7 +53,7 @@ def env_figure(a: Analysis, env: str) -> str:
     cols = min(4, max(len(panels), len(busy)))
     rows = -(-len(panels) // cols)
     busy_rows = -(-len(busy) // cols)
-    handles = [Line2D([], [], color=executor_colour(e), marker="o", label=e) for e in EXECUTOR_COLOURS]
+    handles = [Line2D([], [], color=executor_colour(e), marker="o", label=e) for e in a.executors]
     handles += [
         Line2D([], [], color="#999999", lw=4, alpha=0.3, label="ideal (N x)"),
         Line2D([], [], color="black", ls=":", label="machine capacity / usable cores"),
@@ -60,7 +61,7 @@ def env_figure(a: Analysis, env: str) -> str:
         Line2D([], [], color="#555555", ls=":", lw=0.9, label="USL fit"),
     ]
     fig, axes = subplots(
-        (rows + busy_rows) * cols, columns=cols, height=1.7, top=header_space(len(handles), 5)
+        (rows + busy_rows) * cols, columns=cols, height=1.7, top=header_space(len(handles), 5), min_width=7.5
     )
     for i, ax in enumerate(axes):
         ax.set_visible(i < len(panels) or 0 <= i - rows * cols < len(busy))
@@ -79,21 +80,15 @@ def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     bound = panel[0] in a.cpu_bound
     ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3, solid_capstyle="butt")
     seen = []
-    for ex in PARALLEL:
+    for ex in a.parallel:
         w, med, lo, hi = a.series(env, panel, ex)
         if not len(w):
             continue
         c = executor_colour(ex)
         median_line(ax, w, med, lo, hi, c, ex)
         seen += [med, lo, hi]
-        fit = a.fit(env, panel, ex)
-        if fit is not None:
-            xs = np.geomspace(1, w.max(), 40)  # drawn over the measured range only
-            n = models.model_workers(xs, run.cores, bound)
-            for key, style in (("amdahl", "--"), ("usl", ":")):
-                if fit[key] is not None:
-                    ax.plot(xs, fit[key].predict(n), color=c, ls=style, lw=0.9, alpha=0.8)
-    ax.plot([1], [1], marker="s", color=executor_colour("sequential"), ms=4, ls="none")
+        _fit_lines(ax, a.fit(env, panel, ex), run, w.max(), bound, c)
+    ax.plot([1], [1], marker="s", color=executor_colour(a.sequential), ms=4, ls="none")
     if bound:
         cap = _capacity_curve(run, max(ws))
         if cap is not None:
@@ -108,12 +103,31 @@ def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
         ax.set_ylabel("speedup vs sequential (x)")
 
 
+def _fit_lines(ax, fit: dict | None, run: Run, top: float, bound: bool, colour: str) -> None:
+    """The Amdahl (dashed) and USL (dotted) fits over the measured range; a fit to capacity-normalised
+    speedups is drawn times the machine's capacity over N, back on the speedup scale."""
+    if fit is None:
+        return
+    xs = np.geomspace(1, top, 40)
+    n = models.model_workers(xs, run.cores, bound)
+    scale = np.ones_like(n)
+    if fit["fitted_to"] != "speedup":
+        cap = run.capacity("start")
+        if not cap:
+            return
+        ks = sorted(cap)
+        scale = np.interp(n, ks, [cap[k] for k in ks]) / n
+    for key, style in (("amdahl", "--"), ("usl", ":")):
+        if fit[key] is not None:
+            ax.plot(xs, fit[key].predict(n) * scale, color=colour, ls=style, lw=0.9, alpha=0.8)
+
+
 def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     env = run.env_label
     seen = []
-    for ex in EXECUTOR_COLOURS:
+    for ex in a.executors:
         w, med, lo, hi = a.series(env, panel, ex, "cpu_util_cores")
-        median_line(ax, w, med, lo, hi, executor_colour(ex), ex, "s" if ex == "sequential" else "o")
+        median_line(ax, w, med, lo, hi, executor_colour(ex), ex, "s" if ex == a.sequential else "o")
         seen += [med, hi]
     ax.axhline(run.cores, color="black", ls=":", lw=1.2)
     ax.set_ylim(0, _span(seen, 0.0, max(run.cores, 1.0))[1] * 1.2)
@@ -124,37 +138,72 @@ def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
         ax.set_ylabel("CPU busy (cores)")
 
 
-def cross_figure(ctx: Context, a: Analysis) -> str:
-    """Rows: raw threads and the process pool; columns: workloads; one colour per interpreter × machine."""
+def baseline_figure(ctx: Context, a: Analysis) -> str:
+    """Every interpreter × machine against one baseline: the speed of each cell over the shared
+    baseline's sequential cell of the same panel (same rounds where interleaved), so a slower single
+    thread shows instead of being divided out. Rows: raw threads and the process pool (or whatever
+    parallel executors were measured); columns: workloads; the sequential cell at 1 worker (square)."""
     s = a.metric("speedup")
     workloads = workload_order(s["workload"])
-    executors = [e for e in ("thread", "process_pool") if (s["executor"] == e).any()]
-    top = header_space(len(a.runs), 4)
-    fig, axes = subplots(len(executors) * len(workloads), columns=len(workloads), height=1.7, top=top)
+    shown = [e for e in a.parallel if any(_main_workers(a, e, w) for w in workloads)]
+    executors = [e for e in ("thread", "process_pool") if e in shown] or shown[:2]
+    fig, axes = subplots(
+        len(executors) * len(workloads),
+        columns=len(workloads),
+        height=1.7,
+        top=header_space(len(a.runs), 3),
+        min_width=7.5,
+    )
     for i, ex in enumerate(executors):
         for j, workload in enumerate(workloads):
-            ax = axes[i * len(workloads) + j]
-            ws, seen = {1}, []
-            for run in a.runs:
-                panel = a.main_panel(run.env_label, workload)
-                if panel is None:
-                    continue
-                w, med, lo, hi = a.series(run.env_label, panel, ex)
-                ws |= {int(x) for x in w}
-                seen += [med, lo]
-                median_line(ax, w, med, lo, hi, ctx.palette[run.env_label], run.env_label)
-            ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3)
-            log2_yaxis(ax, min(0.5, _span(seen, 1.0, 1.0)[0] * 0.8), max(ws) * 1.4)
-            log2_axis(ax, sorted(ws))
-            ax.set_title("%s on %s" % (workload, ex))
-            ax.set_xlabel("workers")
-            if j == 0:
-                ax.set_ylabel("speedup (x)")
-    handles = [Line2D([], [], color=ctx.palette[r.env_label], marker="o", label=r.env_label) for r in a.runs]
+            _baseline_panel(ctx, a, axes[i * len(workloads) + j], ex, workload, first=j == 0)
+    handles = run_handles(ctx.palette, a.runs)
     header(
         fig,
-        "Speedup by interpreter and machine (each one's newest run)",
+        "Speed against %s, sequential (1 = the baseline; squares: each one's sequential run)"
+        % a.baseline.env_label,
         handles,
-        columns=min(4, len(handles)),
+        columns=min(3, len(handles)),
     )
     return to_data_uri(fig)
+
+
+def _main_workers(a: Analysis, executor: str, workload: str) -> bool:
+    """Whether any interpreter measured ``executor`` in the main panel of ``workload``."""
+    for run in a.runs:
+        panel = a.main_panel(run.env_label, workload)
+        if panel is not None and a.workers(run.env_label, panel, executor):
+            return True
+    return False
+
+
+def _baseline_panel(ctx: Context, a: Analysis, ax, executor: str, workload: str, first: bool) -> None:
+    ws, seen = {1}, [np.array([1.0])]
+    for run in a.runs:
+        env, colour = run.env_label, ctx.palette[run.env_label]
+        panel = a.main_panel(env, workload)
+        if panel is None:
+            continue
+        pts = [(w, a.vs_baseline(env, panel, executor, w)) for w in a.workers(env, panel, executor)]
+        pts = [(w, r) for w, r in pts if r is not None and r.median > 0]
+        x = np.array([w for w, _ in pts], dtype=float)
+        med, lo, hi = (
+            np.array([getattr(r, k) for _, r in pts], dtype=float) for k in ("median", "ci_low", "ci_high")
+        )
+        median_line(ax, x, med, lo, hi, colour, env)
+        seq = a.vs_baseline(env, panel, a.sequential, 1)
+        if seq is not None and seq.median > 0:
+            ax.plot([1], [seq.median], marker="s", color=colour, ms=4.5, ls="none")
+            ci_whiskers(ax, [1], [seq.ci_low], [seq.ci_high], colour)
+            seen.append(np.array([seq.median, seq.ci_low, seq.ci_high]))
+        ws |= {int(v) for v in x}
+        seen += [med, lo, hi]
+    ax.axhline(1.0, color="#555555", lw=0.8)
+    ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3)
+    bottom, top = _span(seen, 1.0, 1.0)
+    log2_yaxis(ax, min(0.5, bottom * 0.8), max(top, max(ws)) * 1.4)
+    log2_axis(ax, sorted(ws))
+    ax.set_title("%s on %s" % (workload, executor))
+    ax.set_xlabel("workers")
+    if first:
+        ax.set_ylabel("speed vs baseline (x)")

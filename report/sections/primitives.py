@@ -5,15 +5,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from matplotlib.lines import Line2D
 
-from report.figures import header, header_space, subplots, to_data_uri
+from report.figures import header, header_space, run_handles, subplots, to_data_uri
 from report.formatting import duration_s, num
 from report.load import Results
 from report.page import figure, join, paragraph, table, tag
 from report.sections import Context, Rendered, Score
 
-TITLE = "Micro-benchmarks of the primitives (pytest-benchmark)"
 REQUIRED = ("benchmark", "median_ns")
 EMPTY_CALL = "test_empty_call"
 
@@ -40,11 +38,80 @@ def _one(df: pd.DataFrame, benchmark: str, **params):
     return float(sel["median_ns"].median()) if len(sel) else None
 
 
+class Analysis:
+    """The ok micro-benchmark rows of the newest run of each interpreter × machine, labelled."""
+
+    def __init__(self, ctx: Context, experiment: str):
+        self.runs = ctx.runs_for(experiment)
+        df = ctx.rows(experiment)
+        self.df = df[df["status"] == "ok"].copy()
+        self.df["label"] = [_label(r) for r in self.df.to_dict("records")]
+
+    def own(self, env: str) -> pd.DataFrame:
+        """One interpreter × machine's rows measured under its own interpreter (bench/ can hold others)."""
+        run = next(r for r in self.runs if r.env_label == env)
+        mine = self.df[self.df["env_label"] == env]
+        return mine[mine["interpreter"].astype(str) == run.interpreter_label]
+
+    def net_ns(self, env: str, benchmark: str, **params) -> tuple | None:
+        """(median ns minus an empty call's, with the call, the call alone) of one benchmark, or None."""
+        own = self.own(env)
+        value = _one(own, benchmark, **params)
+        if value is None:
+            return None
+        empty = _one(own, EMPTY_CALL) or 0.0
+        return value - empty, value, empty
+
+
+NOTE = "pytest-benchmark medians over its rounds; bench/ keeps one summary per benchmark, so no 95 % interval"
+
+
+def finding_lock_cost(a: Analysis, env: str):
+    """What an uncontended Lock acquire+release costs beyond one Python call."""
+    found = a.net_ns(env, "test_lock_acquire_release", primitive="Lock", style="bare")
+    if found is None:
+        return None
+    return (
+        None,
+        "An uncontended Lock acquire+release cost %s beyond an empty Python call (%s with the call, %s for "
+        "the call alone; %s)." % (_ns(found[0]), _ns(found[1]), _ns(found[2]), NOTE),
+    )
+
+
+def finding_queue_cost(a: Analysis, env: str):
+    """What a Queue put+get costs beyond one Python call."""
+    found = a.net_ns(env, "test_put_get", container="Queue")
+    if found is None:
+        return None
+    return (
+        None,
+        "A queue.Queue put+get cost %s beyond an empty Python call (%s with the call; %s)."
+        % (_ns(found[0]), _ns(found[1]), NOTE),
+    )
+
+
+FINDINGS = (finding_lock_cost, finding_queue_cost)
+
+
+def findings(a: Analysis, env: str) -> list:
+    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
+
+
+def score(a: Analysis, env: str) -> dict:
+    out = {}
+    lock = a.net_ns(env, "test_lock_acquire_release", primitive="Lock", style="bare")
+    if lock is not None:
+        out["lock_cost"] = Score(
+            lock[0], "%s ns" % num(lock[0]), "bench: Lock acquire+release minus an empty call"
+        )
+    queue = a.net_ns(env, "test_put_get", container="Queue")
+    if queue is not None:
+        out["queue_cost"] = Score(queue[0], _ns(queue[0]), "bench: Queue put+get minus an empty call")
+    return out
+
+
 def render(ctx: Context, experiment: str) -> Rendered:
-    runs = ctx.runs_for(experiment)
-    df = ctx.rows(experiment)
-    df = df[df["status"] == "ok"].copy()
-    df["label"] = [_label(r) for r in df.to_dict("records")]
+    a = Analysis(ctx, experiment)
     parts = [
         paragraph(
             "pytest-benchmark timings of one operation each, run by `make bench` (bench/). Each figure "
@@ -53,46 +120,36 @@ def render(ctx: Context, experiment: str) -> Rendered:
         )
     ]
     scores = {}
-    for run in runs:
+    for run in a.runs:
         env = run.env_label
-        mine = df[df["env_label"] == env]
-        # A row measured under another interpreter than the run's own is not this row's to score.
-        mine_own = mine[mine["interpreter"].astype(str) == run.interpreter_label]
-        empty = _one(mine_own, EMPTY_CALL) or 0.0
-        score = {}
-        lock = _one(mine_own, "test_lock_acquire_release", primitive="Lock", style="bare")
-        if lock is not None:
-            score["lock_cost"] = Score(
-                lock - empty, "%s ns" % num(lock - empty), "bench: Lock acquire+release minus an empty call"
-            )
-        queue = _one(mine_own, "test_put_get", container="Queue")
-        if queue is not None:
-            score["queue_cost"] = Score(
-                queue - empty, _ns(queue - empty), "bench: Queue put+get minus an empty call"
-            )
-        scores[env] = score
+        scores[env] = score(a, env)
         parts.append(tag("h3", env))
-        rows = [
-            [
-                r["label"],
-                r.get("group") or "",
-                (_ns(r["median_ns"]), "num"),
-                (_ns(r.get("iqr_ns", math.nan)), "num"),
-                (num(r.get("ops_per_s", math.nan)), "num"),
-            ]
-            for r in mine.sort_values(["group", "label"]).to_dict("records")
-        ]
-        parts.append(table(["benchmark", "group", "median", "IQR", "ops/s"], rows, class_="compact"))
-    if runs and not df.empty:
-        parts.append(figure(primitives_figure(ctx, runs, df), "Median cost of each primitive"))
+        parts.extend(paragraph(text, css) for css, text in findings(a, env))
+        parts.append(bench_table(a.df[a.df["env_label"] == env]))
+    if a.runs and not a.df.empty:
+        parts.append(figure(primitives_figure(ctx, a.runs, a.df), "Median cost of each primitive"))
     return Rendered(html=join(parts), scores=scores)
+
+
+def bench_table(mine: pd.DataFrame):
+    rows = [
+        [
+            r["label"],
+            r.get("group") or "",
+            (_ns(r["median_ns"]), "num"),
+            (_ns(r.get("iqr_ns", math.nan)), "num"),
+            (num(r.get("ops_per_s", math.nan)), "num"),
+        ]
+        for r in mine.sort_values(["group", "label"]).to_dict("records")
+    ]
+    return table(["benchmark", "group", "median", "IQR", "ops/s"], rows, class_="compact")
 
 
 def primitives_figure(ctx: Context, runs: list, df: pd.DataFrame) -> str:
     labels = sorted(
         df["label"].unique(), key=lambda s: (float(df.loc[df["label"] == s, "median_ns"].median()), s)
     )
-    handles = [Line2D([], [], color=ctx.palette[r.env_label], lw=6, label=r.env_label) for r in runs]
+    handles = run_handles(ctx.palette, runs, marker=None, lw=6)
     fig, axes = subplots(
         1,
         columns=1,

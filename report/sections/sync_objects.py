@@ -7,7 +7,7 @@ import math
 from matplotlib.lines import Line2D
 
 from report import stats
-from report.cells import CellAnalysis, missing, most_common
+from report.cells import CellAnalysis, missing, shifted
 from report.figures import (
     env_series,
     grouped_bars,
@@ -15,16 +15,17 @@ from report.figures import (
     header_space,
     log2_axis,
     plain_log,
+    run_handles,
     subplots,
     to_data_uri,
 )
-from report.formatting import duration_ms, duration_us, num, percent
+from report.formatting import duration_ci, duration_ms, num, percent, record_ci
 from report.load import Results
 from report.page import Markup, figure, join, paragraph, tag
 from report.sections import Context, Rendered
 from report.tables import failures, summary_table
 
-TITLE = "Barrier, Semaphore, Event and daemon threads, measured"
+US, MS = 1e-6, 1e-3
 REQUIRED = ("object", "threads", "permits", "daemon", "barrier_skew_p50_us", "throughput_tasks_s")
 #: Each object's metrics (a cell fills only its own object's, the rest of its row stays empty).
 OBJECT_METRICS = {
@@ -51,54 +52,47 @@ class Analysis(CellAnalysis):
 
     def __init__(self, ctx: Context, experiment: str):
         super().__init__(ctx, experiment, METRICS)
-        self.usual = {}
-        for obj in OBJECT_METRICS:
-            rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
-            self.usual[obj] = {p: most_common(rows, p) for p in self.uses(obj)}
+        self._settings = {obj: self.usual(object=obj) for obj in OBJECT_METRICS}
 
     def uses(self, obj: str) -> list:
         """The parameters an object's cells set (each object leaves the others empty)."""
         rows = self.df[self.df["object"] == obj] if not self.df.empty else self.df
         return [p for p in self.params if p != "object" and p in rows and rows[p].notna().any()]
 
-    def sweep(self, metric: str, env: str, obj: str, x: str) -> list:
+    def object_sweep(self, metric: str, env: str, obj: str, x: str) -> list:
         """Records of ``metric`` for ``obj`` ordered by parameter ``x``, the object's other
         parameters at their most common setting (a sweep moves one knob)."""
-        fixed = {p: v for p, v in self.usual.get(obj, {}).items() if p != x and v is not None}
-        recs = [
-            r
-            for r in self.s.select(metric, env_label=env, object=obj)
-            if all(r.get(p) == v for p, v in fixed.items()) and not missing(r.get(x))
-        ]
-        return sorted(recs, key=lambda r: r[x])
+        return self.sweep(metric, env, x, object=obj)
 
     def setting(self, obj: str, param: str):
-        return self.usual.get(obj, {}).get(param)
+        value = self._settings.get(obj, {}).get(param)
+        return None if missing(value) else value
+
+
+INTRO = (
+    "Four synchronization objects of the threading module, each timed on its own. Barrier: threads "
+    "meet again and again; skew is the time from the first to the last thread past the barrier in "
+    "one cycle. Semaphore: one thread per I/O task (a sleep), at most k of them inside a "
+    "Semaphore(k); the ideal is min(k, tasks) tasks per task time. Event: waiters block in wait(); "
+    "latency runs from set() to each waiter's return. Daemon threads: a child process's main thread "
+    "ends while a sleeping thread is still running; the delay is from then to the process's exit. "
+    "Cells of different settings ran apart, not in the same rounds: two of them are called different "
+    "only when a Mann–Whitney U test over their repetitions says so (p < 0.05)."
+)
+LESSON = (
+    "Lesson (the threading tutorial's Semaphore, Barrier, Event and daemon threads): a Semaphore "
+    "bounds how many threads do something at once, a Barrier makes threads wait for each other, "
+    "an Event lets one thread signal many, and a daemon thread does not keep the program alive — "
+    "it is abandoned mid-work at exit, so join() the threads whose work must finish."
+)
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
     a = Analysis(ctx, experiment)
-    parts = [
-        paragraph(
-            "Four synchronization objects of the threading module, each timed on its own. Barrier: threads "
-            "meet again and again; skew is the time from the first to the last thread past the barrier in "
-            "one cycle. Semaphore: one thread per I/O task (a sleep), at most k of them inside a "
-            "Semaphore(k); the ideal is min(k, tasks) tasks per task time. Event: waiters block in wait(); "
-            "latency runs from set() to each waiter's return. Daemon threads: a child process's main thread "
-            "ends while a sleeping thread is still running; the delay is from then to the process's exit."
-        ),
-        paragraph(
-            "Lesson (the threading tutorial's Semaphore, Barrier, Event and daemon threads): a Semaphore "
-            "bounds how many threads do something at once, a Barrier makes threads wait for each other, "
-            "an Event lets one thread signal many, and a daemon thread does not keep the program alive — "
-            "it is abandoned mid-work at exit, so join() the threads whose work must finish.",
-            "muted",
-        ),
-    ]
+    parts = [paragraph(INTRO), paragraph(LESSON, "muted")]
     for run in a.runs:
         parts.append(tag("h3", run.env_label))
-        for css, text in findings(a, run.env_label):
-            parts.append(paragraph(text, css))
+        parts.extend(paragraph(text, css) for css, text in findings(a, run.env_label))
     if a.runs and not a.s.frame.empty:
         parts.append(figure(sync_figure(ctx, a), "Barrier skew, Semaphore pool, Event latency, exit delay"))
     parts.append(tag("h3", "Every cell: median [95 % CI]"))
@@ -107,116 +101,175 @@ def render(ctx: Context, experiment: str) -> Rendered:
     return Rendered(html=join(parts))
 
 
+def _test(p: float) -> str:
+    return "Mann–Whitney U, p = %s" % num(p, 2)
+
+
+def finding_barrier(a: Analysis, env: str):
+    """Barrier release skew at the most parties, against the fewest."""
+    p50 = a.object_sweep("barrier_skew_p50_us", env, "barrier", "threads")
+    if not p50:
+        return None
+    most, few = p50[-1], p50[0]
+    worst = a.point("barrier_skew_max_us", env, object="barrier", threads=most["threads"])
+    text = "Barrier: with %d parties the last thread passed a median %s after the first%s" % (
+        most["threads"],
+        duration_ci(most, US),
+        " (worst cycle %s)" % duration_ci(worst, US) if worst else "",
+    )
+    if len(p50) > 1:
+        way, p = shifted(a.values("barrier_skew_p50_us", most), a.values("barrier_skew_p50_us", few))
+        word = {1: "more than", -1: "less than", 0: "no clear difference from"}[way]
+        text += ", %s the %s with %d (%s)" % (word, duration_ci(few, US), few["threads"], _test(p))
+    return (
+        None,
+        text + ". A Barrier releases all its parties at once, but each released thread still has to be "
+        "scheduled — and take the GIL, where there is one — before it runs: they leave one by one.",
+    )
+
+
+def _semaphore_growth(a: Analysis, first: dict, last: dict) -> str:
+    way, p = shifted(a.values("throughput_tasks_s", last), a.values("throughput_tasks_s", first))
+    if way > 0:
+        return "Throughput grew with k (%s), as a pool's size limit lets it until the tasks run out" % _test(
+            p
+        )
+    return "Throughput did not clearly grow with k in these repetitions (%s)" % _test(p)
+
+
+def finding_semaphore(a: Analysis, env: str):
+    """A Semaphore-bounded pool: throughput at the fewest and most permits, share of the ideal, peak."""
+    tput = a.object_sweep("throughput_tasks_s", env, "semaphore", "permits")
+    if not tput:
+        return None
+    ideal = {
+        r["permits"]: r["median"]
+        for r in a.object_sweep("ideal_throughput_tasks_s", env, "semaphore", "permits")
+    }
+    tasks, sleep_ms = a.setting("semaphore", "threads"), a.setting("semaphore", "sleep_ms")
+    first, last = tput[0], tput[-1]
+    text = "Semaphore: %s threads doing %s of I/O each, at most k at a time, finished %s tasks/s at k=%d" % (
+        num(tasks),
+        duration_ms(sleep_ms) if sleep_ms is not None else "some",
+        record_ci(first),
+        first["permits"],
+    )
+    text += " and %s tasks/s at k=%d" % (record_ci(last), last["permits"])
+    shares = [r["median"] / ideal[r["permits"]] for r in tput if ideal.get(r["permits"])]
+    if shares:
+        text += ", %s–%s of the ideal min(k, tasks) per task time" % (
+            percent(min(shares)),
+            percent(max(shares)),
+        )
+    peak = [
+        (r["permits"], r["median"]) for r in a.object_sweep("max_concurrency", env, "semaphore", "permits")
+    ]
+    seen = [(k, v) for k, v in peak if math.isfinite(v)]
+    if seen and all(v <= k for k, v in seen):
+        if all(v == min(k, tasks or k) for k, v in seen):
+            text += "; at the peak exactly min(k, tasks) threads were inside at once, never more than k"
+        else:
+            text += "; at most %s threads were inside at once, never more than k" % ", ".join(
+                "%s (k=%d)" % (num(v), k) for k, v in seen
+            )
+    if len(tput) > 1:
+        text += ". " + _semaphore_growth(a, first, last)
+    return (None, text + ".")
+
+
+def finding_semaphore_overfill(a: Analysis, env: str):
+    """More threads inside than permits: the Semaphore did not bound the pool."""
+    peak = a.object_sweep("max_concurrency", env, "semaphore", "permits")
+    over = [
+        (r["permits"], r["median"]) for r in peak if math.isfinite(r["median"]) and r["median"] > r["permits"]
+    ]
+    if not over:
+        return None
+    return (
+        "finding",
+        "More threads than permits were inside the Semaphore at once (%s): it did not bound the pool."
+        % ", ".join("%s at k=%d" % (num(v), k) for k, v in over),
+    )
+
+
+def finding_event(a: Analysis, env: str):
+    """Event wake-up latency for the fewest and most waiters."""
+    wake = a.object_sweep("wake_latency_p50_us", env, "event", "threads")
+    if not wake:
+        return None
+    tail = {r["threads"]: r for r in a.object_sweep("wake_latency_p99_us", env, "event", "threads")}
+    one, many = wake[0], wake[-1]
+    text = "Event: set() woke %d waiter%s in %s (median; p99 %s)" % (
+        one["threads"],
+        "" if one["threads"] == 1 else "s",
+        duration_ci(one, US),
+        duration_ci(tail.get(one["threads"]), US),
+    )
+    if len(wake) > 1:
+        text += ", %d waiters in %s (p99 %s)" % (
+            many["threads"],
+            duration_ci(many, US),
+            duration_ci(tail.get(many["threads"]), US),
+        )
+        way, p = shifted(a.values("wake_latency_p50_us", many), a.values("wake_latency_p50_us", one))
+        if way > 0:
+            text += (
+                ": slower with more waiters (%s) — set() wakes every waiter at once, but they run one "
+                % _test(p)
+            )
+            text += "after another, so the last waits most"
+        else:
+            text += ": no clear difference with more waiters in these repetitions (%s)" % _test(p)
+    return (None, text + ".")
+
+
+def _exits(a: Analysis, env: str) -> tuple:
+    exits = {bool(r["daemon"]): r for r in a.object_sweep("exit_delay_ms", env, "daemon_exit", "daemon")}
+    return exits.get(True), exits.get(False)
+
+
+def finding_daemon(a: Analysis, env: str):
+    """How long a daemon and a non-daemon thread kept the process alive after the main thread ended."""
+    daemon, plain = _exits(a, env)
+    if not (daemon and plain):
+        return None
+    sleep_ms = a.setting("daemon_exit", "sleep_ms")
+    way, p = shifted(a.values("exit_delay_ms", daemon), a.values("exit_delay_ms", plain))
+    verdict = {
+        -1: "a daemon thread did not — the process exited after %s (%s), abandoning it mid-sleep",
+        0: "with a daemon thread the process exited after %s, not clearly sooner in these repetitions (%s)",
+        1: "with a daemon thread the process exited after %s, later still (%s)",
+    }[way] % (duration_ci(daemon, MS), _test(p))
+    return (
+        None,
+        "Daemon threads: after the main thread ended, a non-daemon thread still sleeping %s kept the process "
+        "alive for %s; %s. The interpreter joins non-daemon threads at exit and kills daemon ones without "
+        "cleanup: join() the threads whose work must finish."
+        % (duration_ms(sleep_ms) if sleep_ms is not None else "", duration_ci(plain, MS), verdict),
+    )
+
+
+def finding_daemon_slow(a: Analysis, env: str):
+    """A daemon thread that held the exit as long as a non-daemon one: against the theory."""
+    daemon, plain = _exits(a, env)
+    if not (daemon and plain) or daemon["median"] < plain["median"]:
+        return None
+    return ("finding", "Here the daemon thread did not let the process exit sooner than the non-daemon one.")
+
+
+FINDINGS = (
+    finding_barrier,
+    finding_semaphore,
+    finding_semaphore_overfill,
+    finding_event,
+    finding_daemon,
+    finding_daemon_slow,
+)
+
+
 def findings(a: Analysis, env: str) -> list:
     """(css class, sentence) pairs for one interpreter × machine; "finding" marks a broken expectation."""
-    out = []
-    p50 = a.sweep("barrier_skew_p50_us", env, "barrier", "threads")
-    if p50:
-        most = p50[-1]
-        worst = a.sweep("barrier_skew_max_us", env, "barrier", "threads")
-        worst = next((r for r in worst if r["threads"] == most["threads"]), None)
-        text = "Barrier: with %d parties the last thread passed a median %s after the first%s" % (
-            most["threads"],
-            duration_us(most["median"]),
-            " (worst cycle %s)" % duration_us(worst["median"]) if worst else "",
-        )
-        if len(p50) > 1:
-            text += ", against %s with %d" % (duration_us(p50[0]["median"]), p50[0]["threads"])
-        text += (
-            ". A Barrier releases all its parties at once, but each released thread still has to be "
-            "scheduled — and take the GIL, where there is one — before it runs: they leave one by one."
-        )
-        out.append((None, text))
-    tput = a.sweep("throughput_tasks_s", env, "semaphore", "permits")
-    if tput:
-        ideal = {
-            r["permits"]: r["median"]
-            for r in a.sweep("ideal_throughput_tasks_s", env, "semaphore", "permits")
-        }
-        peak = {r["permits"]: r["median"] for r in a.sweep("max_concurrency", env, "semaphore", "permits")}
-        tasks, sleep_ms = a.setting("semaphore", "threads"), a.setting("semaphore", "sleep_ms")
-        shares = [r["median"] / ideal[r["permits"]] for r in tput if ideal.get(r["permits"])]
-        first, last = tput[0], tput[-1]
-        text = (
-            "Semaphore: %s threads doing %s of I/O each, at most k at a time, finished %s tasks/s at k=%d "
-            % (
-                num(tasks),
-                duration_ms(sleep_ms) if sleep_ms is not None else "some",
-                num(first["median"]),
-                first["permits"],
-            )
-        )
-        text += "and %s tasks/s at k=%d" % (num(last["median"]), last["permits"])
-        if shares:
-            text += ", %s–%s of the ideal min(k, tasks) per task time" % (
-                percent(min(shares)),
-                percent(max(shares)),
-            )
-        seen = [(k, v) for k, v in sorted(peak.items()) if math.isfinite(v)]
-        over = [(k, v) for k, v in seen if v > k]
-        if seen and not over:
-            if all(v == min(k, tasks or k) for k, v in seen):
-                text += "; at the peak exactly min(k, tasks) threads were inside at once, never more than k"
-            else:
-                text += "; at most %s threads were inside at once, never more than k" % ", ".join(
-                    "%s (k=%d)" % (num(v), k) for k, v in seen
-                )
-        text += ". The Semaphore is the pool's size limit: throughput grows with k until the tasks run out."
-        out.append((None, text))
-        if over:
-            out.append(
-                (
-                    "finding",
-                    "More threads than permits were inside the Semaphore at once (%s): it did not bound "
-                    "the pool." % ", ".join("%s at k=%d" % (num(v), k) for k, v in over),
-                )
-            )
-    wake = a.sweep("wake_latency_p50_us", env, "event", "threads")
-    if wake:
-        tail = {r["threads"]: r["median"] for r in a.sweep("wake_latency_p99_us", env, "event", "threads")}
-        one, many = wake[0], wake[-1]
-        text = "Event: set() woke %d waiter%s in %s (median; p99 %s)" % (
-            one["threads"],
-            "" if one["threads"] == 1 else "s",
-            duration_us(one["median"]),
-            duration_us(tail.get(one["threads"], math.nan)),
-        )
-        if len(wake) > 1:
-            text += ", %d waiters in %s (p99 %s)" % (
-                many["threads"],
-                duration_us(many["median"]),
-                duration_us(tail.get(many["threads"], math.nan)),
-            )
-            text += (
-                ": set() wakes every waiter at once, but they run one after another, so the last waits most"
-            )
-        out.append((None, text + "."))
-    exits = {r["daemon"]: r for r in a.sweep("exit_delay_ms", env, "daemon_exit", "daemon")}
-    daemon, plain = exits.get(True), exits.get(False)
-    if daemon and plain:
-        sleep_ms = a.setting("daemon_exit", "sleep_ms")
-        out.append(
-            (
-                None,
-                "Daemon threads: after the main thread ended, a non-daemon thread still sleeping %s kept "
-                "the process alive for %s; a daemon thread did not — the process exited after %s, "
-                "abandoning it mid-sleep. The interpreter joins non-daemon threads at exit and kills daemon "
-                "ones without cleanup: join() the threads whose work must finish."
-                % (
-                    duration_ms(sleep_ms) if sleep_ms is not None else "",
-                    duration_ms(plain["median"]),
-                    duration_ms(daemon["median"]),
-                ),
-            )
-        )
-        if daemon["median"] >= plain["median"]:
-            out.append(
-                (
-                    "finding",
-                    "Here the daemon thread did not let the process exit sooner than the non-daemon one.",
-                )
-            )
-    return out
+    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
 
 
 def cell_tables(a: Analysis) -> Markup:
@@ -244,7 +297,7 @@ def cell_tables(a: Analysis) -> Markup:
 
 
 def sync_figure(ctx: Context, a: Analysis) -> str:
-    handles = [Line2D([], [], color=ctx.palette[r.env_label], lw=6, label=r.env_label) for r in a.runs]
+    handles = run_handles(ctx.palette, a.runs, marker=None, lw=6)
     handles += [
         Line2D([], [], color="#555555", marker="o", label="median (p50)"),
         Line2D([], [], color="#555555", marker="^", ls="--", label="tail (max, p99)"),
@@ -267,7 +320,7 @@ def _lines(ctx: Context, a: Analysis, ax, obj: str, x: str, metrics: tuple) -> l
     for run in a.runs:
         colour = ctx.palette[run.env_label]
         for metric, style, marker in zip(metrics, ("-", "--"), ("o", "^")):
-            recs = a.sweep(metric, run.env_label, obj, x)
+            recs = a.object_sweep(metric, run.env_label, obj, x)
             if not recs:
                 continue
             xs = [r[x] for r in recs]
@@ -296,7 +349,7 @@ def _throughput_panel(ctx: Context, a: Analysis, ax) -> None:
     xs = _lines(ctx, a, ax, "semaphore", "permits", ("throughput_tasks_s",))
     ideal = {}
     for run in a.runs:
-        for r in a.sweep("ideal_throughput_tasks_s", run.env_label, "semaphore", "permits"):
+        for r in a.object_sweep("ideal_throughput_tasks_s", run.env_label, "semaphore", "permits"):
             ideal[r["permits"]] = r["median"]
     if ideal:
         ks = sorted(ideal)
@@ -343,7 +396,7 @@ def _exit_panel(ctx: Context, a: Analysis, ax) -> None:
     cats = ["daemon", "non-daemon"]
 
     def lookup(run, cat):
-        found = a.sweep("exit_delay_ms", run.env_label, "daemon_exit", "daemon")
+        found = a.object_sweep("exit_delay_ms", run.env_label, "daemon_exit", "daemon")
         return next((r for r in found if bool(r["daemon"]) == (cat == "daemon")), None)
 
     grouped_bars(ax, cats, env_series(ctx, a.runs, lookup, cats), log=True)

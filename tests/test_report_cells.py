@@ -1,0 +1,80 @@
+"""The shared toolkit's comparisons: interval sides, per-round and separate-run ratios, rank tests."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from report import stats
+from report.cells import Ratio, round_ratios, separate_ratios, shifted, side
+from report.figures import EXECUTOR_COLOURS, executor_colour, known_first
+
+
+def test_side_needs_an_interval_wholly_on_one_side():
+    assert side({"ci_low": 1.1, "ci_high": 1.3}) == 1
+    assert side({"ci_low": 0.7, "ci_high": 0.9}) == -1
+    assert side({"ci_low": 0.9, "ci_high": 1.1}) == 0
+    assert side({"ci_low": math.nan, "ci_high": math.nan, "median": 5.0}) == 0  # no interval, no word
+    assert side({"ci_low": 3.0, "ci_high": 4.0}, at=2.0) == 1
+
+
+def test_ratio_inverse_swaps_the_bounds():
+    r = Ratio(2.0, 1.6, 2.5, 8, True).inverse()
+    assert (r.median, r.ci_low, r.ci_high) == (0.5, 0.4, 0.625)
+    assert r.side == -1 and "paired round by round over 8 rounds" in r.how()
+
+
+def _frame(values: dict, on_value: str = "x") -> pd.DataFrame:
+    rows = []
+    for cell, per_round in values.items():
+        for r, v in enumerate(per_round):
+            rows.append({"g": on_value, "cell": cell, "repeat": r, "status": "ok", "wall_s": v})
+    return pd.DataFrame(rows)
+
+
+def test_round_ratios_pair_each_round_with_the_baseline_of_that_round():
+    drift = np.array([1.0, 2.0, 0.5, 1.5, 1.2, 0.8, 1.1])
+    base = _frame({"seq": drift})
+    other = _frame({"a": 0.5 * drift, "b": drift * np.array([1, 1.1, 0.9, 1, 1.05, 0.95, 1])})
+    other.loc[(other["cell"] == "b") & (other["repeat"] == 3), "status"] = "error"
+    found = round_ratios(base, other, ["g"], ["g", "cell"], "wall_s")
+    a, b = found[("x", "a")], found[("x", "b")]
+    assert a.median == pytest.approx(0.5) and a.ci_low == pytest.approx(0.5) and a.paired and a.n == 7
+    assert b.n == 6  # the failed round has no ratio
+    assert (b.ci_low, b.ci_high) == stats.median_ci([1, 1.1, 0.9, 1.05, 0.95, 1])
+    few = round_ratios(base.head(4), other, ["g"], ["g", "cell"], "wall_s")[("x", "a")]
+    assert math.isnan(few.ci_low) and few.ci_note == stats.ci_note(4)
+
+
+def test_separate_ratios_widen_with_the_run_to_run_noise():
+    rng = np.random.default_rng(1)
+    base = _frame({"seq": rng.lognormal(0, 0.02, 8)})
+    other = _frame({"a": 2 * rng.lognormal(0, 0.02, 8)})
+    quiet = separate_ratios(base, other, ["g"], ["g", "cell"], "wall_s", 0.0)[("x", "a")]
+    noisy = separate_ratios(base, other, ["g"], ["g", "cell"], "wall_s", 0.2)[("x", "a")]
+    unknown = separate_ratios(base, other, ["g"], ["g", "cell"], "wall_s")[("x", "a")]
+    expected = np.median(other["wall_s"]) / np.median(base["wall_s"])
+    assert quiet.median == pytest.approx(expected) and not quiet.paired
+    assert noisy.ci_high - noisy.ci_low > 3 * (quiet.ci_high - quiet.ci_low)
+    assert "run-to-run noise unknown" in unknown.ci_note and quiet.ci_note == ""
+
+
+def test_shifted_is_a_rank_test():
+    assert shifted([1, 2, 3, 4, 5], [10, 11, 12, 13, 14])[0] == -1
+    assert shifted([10, 11, 12, 13, 14], [1, 2, 3, 4, 5])[0] == 1
+    assert shifted([1, 2, 3], [10, 11, 12]) == (0, pytest.approx(0.1))  # 3 against 3 cannot reach 5 %
+    assert shifted([], [1.0])[0] == 0
+
+
+def test_unknown_executors_get_a_colour_of_their_own_and_come_last():
+    assert known_first(["zeta", "thread", "alpha", "sequential"], EXECUTOR_COLOURS) == [
+        "sequential",
+        "thread",
+        "alpha",
+        "zeta",
+    ]
+    new = executor_colour("subinterpreters")
+    assert new == executor_colour("subinterpreters") and new not in EXECUTOR_COLOURS.values()
