@@ -10,6 +10,7 @@ PYTHONS ?=
 MACHINE ?=
 RUNS    ?=
 BASELINE ?=
+FORMAT  ?= text
 # Your own function, e.g. WORKLOAD=mypkg.tasks:resize_image WORKLOAD_ARGS='{"size": 64}' WORKLOAD_PATH=~/src
 WORKLOAD ?=
 WORKLOAD_ARGS ?=
@@ -18,7 +19,7 @@ RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $
 	$(if $(WORKLOAD),--workload $(WORKLOAD)) $(if $(WORKLOAD_ARGS),--workload-args '$(WORKLOAD_ARGS)') \
 	$(if $(WORKLOAD_PATH),--path $(WORKLOAD_PATH))
 
-.PHONY: bench quick report test lint venv clean python-ft clean-ft aa
+.PHONY: bench quick report advise test lint venv clean python-ft clean-ft aa
 
 venv: $(VENV)/.installed
 
@@ -33,6 +34,7 @@ bench: venv
 	@set -e; runs=$$($(PY) -m experiments run $(RUN_ARGS) $(foreach p,$(PYTHONS),--python $(p))); \
 	for run in $(if $(WORKLOAD),,$$runs); do echo "micro-benchmarks -> $$run/primitives.csv"; $(PY) -m bench.run --run-dir $$run; done
 	$(PY) -m report --results $(RESULTS) --output $(REPORT)
+	@$(PY) -m report advise --results $(RESULTS)
 	@echo "report: $(REPORT)"
 
 quick:
@@ -40,6 +42,10 @@ quick:
 
 report: venv
 	$(PY) -m report --results $(RESULTS) --output $(REPORT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
+
+# Which executor, how many workers, which interpreter, per workload (report/advise.py).
+advise: venv
+	$(PY) -m report advise --results $(RESULTS) --format $(FORMAT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 
 # A/A test: the project's own interpreter twice back to back into $(RESULTS)/aa, compared (scripts/aa.py).
 aa: venv

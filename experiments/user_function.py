@@ -46,7 +46,7 @@ FROM_OPTIONS = ("function", "function_args")
 
 _PARALLEL = ["thread", "thread_pool", "process", "process_pool", "asyncio", "interpreter_pool"]
 PROFILES = {
-    "quick": Profile(repeat=3, timeout_s=60, grid=[{"executor": _PARALLEL, "workers": [2], "tasks": [8]}]),
+    "quick": Profile(repeat=6, timeout_s=60, grid=[{"executor": _PARALLEL, "workers": [2], "tasks": [8]}]),
     "default": Profile(
         budget_s=60, timeout_s=120, grid=[{"executor": _PARALLEL, "workers": [1, 2, 4, 8], "tasks": [16]}]
     ),

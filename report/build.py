@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from experiments.schema import write_atomically
-from report import compare, environments, problems, quality, scorecard
+from report import advise, compare, environments, problems, quality, scorecard
 from report.figures import Palette
 from report.load import Results, ResultsError
 from report.page import Markup, document, join, paragraph, section, tag
@@ -40,20 +40,33 @@ def render_section(ctx: Context, name: str) -> Rendered:
     try:
         return section_for(name, ctx.results).render(ctx, name)
     except Exception as exc:
-        message = _one_line(exc)
-        ctx.results.warnings.append("section %s failed to render: %s" % (name, message))
-        box = join(
-            [
-                tag("strong", "This section failed to render: "),
-                tag("code", message),
-                paragraph(
-                    "Its data are intact in the run folders; the rest of the page is unaffected. "
-                    "Please report this with the run folder attached.",
-                    "muted",
-                ),
-            ]
-        )
-        return Rendered(html=Markup(tag("div", box, class_="warn section-error")))
+        return Rendered(html=failure_box(ctx.results, "section %s" % name, exc))
+
+
+def render_advice(results: Results, baseline: str | None) -> Markup:
+    """The advice table (report/advise.py) that opens the page; a failure is a box, as for a section."""
+    try:
+        return advise.render_html(advise.advise(results, baseline))
+    except Exception as exc:
+        return failure_box(results, "the advice table", exc)
+
+
+def failure_box(results: Results, what: str, exc: BaseException) -> Markup:
+    """A box saying ``what`` failed, with its one-line error; the warning is printed after rendering."""
+    message = _one_line(exc)
+    results.warnings.append("%s failed to render: %s" % (what, message))
+    box = join(
+        [
+            tag("strong", "This section failed to render: "),
+            tag("code", message),
+            paragraph(
+                "Its data are intact in the run folders; the rest of the page is unaffected. "
+                "Please report this with the run folder attached.",
+                "muted",
+            ),
+        ]
+    )
+    return Markup(tag("div", box, class_="warn section-error"))
 
 
 def render_report(results: Results, baseline: str | None = None) -> str:
@@ -72,11 +85,15 @@ def render_report(results: Results, baseline: str | None = None) -> str:
             scores.setdefault(env, {}).update(s)
         title = results.info(name).title
         sections.append(("exp-" + name, "%s — %s" % (name, title) if title else name, rendered.html))
-    nav = [("scorecard", "Scorecard"), ("quality", "Run quality")]
+    advice = advise.advisable(results)
+    nav = [("advice", "Advice")] if advice else []
+    nav += [("scorecard", "Scorecard"), ("quality", "Run quality")]
     nav += [(anchor, title.split(" — ")[0]) for anchor, title, _ in sections]
     nav += [("comparisons", "Comparisons"), ("environments", "Environments")]
-    body = [
-        problems.render(results),
+    body = [problems.render(results)]
+    if advice:
+        body.append(section("advice", "Advice: what to use", render_advice(results, baseline)))
+    body += [
         section("scorecard", "Scorecard", scorecard.render(results, scores)),
         section("quality", "Run quality", quality.render(results)),
     ]

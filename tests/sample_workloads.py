@@ -21,7 +21,7 @@ def pure_python(index, size=300):
     return total
 
 
-def zlib_compress(index, mib=2, level=6):
+def zlib_compress(index, mib=8, level=6):
     """Compress ``mib`` MiB with zlib: C code that releases the GIL while it works."""
     size = 0
     for _ in range(mib):

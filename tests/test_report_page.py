@@ -42,6 +42,7 @@ def page(two_interpreters):
 def test_sections_in_order(page):
     anchors = re.findall(r'<section id="([^"]+)"', page)
     assert anchors == [
+        "advice",
         "scorecard",
         "quality",
         "exp-io_vs_cpu",
