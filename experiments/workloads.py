@@ -87,11 +87,13 @@ WORKLOADS = {
 
 
 #: ``mixed``'s calibration: pure-Python loop iterations, and bytes hashed by sha256, that each take
-#: one ms on one idle core (CPython 3.11 on the reference machine). Both parts are the same CPU
+#: one ms on one idle core (CPython 3.11 on the reference machine, 2026-12: 40 ns per iteration,
+#: sha256 at 1.8 GB/s; the first constants, taken on a loaded core, made the GIL-holding part 3x
+#: too short, so a task's duration moved 2.3x with gil_share). Both parts are the same CPU
 #: work on any interpreter, so speedups compare like with like; the real split on the interpreter
 #: measured is timed in the cell (gil_share's ``python_time_fraction``).
-MIXED_LOOP_ITERS_PER_MS = 8000
-MIXED_HASH_BYTES_PER_MS = 1300 * 1024
+MIXED_LOOP_ITERS_PER_MS = 25000
+MIXED_HASH_BYTES_PER_MS = 1750 * 1024
 #: A task alternates its GIL-holding and GIL-releasing parts in this many slices, so that threads
 #: interleave them rather than meeting in one long Python stretch.
 MIXED_SLICES = 4
