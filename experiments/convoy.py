@@ -40,7 +40,10 @@ PARAMS = {
     ),
     "switch_interval_ms": Param(float, minimum=0.001, maximum=1000.0, help="sys.setswitchinterval, ms"),
     "io_round_trips": Param(
-        int, minimum=10, maximum=10**7, help="round trips the I/O thread makes back to back in the region"
+        int,
+        minimum=10,
+        maximum=10**7,
+        help="round trips the I/O thread makes back to back in the region (at most REGION_CAP_S long)",
     ),
 }
 METRICS = (
@@ -54,6 +57,13 @@ METRICS = (
 #: Threads and their process control of every worker count run in one group, so in the same round.
 COMPARE = ("cpu_workers", "cpu_kind")
 BASELINE = {"cpu_workers": 0, "cpu_kind": "thread"}
+#: A region ends after ``io_round_trips`` round trips or this many seconds, whichever comes first;
+#: ``round_trips`` (the cell's work) says how many were made.  On a quiet 2-core VM a round trip
+#: beside 2 CPU threads at a 5 ms switch interval takes ~10 ms (two switch intervals: a 1000-trip
+#: cell lasted 17.6 s, three rounds of the default grid 69 s against a 35 s budget); capped, such
+#: a cell makes ~150 round trips, while the idle baseline and the process controls (10-100 us each)
+#: still make all of theirs.
+REGION_CAP_S = 1.5
 
 
 def _block(cpu_workers, intervals, io_round_trips):
@@ -65,17 +75,15 @@ def _block(cpu_workers, intervals, io_round_trips):
     }
 
 
-# Every cell makes the same number of round trips.  1000 of them: the idle baseline (50-100 us
-# each on the 2-core VM) then lasts 0.05-0.1 s, and a loaded cell's p99 is the 990th of 1000
-# sorted latencies, whose distribution-free 95 % interval runs from the 984th to the 996th: a
-# p99, not a maximum (with the ~10-80 round trips a 0.25 s cell used to make at 5 ms, the "p99"
-# was the slowest one or two).  The cost decides the grid: beside 1 and 2 CPU threads at 5 ms a
-# round trip averages ~0.5 and ~1.4 ms (a 1000-trip cell: 0.5 and 1.4 s), beside 4 threads ~25 ms,
-# so 4 threads (and 8) are left to the full profile; the shorter switch interval is measured at 2
-# threads only.  8 rounds of the default profile's 8 cells: ~23 s of regions plus ~0.2 s of worker
-# start-up per cell (echo server, workers), ~36 s, on a quiet machine (estimated from runs at load
-# average 3: 24 s of regions); at load average 4-4.4 the convoy itself grows (beside 2 CPU threads
-# at 5 ms a round trip took 5.7 ms, not 1.4) and they took 85 s.
+# Every cell aims at 1000 round trips: the idle baseline (50-100 us each on the 2-core VM) then
+# lasts 0.05-0.1 s, and a cell that makes them all has a p99 that is the 990th of 1000 sorted
+# latencies, whose distribution-free 95 % interval runs from the 984th to the 996th: a p99, not a
+# maximum.  Cells in a GIL convoy stop at REGION_CAP_S instead (measured on a quiet 2-core VM,
+# 2026-12: beside 1 and 2 CPU threads at 5 ms a round trip takes ~5 and ~10 ms, one and two
+# switch intervals; beside 2 threads at 0.5 ms ~1.3 ms), so they make 150-1000 round trips and
+# their p99 is judged by its sample (``round_trips``).  4 threads (and 8) are left to the full
+# profile.  A round of the default profile's 8 cells: ~4.5 s of regions plus ~0.1-0.2 s of worker
+# start-up per cell (echo server, workers), ~6 s on a quiet machine, so its budget buys ~6 rounds.
 PROFILES = {
     "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], [0.1], 300)]),
     "default": Profile(
@@ -144,12 +152,15 @@ def run_cell(params, region):
         latencies = [0.0] * params["io_round_trips"]
         now = time.perf_counter
         with region():
-            t = now()
+            t = start = now()
             for i in range(params["io_round_trips"]):
                 _round_trip(conn, payload, size)
                 done = now()
                 latencies[i] = done - t
                 t = done
+                if done - start > REGION_CAP_S:
+                    del latencies[i + 1 :]
+                    break
     finally:
         sys.setswitchinterval(old_interval)
         if stop is not None:

@@ -105,7 +105,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        budget_s=25,
+        budget_s=20,
         timeout_s=60,
         grid=[
             _block([1], PRIMITIVES),

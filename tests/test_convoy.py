@@ -56,8 +56,9 @@ def test_no_cpu_threads_is_not_slower_than_two():
     idle, loaded = cell(0), cell(2)
     assert sys.getswitchinterval() == before  # the cell puts the interpreter back as it found it
     assert idle["round_trips_per_s"] >= loaded["round_trips_per_s"], (idle, loaded)
+    assert idle["round_trips"] == 300  # 300 idle round trips take well under REGION_CAP_S
     for r in (idle, loaded):
-        assert r["work_units"] == r["round_trips"] == 300
+        assert r["work_units"] == r["round_trips"] <= 300
         assert r["latency_p50_us"] <= r["latency_p99_us"]
 
 
