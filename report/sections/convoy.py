@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 from report.load import Results
-from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered
 from report.sections.convoy_analysis import METRICS, Analysis, control_factors
 from report.sections.convoy_figures import convoy_figure
 from report.sections.convoy_findings import findings, score
-from report.tables import every_cell
+from report.sections.layout import findings_page
 
 REQUIRED = ("cpu_workers", "cpu_kind", "switch_interval_ms", "latency_p50_us", "speedup")
 INTRO = (
@@ -34,17 +33,14 @@ def compare_metrics(results: Results, experiment: str) -> list:
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
-    a = Analysis(ctx, experiment)
-    parts = [paragraph(INTRO)]
-    scores = {}
-    for run in a.runs:
-        env = run.env_label
-        parts.append(tag("h3", "%s — GIL %s" % (env, run.gil)))
-        parts.extend(paragraph(text, css) for css, text in findings(a, env))
-        own = score(a, env)
-        if own:
-            scores[env] = own
-    if a.runs:
-        parts.append(figure(convoy_figure(ctx, a), "I/O round-trip latency against CPU-bound load"))
-    parts.append(every_cell(ctx, experiment, a.df, a.params, METRICS, summary=a.s.frame))
-    return Rendered(html=join(parts), scores=scores)
+    return findings_page(
+        ctx,
+        experiment,
+        Analysis(ctx, experiment),
+        INTRO,
+        findings,
+        convoy_figure,
+        "I/O round-trip latency against CPU-bound load",
+        METRICS,
+        score=score,
+    )

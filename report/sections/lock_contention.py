@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 from report.load import Results
-from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered
+from report.sections.layout import findings_page
 from report.sections.lock_contention_analysis import METRICS, Analysis
 from report.sections.lock_contention_figures import lock_figure
 from report.sections.lock_contention_findings import findings, score
-from report.tables import every_cell
 
 REQUIRED = ("threads", "primitive", "pattern", "cost_per_op_ns", "lost_update_fraction")
 INTRO = (
@@ -30,17 +29,14 @@ def compare_metrics(results: Results, experiment: str) -> list:
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
-    a = Analysis(ctx, experiment)
-    parts = [paragraph(INTRO)]
-    scores = {}
-    for run in a.runs:
-        env = run.env_label
-        parts.append(tag("h3", "%s — GIL %s" % (env, run.gil)))
-        parts.extend(paragraph(text, css) for css, text in findings(a, env))
-        own = score(a, env)
-        if own:
-            scores[env] = own
-    if a.runs:
-        parts.append(figure(lock_figure(ctx, a), "Lost updates, cost per update and acquire wait"))
-    parts.append(every_cell(ctx, experiment, a.df, a.params, METRICS, summary=a.s.frame))
-    return Rendered(html=join(parts), scores=scores)
+    return findings_page(
+        ctx,
+        experiment,
+        Analysis(ctx, experiment),
+        INTRO,
+        findings,
+        lock_figure,
+        "Lost updates, cost per update and acquire wait",
+        METRICS,
+        score=score,
+    )

@@ -9,12 +9,11 @@ the figure in queue_bursts_figures and the sentences in queue_bursts_findings.
 from __future__ import annotations
 
 from report.load import Results
-from report.page import figure, join, paragraph, tag
 from report.sections import Context, Rendered
+from report.sections.layout import findings_page
 from report.sections.queue_bursts_analysis import METRICS, Analysis
 from report.sections.queue_bursts_figures import queue_figure
 from report.sections.queue_bursts_findings import findings
-from report.tables import every_cell
 
 REQUIRED = (
     "maxsize",
@@ -44,12 +43,13 @@ def compare_metrics(results: Results, experiment: str) -> list:
 
 
 def render(ctx: Context, experiment: str) -> Rendered:
-    a = Analysis(ctx, experiment)
-    parts = [paragraph(INTRO)]
-    for run in a.runs:
-        parts.append(tag("h3", "%s — GIL %s" % (run.env_label, run.gil)))
-        parts.extend(paragraph(text, css) for css, text in findings(a, run.env_label))
-    if a.runs:
-        parts.append(figure(queue_figure(ctx, a), "Bounded queue against M/M/c/K and Little's law"))
-    parts.append(every_cell(ctx, experiment, a.df, a.params, METRICS, summary=a.s.frame))
-    return Rendered(html=join(parts))
+    return findings_page(
+        ctx,
+        experiment,
+        Analysis(ctx, experiment),
+        INTRO,
+        findings,
+        queue_figure,
+        "Bounded queue against M/M/c/K and Little's law",
+        METRICS,
+    )
