@@ -207,6 +207,19 @@ def median_line(ax, x, median, low, high, colour: str, label: str | None = None,
     ci_whiskers(ax, x, low, high, colour)
 
 
+def records_line(ax, x, records: list, colour: str, label: str | None = None) -> None:
+    """median_line of summary records (dicts with ``median``, ``ci_low`` and ``ci_high``) at ``x``."""
+    median_line(
+        ax,
+        x,
+        [r["median"] for r in records],
+        [r["ci_low"] for r in records],
+        [r["ci_high"] for r in records],
+        colour,
+        label,
+    )
+
+
 def run_handles(palette: Palette, runs, marker: str | None = "o", lw: float | None = None) -> list:
     """Legend entries: one per interpreter × machine, in its colour."""
     style = {"marker": marker} if marker else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.lines import Line2D
 
-from report.figures import header, header_space, log2_axis, median_line, plain_log, subplots, to_data_uri
+from report.figures import header, header_space, log2_axis, plain_log, records_line, subplots, to_data_uri
 from report.sections import Context
 from report.sections.convoy_analysis import Analysis
 
@@ -42,14 +42,7 @@ def _curves(ax, ctx: Context, a: Analysis, metric: str) -> set:
                 xs = [r["cpu_workers"] + 1 for r in recs]
                 xs_all |= set(xs)
                 colour = ctx.palette[env]
-                median_line(
-                    ax,
-                    xs,
-                    [r["median"] for r in recs],
-                    [r["ci_low"] for r in recs],
-                    [r["ci_high"] for r in recs],
-                    colour,
-                )
+                records_line(ax, xs, recs, colour)
                 line = ax.get_lines()[-1]
                 line.set_linestyle(STYLES.get(kind, ":"))
                 line.set_alpha(1.0 if sw == longest else 0.45)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from report.cells import CellAnalysis
-from report.figures import executor_colour, header, header_space, median_line, subplots, to_data_uri
+from report.figures import executor_colour, header, header_space, records_line, subplots, to_data_uri
 from report.formatting import num, ratio
 from report.load import Results
 from report.page import figure, join, paragraph, tag
@@ -121,14 +121,7 @@ def share_figure(ctx: Context, a: Analysis) -> str:
         for executor in a.executors(env):
             recs = a.curve(env, executor)
             x = [r["gil_share"] for r in recs]
-            median_line(
-                ax,
-                x,
-                [r["median"] for r in recs],
-                [r["ci_low"] for r in recs],
-                [r["ci_high"] for r in recs],
-                executor_colour(executor),
-            )
+            records_line(ax, x, recs, executor_colour(executor))
         cross = a.turnover(env)
         if math.isfinite(cross):
             ax.axvline(cross, color="black", ls=":", lw=1)

@@ -10,8 +10,8 @@ from report.figures import (
     header,
     header_space,
     log2_axis,
-    median_line,
     plain_log,
+    records_line,
     subplots,
     to_data_uri,
 )
@@ -71,14 +71,7 @@ def _wait_panel(ax, ctx: Context, a: Analysis) -> None:
             continue
         xs = [r["switch_interval_ms"] for r in recs]
         xs_all |= set(xs)
-        median_line(
-            ax,
-            xs,
-            [r["median"] for r in recs],
-            [r["ci_low"] for r in recs],
-            [r["ci_high"] for r in recs],
-            ctx.palette[run.env_label],
-        )
+        records_line(ax, xs, recs, ctx.palette[run.env_label])
     if xs_all:
         log2_axis(ax, sorted(xs_all))
         ax.set_yscale("log")
