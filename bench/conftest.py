@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import sys
 import sysconfig
+from datetime import datetime, timezone
 
 
 def gil_enabled() -> bool:
@@ -18,11 +19,15 @@ def gil_enabled() -> bool:
 # an extension module that does not declare free-threading support turns the GIL back on mid-run.
 GIL_ENABLED_AT_START = gil_enabled()
 
+# pytest-benchmark's own "datetime" is when it wrote the JSON, at the end of the process.
+STARTED_AT_UTC = datetime.now(timezone.utc).isoformat()
+
 
 def pytest_benchmark_update_machine_info(config, machine_info: dict) -> None:
     """pytest-benchmark hook (signature from its hookspec): called when the JSON is written."""
     affinity = getattr(os, "sched_getaffinity", None)
     machine_info.update(
+        started_at_utc=STARTED_AT_UTC,
         gil_enabled_start=GIL_ENABLED_AT_START,
         gil_enabled_end=gil_enabled(),
         py_gil_disabled=bool(sysconfig.get_config_var("Py_GIL_DISABLED")),

@@ -1,6 +1,9 @@
 """Converts pytest-benchmark's JSON into the store's ``<run-dir>/primitives.csv`` (harness columns first).
 
-Usage: python -m bench.export --json results/<run_id>/primitives.json --run-dir results/<run_id>
+Usage: python -m bench.export --json results/<run_id>/primitives-0.json [--json .../primitives-1.json ...]
+                              --run-dir results/<run_id>
+
+Each --json is one pytest process's report, in order; the rows of the k-th get ``repeat`` = k.
 """
 
 from __future__ import annotations
@@ -184,40 +187,66 @@ def describe(param_columns: list, records: list) -> ExperimentInfo:
     )
 
 
-def rows(report: dict, run_dir: Path) -> tuple:
-    """(ExperimentInfo, rows as dicts) for primitives.csv."""
-    machine_info = report["machine_info"]
-    common = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_dir.name,
-        "experiment": EXPERIMENT,
-        "repeat": 0,
-        "status": "ok",
-        "error": "",
-        "interpreter": interpreter_label(run_dir, machine_info),
-        "gil_enabled_start": _cell(machine_info.get("gil_enabled_start")),
-        "gil_enabled_end": _cell(machine_info.get("gil_enabled_end")),
-        "started_at_utc": _cell(report.get("datetime")),
-    }
+def rows(reports: list, run_dir: Path) -> tuple:
+    """(ExperimentInfo, rows as dicts) for primitives.csv: the k-th report's rows get ``repeat`` = k."""
     param_columns: list = []
     out = []
-    for bench in report["benchmarks"]:
-        name = bench["name"]
-        group = bench.get("group") or ""
-        row = dict(common, cell_id=name, group_id=group, benchmark=name.split("[", 1)[0], group=group)
-        # Parametrize arguments and extra_info share one namespace: the executor benchmark's
-        # start_method means what the Process benchmark's start_method parameter means.
-        for source in (bench.get("params") or {}, bench.get("extra_info") or {}):
-            for key, value in source.items():
-                column = "param_" + key if key in RESERVED else key
-                if column not in param_columns:
-                    param_columns.append(column)
-                row[column] = _cell(value)
-        stats = bench["stats"]
-        for column, key, factor in METRICS:
-            row[column] = stats[key] if factor is None else stats[key] * factor
-        out.append(row)
+    for repeat, report in enumerate(reports):
+        machine_info = report["machine_info"]
+        # Each report is its own process: its start time and GIL state (an extension module can turn
+        # the GIL back on mid-run in one process and not in another) are its own.
+        common = {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": run_dir.name,
+            "experiment": EXPERIMENT,
+            "repeat": repeat,
+            "status": "ok",
+            "error": "",
+            "interpreter": interpreter_label(run_dir, machine_info),
+            "gil_enabled_start": _cell(machine_info.get("gil_enabled_start")),
+            "gil_enabled_end": _cell(machine_info.get("gil_enabled_end")),
+            # when the process started; pytest-benchmark's "datetime" (when it wrote the JSON) for
+            # reports made before bench/conftest.py recorded the start
+            "started_at_utc": _cell(machine_info.get("started_at_utc") or report.get("datetime")),
+        }
+        for bench in report["benchmarks"]:
+            name = bench["name"]
+            group = bench.get("group") or ""
+            row = dict(common, cell_id=name, group_id=group, benchmark=name.split("[", 1)[0], group=group)
+            # Parametrize arguments and extra_info share one namespace: the executor benchmark's
+            # start_method means what the Process benchmark's start_method parameter means.
+            for source in (bench.get("params") or {}, bench.get("extra_info") or {}):
+                for key, value in source.items():
+                    column = "param_" + key if key in RESERVED else key
+                    if column not in param_columns:
+                        param_columns.append(column)
+                    row[column] = _cell(value)
+            stats = bench["stats"]
+            for column, key, factor in METRICS:
+                row[column] = stats[key] if factor is None else stats[key] * factor
+            out.append(row)
     return describe(param_columns, out), out
+
+
+def load_reports(paths: list) -> list:
+    """The reports of ``paths`` in order, each checked, all of one interpreter and each read once."""
+    seen: dict = {}
+    for path in paths:
+        key = Path(path).resolve()
+        if key in seen:
+            raise ExportError(
+                "%s is passed twice as --json: each --json must be a different process's report" % path
+            )
+        seen[key] = path
+    reports = [load_report(Path(path)) for path in paths]
+    labels = [built_label(report["machine_info"]) for report in reports]
+    for path, label in zip(paths, labels):
+        if label != labels[0]:
+            raise ExportError(
+                "%s was measured under %s but %s under %s: export each interpreter into its own run folder"
+                % (path, label, paths[0], labels[0])
+            )
+    return reports
 
 
 def csv_text(columns: list, records: list) -> str:
@@ -228,15 +257,17 @@ def csv_text(columns: list, records: list) -> str:
     return out.getvalue()
 
 
-def export(json_path: Path, run_dir: Path) -> Path:
-    """Convert json_path into run_dir/primitives.csv and return that path."""
+def export(json_paths: list, run_dir: Path) -> Path:
+    """Convert the reports json_paths (one per pytest process, in order) into run_dir/primitives.csv and
+    return that path. A single path is one process's report."""
+    if isinstance(json_paths, (str, os.PathLike)):
+        json_paths = [json_paths]
     if not run_dir.is_dir():
         why = "is not a directory" if run_dir.exists() else "does not exist"
         raise ExportError(
             "run dir %s %s: pass the results/<run_id> folder of an existing run as --run-dir" % (run_dir, why)
         )
-    report = load_report(json_path)
-    info, records = rows(report, run_dir)
+    info, records = rows(load_reports(list(json_paths)), run_dir)
     target = run_dir / CSV_NAME
     try:
         write_atomically(target, csv_text(info.columns(), records))
@@ -253,7 +284,13 @@ def main(argv: list | None = None) -> int:
     parser = OneLineParser(
         prog="python -m bench.export", description=__doc__.splitlines()[0], error_prefix="bench.export"
     )
-    parser.add_argument("--json", required=True, type=Path, help="pytest-benchmark's --benchmark-json file")
+    parser.add_argument(
+        "--json",
+        required=True,
+        type=Path,
+        action="append",
+        help="pytest-benchmark's --benchmark-json file; once per pytest process, in order (repeat 0, 1, ...)",
+    )
     parser.add_argument(
         "--run-dir", required=True, type=Path, help="the results/<run_id> folder to write into"
     )

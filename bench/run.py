@@ -1,6 +1,12 @@
 """Runs bench/ under a run's own interpreter (in a small venv of its own) and exports primitives.csv.
 
 Usage: python -m bench.run --run-dir results/<run_id>
+
+bench/ runs in PROCESSES pytest processes one after another, each on 1/PROCESSES of the time budget
+(GILBENCH_BENCH_SCALE, if set, scales all of them), each writing primitives-<k>.json: a
+micro-benchmark's median can move by up to ~25 % from one process to the next (memory layout, hash
+seed, CPU state), which one process cannot show, so primitives.csv holds one row per benchmark per
+process (``repeat`` = k) and run comparisons judge each benchmark against that spread.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.budget import SCALE_ENV, parse_scale
 from bench.export import OneLineParser
 from bench.export import main as export_main
 from experiments.schema import ENVIRONMENT_FILE, Environment, SchemaError
@@ -18,6 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 VENVS = ROOT / ".venv-bench"
 PACKAGES = ("pytest", "pytest-benchmark")
+
+#: pytest processes per run, as pyperf runs several workers: the spread between them is the
+#: process-to-process noise that run comparisons judge a micro-benchmark against.
+PROCESSES = 3
 
 
 class Skipped(Exception):
@@ -62,34 +73,46 @@ def main(argv=None) -> int:
         )
         return 2
     try:
+        scale = parse_scale(run_env.get(SCALE_ENV)) / PROCESSES
+    except ValueError as exc:
+        print("bench: error: %s" % exc, file=sys.stderr)
+        return 2
+    try:
         python = bench_python(executable, label)
     except Skipped as exc:
         print("bench: skipped micro-benchmarks for %s: %s" % (label, exc), file=sys.stderr)
         return 0
-    report = args.run_dir / "primitives.json"
     run_env["PYTHONPATH"] = str(ROOT)
-    out = subprocess.run(
-        [
-            python,
-            "-m",
-            "pytest",
-            "bench",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--benchmark-only",
-            "--benchmark-json=%s" % report,
-        ],
-        cwd=str(ROOT),
-        env=run_env,
-    )
-    if out.returncode != 0:
-        print(
-            "bench: error: the micro-benchmarks failed under %s (exit %d)" % (label, out.returncode),
-            file=sys.stderr,
+    run_env[SCALE_ENV] = repr(scale)
+    reports = []
+    for k in range(PROCESSES):
+        report = args.run_dir / ("primitives-%d.json" % k)
+        print("bench: process %d of %d -> %s" % (k + 1, PROCESSES, report), flush=True)
+        out = subprocess.run(
+            [
+                python,
+                "-m",
+                "pytest",
+                "bench",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--benchmark-only",
+                "--benchmark-json=%s" % report,
+            ],
+            cwd=str(ROOT),
+            env=run_env,
         )
-        return 1
-    return export_main(["--json", str(report), "--run-dir", str(args.run_dir)])
+        if out.returncode != 0:
+            print(
+                "bench: error: the micro-benchmarks failed under %s in process %d of %d (exit %d)"
+                % (label, k + 1, PROCESSES, out.returncode),
+                file=sys.stderr,
+            )
+            return 1
+        reports.append(report)
+    argv = [arg for report in reports for arg in ("--json", str(report))]
+    return export_main(argv + ["--run-dir", str(args.run_dir)])
 
 
 if __name__ == "__main__":

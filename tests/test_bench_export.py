@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from bench import export
-from experiments.schema import SCHEMA_VERSION, Environment
+from experiments.schema import SCHEMA_VERSION, Environment, read_experiments
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSET = "lock or empty_call"  # the four Lock/RLock variants and the empty-call floor: about a second
@@ -42,13 +42,30 @@ def run_dir(tmp_path) -> Path:
     return path
 
 
-def run_export(json_path: Path, run_dir: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "bench.export", "--json", str(json_path), "--run-dir", str(run_dir)]
+def run_export(json_paths, run_dir: Path) -> subprocess.CompletedProcess:
+    paths = [json_paths] if isinstance(json_paths, Path) else json_paths
+    command = [sys.executable, "-m", "bench.export"]
+    command += [arg for path in paths for arg in ("--json", str(path))] + ["--run-dir", str(run_dir)]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def another_process(bench_json: Path, tmp_path: Path, name: str, factor: float, **machine_info) -> Path:
+    """bench_json as another pytest process might have written it: every statistic times ``factor``,
+    and ``machine_info`` (its start time, say) changed."""
+    report = json.loads(bench_json.read_text())
+    report["machine_info"].update(machine_info)
+    for bench in report["benchmarks"]:
+        for key in ("min", "median", "mean", "stddev", "iqr", "max"):
+            bench["stats"][key] *= factor
+        bench["stats"]["ops"] /= factor
+    out = tmp_path / name
+    out.write_text(json.dumps(report))
+    return out
 
 
 def test_machine_info_carries_gil_and_scheduler_facts(bench_json):
     info = json.loads(bench_json.read_text())["machine_info"]
+    assert info["started_at_utc"] <= json.loads(bench_json.read_text())["datetime"]
     assert info["gil_enabled_start"] is gil_enabled()
     assert info["gil_enabled_end"] is gil_enabled()
     assert isinstance(info["py_gil_disabled"], bool)
@@ -69,6 +86,10 @@ def test_export_writes_tidy_csv_with_units(bench_json, run_dir):
     for column in export.METRIC_COLUMNS + ("benchmark", "group", "primitive", "style"):
         assert column in df.columns
     assert len(df) == 5, df["cell_id"].tolist()
+    assert (df["repeat"] == 0).all()  # one --json: one process
+    assert (
+        df["started_at_utc"] == json.loads(bench_json.read_text())["machine_info"]["started_at_utc"]
+    ).all()
     assert (df["schema_version"] == SCHEMA_VERSION).all()
     assert (df["run_id"] == run_dir.name).all()
     assert (df["experiment"] == "primitives").all()
@@ -96,6 +117,50 @@ def test_export_writes_tidy_csv_with_units(bench_json, run_dir):
     assert (df["rounds"] >= 2).all() and (df["iterations"] >= 1).all()
     # ops/s is pytest-benchmark's 1/mean: the ns conversion must agree with it.
     assert (df["ops_per_s"] * df["mean_ns"]).between(1e9 * 0.999, 1e9 * 1.001).all()
+
+
+def test_several_json_give_one_row_per_benchmark_per_process(bench_json, run_dir, tmp_path):
+    # The second process saw the GIL turned back on at its end (an extension module can do that).
+    second = another_process(
+        bench_json,
+        tmp_path,
+        "p-1.json",
+        1.25,
+        started_at_utc="2026-01-01T00:00:08+00:00",
+        gil_enabled_end=not gil_enabled(),
+    )
+    third = another_process(bench_json, tmp_path, "p-2.json", 0.8, started_at_utc="2026-01-01T00:00:09+00:00")
+    proc = run_export([bench_json, second, third], run_dir)
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(run_dir / "primitives.csv")
+    first = json.loads(bench_json.read_text())
+
+    assert len(df) == 3 * 5
+    assert {cell: sorted(r) for cell, r in df.groupby("cell_id")["repeat"]} == {
+        cell: [0, 1, 2] for cell in df["cell_id"].unique()
+    }
+    starts = df.groupby("repeat")["started_at_utc"].unique().map(list).to_dict()
+    assert starts == {
+        0: [first["machine_info"]["started_at_utc"]],
+        1: ["2026-01-01T00:00:08+00:00"],
+        2: ["2026-01-01T00:00:09+00:00"],
+    }
+    ends = df.groupby("repeat")["gil_enabled_end"].unique().map(list).to_dict()
+    assert ends == {0: [gil_enabled()], 1: [not gil_enabled()], 2: [gil_enabled()]}
+    medians = df.pivot(index="cell_id", columns="repeat", values="median_ns")
+    assert (medians[1] / medians[0]).round(9).eq(1.25).all()
+    assert (medians[2] / medians[0]).round(9).eq(0.8).all()
+    # one description of primitives.csv in experiments.json, whatever the number of processes
+    assert list(read_experiments(run_dir)) == ["primitives"]
+
+
+def test_a_json_passed_twice_or_of_another_interpreter_exits_2(bench_json, run_dir, tmp_path, capsys):
+    assert export.main(["--json", str(bench_json), "--json", str(bench_json), "--run-dir", str(run_dir)]) == 2
+    assert_one_line_error(capsys, bench_json, "passed twice")
+    other = another_process(bench_json, tmp_path, "other.json", 1.0, python_version="3.0.0")
+    assert export.main(["--json", str(bench_json), "--json", str(other), "--run-dir", str(run_dir)]) == 2
+    assert_one_line_error(capsys, other, "3.0.0")
+    assert list(run_dir.iterdir()) == []
 
 
 def test_label_comes_from_environment_json_only_for_the_same_interpreter(bench_json, run_dir):

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from report.figures import header, header_space, run_handles, subplots, to_data_uri
-from report.formatting import duration_s, num
+from report.formatting import DASH, duration_s, num
 from report.load import Results
 from report.page import figure, join, paragraph, table, tag
 from report.sections import Context, Rendered, Score
@@ -53,6 +53,11 @@ class Analysis:
         mine = self.df[self.df["env_label"] == env]
         return mine[mine["interpreter"].astype(str) == run.interpreter_label]
 
+    def processes(self, env: str) -> int:
+        """How many pytest processes (``repeat`` values) measured one interpreter × machine's benchmarks."""
+        own = self.own(env)
+        return int(own.groupby("cell_id")["repeat"].nunique().max()) if len(own) else 0
+
     def net_ns(self, env: str, benchmark: str, **params) -> tuple | None:
         """(median ns minus an empty call's, with the call, the call alone) of one benchmark, or None."""
         own = self.own(env)
@@ -63,7 +68,15 @@ class Analysis:
         return value - empty, value, empty
 
 
-NOTE = "pytest-benchmark medians over its rounds; bench/ keeps one summary per benchmark, so no 95 % interval"
+def note(a: Analysis, env: str) -> str:
+    """Where a finding's figure comes from, and why it has no interval."""
+    n = a.processes(env)
+    if n <= 1:
+        return "pytest-benchmark's median over its rounds in one pytest process, so no 95 % interval"
+    return (
+        "the median over %d pytest processes of each one's median over its rounds; %d processes give "
+        "no 95 %% interval" % (n, n)
+    )
 
 
 def finding_lock_cost(a: Analysis, env: str):
@@ -74,7 +87,7 @@ def finding_lock_cost(a: Analysis, env: str):
     return (
         None,
         "An uncontended Lock acquire+release cost %s beyond an empty Python call (%s with the call, %s for "
-        "the call alone; %s)." % (_ns(found[0]), _ns(found[1]), _ns(found[2]), NOTE),
+        "the call alone; %s)." % (_ns(found[0]), _ns(found[1]), _ns(found[2]), note(a, env)),
     )
 
 
@@ -86,7 +99,7 @@ def finding_queue_cost(a: Analysis, env: str):
     return (
         None,
         "A queue.Queue put+get cost %s beyond an empty Python call (%s with the call; %s)."
-        % (_ns(found[0]), _ns(found[1]), NOTE),
+        % (_ns(found[0]), _ns(found[1]), note(a, env)),
     )
 
 
@@ -114,9 +127,13 @@ def render(ctx: Context, experiment: str) -> Rendered:
     a = Analysis(ctx, experiment)
     parts = [
         paragraph(
-            "pytest-benchmark timings of one operation each, run by `make bench` (bench/). Each figure "
+            "pytest-benchmark timings of one operation each, run by `make bench` (bench/) in several pytest "
+            "processes one after another (the CSV's `repeat`), since a micro-benchmark's median can move "
+            "by up to ~25 % from one process to the next (memory layout, hash seed, CPU state). Each figure "
             "includes one Python call, whose own cost is the empty-call line: subtract it to read the "
-            "cheapest primitives. Median of pytest-benchmark's rounds; the spread is its interquartile range."
+            "cheapest primitives. The table gives per benchmark the median over processes of "
+            "pytest-benchmark's per-process medians, the range of those medians between processes, the "
+            "median within-process interquartile range of the rounds, and the median ops/s."
         )
     ]
     scores = {}
@@ -131,18 +148,53 @@ def render(ctx: Context, experiment: str) -> Rendered:
     return Rendered(html=join(parts), scores=scores)
 
 
+def per_benchmark(mine: pd.DataFrame) -> pd.DataFrame:
+    """One row per benchmark (and interpreter that ran it): medians over its pytest processes, and the
+    range of their medians."""
+    mine = mine.assign(
+        group=mine["group"].fillna("") if "group" in mine else "", interpreter=mine["interpreter"].astype(str)
+    )
+    for column in ("iqr_ns", "ops_per_s"):
+        if column not in mine:
+            mine = mine.assign(**{column: math.nan})
+    return (
+        mine.groupby(["interpreter", "group", "label"], sort=True)
+        .agg(
+            median_ns=("median_ns", "median"),
+            low_ns=("median_ns", "min"),
+            high_ns=("median_ns", "max"),
+            processes=("median_ns", "size"),
+            iqr_ns=("iqr_ns", "median"),
+            ops_per_s=("ops_per_s", "median"),
+        )
+        .reset_index()
+    )
+
+
+def _range(r: dict) -> str:
+    if r["processes"] < 2:
+        return DASH
+    return "%s–%s (%d)" % (_ns(r["low_ns"]), _ns(r["high_ns"]), r["processes"])
+
+
 def bench_table(mine: pd.DataFrame):
+    summary = per_benchmark(mine)
+    # bench/ may have run under another interpreter than the run's own (bench.export labels its rows)
+    several = summary["interpreter"].nunique() > 1
     rows = [
-        [
+        ([r["interpreter"]] if several else [])
+        + [
             r["label"],
-            r.get("group") or "",
+            r["group"],
             (_ns(r["median_ns"]), "num"),
-            (_ns(r.get("iqr_ns", math.nan)), "num"),
-            (num(r.get("ops_per_s", math.nan)), "num"),
+            (_range(r), "num"),
+            (_ns(r["iqr_ns"]), "num"),
+            (num(r["ops_per_s"]), "num"),
         ]
-        for r in mine.sort_values(["group", "label"]).to_dict("records")
+        for r in summary.to_dict("records")
     ]
-    return table(["benchmark", "group", "median", "IQR", "ops/s"], rows, class_="compact")
+    head = ["benchmark", "group", "median", "between processes (n)", "IQR", "ops/s"]
+    return table((["interpreter"] if several else []) + head, rows, class_="compact")
 
 
 def primitives_figure(ctx: Context, runs: list, df: pd.DataFrame) -> str:
