@@ -183,7 +183,12 @@ def describe(param_columns: list, records: list) -> ExperimentInfo:
     counts = {"rounds": "count", "iterations": "count"}
     metrics = {column: metric(column, counts.get(column)) for column in METRIC_COLUMNS}
     return ExperimentInfo(
-        name=EXPERIMENT, title=TITLE, doc=__doc__.splitlines()[0], params=params, metrics=metrics
+        name=EXPERIMENT,
+        title=TITLE,
+        doc=__doc__.splitlines()[0],
+        params=params,
+        metrics=metrics,
+        interleaved_rounds=False,  # the k-th pytest process of each interpreter is not one round
     )
 
 

@@ -307,6 +307,10 @@ class ExperimentInfo:
     ``hangs`` lists partial parameter points; a cell matching one of them is meant to hang (the
     deadlock lesson), so its timeout is stored as ``expected_timeout``. ``notes`` holds facts a
     report needs about the parameters (e.g. the unit of ``task_size`` per workload).
+    ``interleaved_rounds``: the rows of repeat *r* were measured in round *r*, under every
+    interpreter of one invocation in turn (the orchestrator's rounds), so two runs of one
+    invocation pair up row by row; false for bench/'s micro-benchmarks, whose *r*-th pytest process
+    under one interpreter ran minutes apart from that under another.
     """
 
     name: str
@@ -319,6 +323,7 @@ class ExperimentInfo:
     parallelism: str | None = None
     hangs: tuple = ()
     notes: dict = field(default_factory=dict)
+    interleaved_rounds: bool = True
 
     def columns(self) -> list:
         """The CSV header: harness head, parameters, measurements, metrics, derived ratios."""
@@ -348,6 +353,7 @@ class ExperimentInfo:
             "parallelism": self.parallelism,
             "hangs": [dict(h) for h in self.hangs],
             "notes": dict(self.notes),
+            "interleaved_rounds": self.interleaved_rounds,
         }
 
     @classmethod
@@ -363,6 +369,7 @@ class ExperimentInfo:
             parallelism=data.get("parallelism"),
             hangs=tuple(dict(h) for h in data.get("hangs") or ()),
             notes=dict(data.get("notes") or {}),
+            interleaved_rounds=bool(data.get("interleaved_rounds", name not in _NEVER_INTERLEAVED)),
         )
 
 
@@ -561,6 +568,10 @@ _V1_COMPARE = {
 }
 
 
+#: Experiments written without rounds before ``interleaved_rounds`` was stored: bench/'s export.
+_NEVER_INTERLEAVED = ("primitives",)
+
+
 def migrate_v1_info(name: str, header: list, numeric: dict) -> ExperimentInfo:
     """Describe a version-1 CSV from its header: parameters sit between the head and ``wall_s``
     (or, without ``wall_s``, are its text columns); the rest are metrics, units from their names.
@@ -587,6 +598,7 @@ def migrate_v1_info(name: str, header: list, numeric: dict) -> ExperimentInfo:
         baseline=baseline,
         parallelism=parallelism,
         hangs=_V1_HANGS.get(name, ()),
+        interleaved_rounds=name not in _NEVER_INTERLEAVED,
     )
 
 

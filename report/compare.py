@@ -209,9 +209,16 @@ class Family:
     paired: bool
     floor: NoiseFloor | None
     items: list
+    #: Experiments judged as started separately although ``paired`` (no interleaved rounds).
+    unpaired: list = field(default_factory=list)
 
     def with_verdict(self, *verdicts: str) -> list:
         return [f for f in self.items if f["c"].verdict in verdicts]
+
+    def floor_for(self, experiment: str, metric: str) -> float:
+        """The run-to-run noise floor a comparison of this metric was judged against (0: by rounds)."""
+        by_round = self.paired and experiment not in self.unpaired
+        return 0.0 if by_round or self.floor is None else self.floor.for_metric(experiment, metric)
 
     @property
     def tested(self) -> list:
@@ -250,9 +257,12 @@ def compare_runs(
     the runs were interleaved in one invocation (stats.compare_paired), else against run-to-run noise
     (stats.compare_unpaired with ``noise_floor``; ``results`` supplies repeated runs of one interpreter
     for it). ``tail_samples`` maps a tail metric to the column counting the samples behind it; a tail
-    metric without one gets no verdict."""
+    metric without one gets no verdict. An experiment without interleaved rounds (bench/'s
+    micro-benchmarks) is judged as started separately even in an interleaved invocation."""
     paired = interleaved(base, other)
-    floor = None if paired else noise_floor(base, other, metrics_for, results)
+    infos = {name: base.experiments.get(name) or other.experiments.get(name) for name in base.tables}
+    unpaired = [n for n, info in infos.items() if info is not None and not info.interleaved_rounds]
+    floor = noise_floor(base, other, metrics_for, results) if not paired or unpaired else None
     items = []
     # One Benjamini–Hochberg family per experiment: what changed in convoy is not diluted by the
     # hundreds of cells of io_vs_cpu, and a headline cell keeps the power its own interval shows.
@@ -263,23 +273,24 @@ def compare_runs(
         metrics = [m for m in metrics_for(name) if m in df_b and m in df_o]
         if not metrics:
             continue
-        info = base.experiments.get(name) or other.experiments.get(name)
+        info = infos[name]
         counts, directions = _declared(info, metrics, tail_samples)
-        values = _paired_values if paired else _separate_values
+        by_round = paired and name not in unpaired
+        values = _paired_values if by_round else _separate_values
         keys, pairs, floors, samples = [], [], [], []
         for cell, metric, a, b, n in values(df_b, df_o, metrics, counts):
             keys.append((cell, metric))
             pairs.append((a, b, metric))
             samples.append(n)
-            floors.append(floor.for_metric(name, metric) if floor else 0.0)
-        if paired:
+            floors.append(0.0 if by_round else floor.for_metric(name, metric))
+        if by_round:
             found = stats.compare_paired(pairs, samples, directions)
         else:
             found = stats.compare_unpaired(pairs, floors, samples, directions)
         items += [
             {"experiment": name, "cell": c, "metric": m, "c": comp} for (c, m), comp in zip(keys, found)
         ]
-    return Family(base, other, paired, floor, items)
+    return Family(base, other, paired, floor, items, unpaired)
 
 
 #: Metric name endings that are times (scale with machine speed) and rates (scale inversely).
@@ -323,6 +334,11 @@ def method_text(family: Family) -> str:
             text += (
                 " With %d rounds the signed-rank test cannot reach p < %g (it needs 6): every verdict reads "
                 '"same" by construction.' % (rounds[-1], stats.ALPHA)
+            )
+        if family.unpaired:
+            text += (
+                " %s measured without rounds (separate processes, minutes apart), so judged against "
+                "run-to-run noise: %s" % (", ".join(family.unpaired), family.floor.describe())
             )
     else:
         text = (
@@ -391,12 +407,11 @@ def render_family(family: Family, machine_factor: float | None) -> list:
         parts.append(table(header, [_row(f, machine_factor) for f in called[:MAX_ROWS]]))
         if len(called) > MAX_ROWS:
             parts.append(paragraph("… and %d more called differences." % (len(called) - MAX_ROWS), "muted"))
-    floor = family.floor.for_metric if family.floor else (lambda e, m: 0.0)
     moved = [
         f
         for f in family.tails
         if f["c"].ratio > 0
-        and abs(math.log(f["c"].ratio)) > stats.minimum_effect(floor(f["experiment"], f["metric"]))
+        and abs(math.log(f["c"].ratio)) > stats.minimum_effect(family.floor_for(f["experiment"], f["metric"]))
     ]
     if moved:
         parts.append(

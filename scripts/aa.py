@@ -1,4 +1,5 @@
-"""A/A test: the project's own interpreter measured twice back to back, compared as the report compares runs.
+"""A/A test: the project's own interpreter measured twice back to back (experiments and micro-benchmarks,
+as ``make bench`` runs them), compared as the report compares runs.
 
     python scripts/aa.py [--profile default] [--results results/aa] [--runs RUN_A RUN_B]
     make aa [PROFILE=quick]
@@ -45,7 +46,13 @@ def measure(profile: str, results: Path) -> Path:
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     if done.returncode != 0 or not lines:
         raise SystemExit("gilbench: error: %s exited with %d" % (" ".join(cmd[1:]), done.returncode))
-    return Path(lines[-1].strip())
+    folder = Path(lines[-1].strip())
+    # The micro-benchmarks too, as make bench runs them: their comparisons are part of the test.
+    bench = [sys.executable, "-m", "bench.run", "--run-dir", str(folder)]
+    done = subprocess.run(bench, cwd=ROOT, stdout=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise SystemExit("gilbench: error: %s exited with %d" % (" ".join(bench[1:]), done.returncode))
+    return folder
 
 
 def figures(base_dir: Path, other_dir: Path, context: list = ()) -> dict:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.schema import Environment
+from experiments.schema import Environment, ExperimentInfo
 from report import compare, stats
 from report.load import Results, Run
 from tests.support.synthetic import write_run
@@ -184,6 +184,39 @@ def test_runs_of_one_invocation_are_compared_round_by_round():
     assert [f["cell"] for f in family.called] == ["c0"] and family.called[0]["c"].paired
     separate = compare.compare_runs(a, make_run("c", rng, invocation="inv2"), metrics_for)
     assert not separate.paired and separate.floor.speed > 0
+
+
+def _with_micro_benchmarks(run: Run, slow: float = 1.0) -> Run:
+    """``run`` plus an experiment without interleaved rounds (as bench/'s primitives): 3 processes of
+    4 benchmarks, benchmark b0 ``slow`` times slower."""
+    rows = [
+        {
+            "cell_id": "b%d" % b,
+            "repeat": k,
+            "status": "ok",
+            "wall_s": (1.0 + 0.02 * k) * (slow if b == 0 else 1.0),
+        }
+        for b in range(4)
+        for k in range(3)
+    ]
+    run.tables["micro"] = pd.DataFrame(rows)
+    run.experiments["micro"] = ExperimentInfo("micro", "Micro", interleaved_rounds=False)
+    return run
+
+
+def test_an_experiment_without_rounds_is_judged_unpaired_inside_an_interleaved_invocation():
+    rng = np.random.default_rng(30)
+    a = _with_micro_benchmarks(make_run("a", rng, invocation="inv"))
+    b = _with_micro_benchmarks(make_run("b", rng, invocation="inv", factor=1.5), slow=2.0)
+    family = compare.compare_runs(a, b, metrics_for)
+    assert family.paired and family.unpaired == ["micro"] and family.floor.speed > 0
+    by = {(f["experiment"], f["cell"]): f["c"] for f in family.items if f["metric"] == "wall_s"}
+    # Round by round, 3 rounds could never reach p < 0.05; as separate samples a 2x change is found.
+    assert not by[("micro", "b0")].paired and by[("micro", "b0")].verdict == "slower"
+    assert all(by[("micro", "b%d" % i)].verdict == "same" for i in (1, 2, 3))
+    assert by[("exp", "c0")].paired and by[("exp", "c0")].verdict == "slower"
+    assert family.floor_for("exp", "wall_s") == 0.0 and family.floor_for("micro", "wall_s") > 0
+    assert "micro measured without rounds" in compare.method_text(family)
 
 
 def test_three_runs_of_one_interpreter_give_a_noise_floor_per_metric():
