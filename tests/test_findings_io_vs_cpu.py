@@ -86,6 +86,22 @@ def test_headline_without_an_interval_calls_no_difference_and_says_why():
     assert "(n=5, no 95 % CI)" in text
 
 
+def test_the_headline_quotes_the_panel_of_the_largest_tasks():
+    # A grid with a second, short-task panel of more worker counts (e.g. --set workload=cpu_python over
+    # the I/O blocks): short tasks measure the executor's overhead, so the headline keeps the long ones.
+    long = {"workload": "cpu_python", "tasks": 8, "task_size": 250}
+    short = {"workload": "cpu_python", "tasks": 32, "task_size": 5}
+    tables = []
+    for env, factor in ((GIL, 1.0), (FT, 0.55)):
+        rows = io_rows(env, walls(1.0, {2: factor}), long)
+        rows += io_rows(env, walls(0.1, {2: 1.0, 8: 1.0, 32: 1.0}), short)
+        tables.append((env, {"io_vs_cpu": rows}))
+    a = Analysis(context(results(tables)), "io_vs_cpu")
+    assert a.main_panel(env_of(FT), "cpu_python") == ("cpu_python", 8, 250)
+    _, text = finding_headline(a, env_of(FT))
+    assert "8 tasks × 250 k iterations" in text and "faster on the free-threaded build" in text
+
+
 def test_runs_started_separately_are_a_ratio_of_medians():
     gil, ft = walls(1.0, {2: 1.0}), walls(1.2, {2: 0.5})
     a, _ = analysis(

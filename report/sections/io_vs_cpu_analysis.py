@@ -99,11 +99,12 @@ class Analysis:
         return sorted(keys, key=lambda k: (order.index(k[0]), k[1], k[2]))
 
     def main_panel(self, env: str, workload: str) -> tuple | None:
-        """The panel that best represents a workload: most worker counts, then the largest tasks."""
+        """The panel that best represents a workload: the largest tasks (small ones measure the
+        executor's overhead more than the workload), then most worker counts, then most tasks."""
         panels = [p for p in self.panels(env) if p[0] == workload]
         if not panels:
             return None
-        return max(panels, key=lambda p: (len(self._workers[(env, p, None)]), p[2], p[1]))
+        return max(panels, key=lambda p: (p[2], len(self._workers[(env, p, None)]), p[1]))
 
     def point(self, env: str, panel, executor: str, workers: int, metric: str = "speedup") -> dict | None:
         """One cell's summary (median, ci_low, ci_high, n, cv, noisy, ci_note) as a dict, or None."""
