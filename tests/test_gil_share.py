@@ -1,6 +1,5 @@
 """gil_share: the share of a task holding the GIL decides whether threads pay (wide margins)."""
 
-import os
 import re
 import statistics
 
@@ -8,6 +7,7 @@ import pytest
 
 from experiments import gil_share, workloads
 from experiments.spec import run_standalone
+from tests.support.measured import capacity, median_speedup, two_cores
 
 
 def _point(**params):
@@ -36,12 +36,6 @@ def test_the_work_is_fixed_by_the_parameters_alone():
     assert iters == 0 and nbytes > 0
 
 
-def _speedup(df, share, executor):
-    rows = df[(df["gil_share"] == share) & (df["executor"] == executor)]
-    assert len(rows) and (rows["status"] == "ok").all(), rows[["status", "error"]]
-    return rows["speedup"].median()
-
-
 def test_threads_pay_only_for_the_part_that_releases_the_gil(run_experiment):
     run = run_experiment(
         "--profile",
@@ -58,21 +52,21 @@ def test_threads_pay_only_for_the_part_that_releases_the_gil(run_experiment):
     if not run.env["interpreter"]["gil_enabled_start"]:
         pytest.skip("the project's Python runs without the GIL")
     df = run.csv("gil_share")
-    assert _speedup(df, 1.0, "thread_pool") < 1.3
-    if len(os.sched_getaffinity(0)) < 2:
+    assert median_speedup(df, gil_share=1.0, executor="thread_pool") < 1.3
+    if not two_cores():
         return
-    capacity = min(run.env["capacity"]["start"]["2"], run.env["capacity"]["end"]["2"])
-    floor = min(1.25, 0.7 * capacity)
+    cap = capacity(run)
+    floor = min(1.25, 0.7 * cap)
     # Nothing held: threads use the second core; all held: only processes do. The curves cross.
-    assert _speedup(df, 0.0, "thread_pool") > floor, (
-        capacity,
+    assert median_speedup(df, gil_share=0.0, executor="thread_pool") > floor, (
+        cap,
         df.groupby(["gil_share", "executor"]).speedup.median(),
     )
     held = df[df["gil_share"] == 1.0]
     pool = held[held["executor"] == "process_pool"].set_index("repeat")["speedup"]
     threads = held[held["executor"] == "thread_pool"].set_index("repeat")["speedup"]
     ratio = (pool / threads).dropna().median()  # each ratio from one round
-    assert ratio > min(1.15, 0.8 * capacity), (ratio, capacity)
+    assert ratio > min(1.15, 0.8 * cap), (ratio, cap)
 
 
 def _section_text(tmp_path, thread_curve, process_curve):

@@ -1,22 +1,15 @@
 """io_vs_cpu obeys the physics of the GIL, measured through the whole harness (wide margins)."""
 
 import glob
-import os
 from pathlib import Path
 
 import pytest
 
 from experiments.cell_runner import Interpreter, run_cell
 from experiments.environment import probe_interpreter
+from tests.support.measured import capacity, median_speedup, two_cores
 
 QUICK = ["--profile", "quick", "--only", "io_vs_cpu"]
-
-
-def _median_speedup(df, **where):
-    for key, value in where.items():
-        df = df[df[key] == value]
-    assert len(df) and (df["status"] == "ok").all()
-    return df["speedup"].median()
 
 
 def test_sleeping_threads_overlap(run_experiment):
@@ -35,7 +28,7 @@ def test_sleeping_threads_overlap(run_experiment):
     )
     df = run.csv("io_vs_cpu")
     for executor in ("thread", "thread_pool"):
-        assert _median_speedup(df, executor=executor, workers=8) > 4
+        assert median_speedup(df, executor=executor, workers=8) > 4
 
 
 def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_it_does(run_experiment):
@@ -53,12 +46,12 @@ def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_
     if not cpu.env["interpreter"]["gil_enabled_start"]:
         pytest.skip("the measured interpreter runs without the GIL")
     df = cpu.csv("io_vs_cpu")
-    assert _median_speedup(df, executor="thread", workers=2) < 1.3
-    assert _median_speedup(df, executor="thread_pool", workers=2) < 1.3
+    assert median_speedup(df, executor="thread", workers=2) < 1.3
+    assert median_speedup(df, executor="thread_pool", workers=2) < 1.3
     # GIL threads keep about one core busy, however many there are.
     assert df[df["executor"] == "thread"]["cpu_util_cores"].median() < 1.4
 
-    if len(os.sched_getaffinity(0)) < 2:
+    if not two_cores():
         return
     c_code = run_experiment(
         *QUICK,
@@ -73,10 +66,10 @@ def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_
         "--capacity-rounds",
         "3",
     )
-    capacity = min(c_code.env["capacity"]["start"]["2"], c_code.env["capacity"]["end"]["2"])
-    speedup = _median_speedup(c_code.csv("io_vs_cpu"), executor="thread", workers=2)
+    cap = capacity(c_code)
+    speedup = median_speedup(c_code.csv("io_vs_cpu"), executor="thread", workers=2)
     # hashlib drops the GIL: two threads use the second core as far as the machine gives it.
-    assert speedup > min(1.25, 0.7 * capacity), (speedup, capacity)
+    assert speedup > min(1.25, 0.7 * cap), (speedup, cap)
 
 
 def _pyenv_interpreters():
@@ -131,7 +124,7 @@ def test_sleeping_tasks_overlap_on_the_event_loop_and_subinterpreters_are_explai
         "2",
     )
     df = run.csv("io_vs_cpu")
-    assert _median_speedup(df, executor="asyncio", workers=8) > 4
+    assert median_speedup(df, executor="asyncio", workers=8) > 4
     pool = df[df["executor"] == "interpreter_pool"]
     if run.env["interpreter"]["version_info"][:2] < [3, 14]:
         assert (pool["status"] == "skipped").all() and pool["error"].str.contains("3.14").all()

@@ -1,7 +1,6 @@
 """Measuring a user's own function (--workload): the physics it must show, and every bad function
 ending as one clear line or a row, never a traceback or a hung run (wide margins, no wall times)."""
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from experiments.workload_check import Workload, _notes
 from report.advise import advise
 from report.load import load_results
 from tests.conftest import ROOT, run_cli
+from tests.support.measured import capacity, median_speedup, two_cores
 
 FREE_THREADED = Path("/work/main/python-ft/bin/python3.13t")
 THREADS = ("thread", "thread_pool")
@@ -29,9 +29,7 @@ def _speedups(df, executors):
     """Median speedup of each executor at 2 workers (every row of it ok)."""
     out = {}
     for executor in executors:
-        rows = df[(df["executor"] == executor) & (df["workers"] == 2)]
-        assert len(rows) and (rows["status"] == "ok").all(), rows[["status", "error"]]
-        out[executor] = rows["speedup"].median()
+        out[executor] = median_speedup(df, executor=executor, workers=2)
     return out
 
 
@@ -47,14 +45,6 @@ def _paired_ratio(df, faster, slower):
     return float(pd.Series(ratios).median())
 
 
-def _capacity(run):
-    return min(run.env["capacity"]["start"]["2"], run.env["capacity"]["end"]["2"])
-
-
-def _two_cores():
-    return len(os.sched_getaffinity(0)) >= 2
-
-
 def _recommended(run, gil_on: bool):
     """``advise``'s choice for the run's interpreter with the GIL on or off (one panel each)."""
     plan = advise(load_results(run.path.parent))
@@ -67,7 +57,7 @@ def _recommended(run, gil_on: bool):
 def _machine_can_show_parallel(run) -> bool:
     """Two loop processes got 1.4x of one at the run's start and end: a parallel gain can be seen (a
     busy core on a shared machine leaves one: then no option may beat one thread, and advise says so)."""
-    return _two_cores() and _capacity(run) >= 1.4
+    return two_cores() and capacity(run) >= 1.4
 
 
 def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment):
@@ -86,17 +76,17 @@ def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment
     assert (df["task_ms"] > 0).all() and (df["gil_enabled_end"] == True).all()  # noqa: E712
     s = _speedups(df, THREADS + PROCESSES)
     assert df[df["executor"].isin(THREADS)]["speedup"].median() < 1.3, s
-    if _two_cores():
+    if two_cores():
         # Processes use the second core as far as the machine gives it; GIL threads cannot.
         ratio = _paired_ratio(df, PROCESSES, THREADS)
-        assert ratio > min(1.15, 0.8 * _capacity(run)), (ratio, _capacity(run), s)
+        assert ratio > min(1.15, 0.8 * capacity(run)), (ratio, capacity(run), s)
     if _machine_can_show_parallel(run):
         advice = _recommended(run, gil_on=True)
         assert advice.choice.executor in PROCESSES, advice.to_dict()
 
 
 def test_zlib_threads_scale_on_the_gil_build(run_experiment):
-    if not _two_cores():
+    if not two_cores():
         pytest.skip("one core: nothing can scale")
     run = _workload_run(
         run_experiment,
@@ -108,7 +98,7 @@ def test_zlib_threads_scale_on_the_gil_build(run_experiment):
     )
     s = _speedups(run.csv("user_function"), THREADS)
     # zlib drops the GIL while it compresses: two threads use the second core.
-    assert min(s.values()) > min(1.25, 0.7 * _capacity(run)), (s, _capacity(run))
+    assert min(s.values()) > min(1.25, 0.7 * capacity(run)), (s, capacity(run))
     if _machine_can_show_parallel(run):
         # ... as well as processes do, without their cost: advise says threads.
         advice = _recommended(run, gil_on=True)
@@ -133,7 +123,7 @@ def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
     off, on = df[df["gil_enabled_end"] == False], df[df["gil_enabled_end"] == True]  # noqa: E712
     assert len(off) and len(on), df["gil_enabled_end"].value_counts()
     assert on[on["executor"].isin(THREADS)]["speedup"].median() < 1.3
-    if _two_cores():
+    if two_cores():
         # Each round's GIL-off speedup against the same round's GIL-on one: drift between rounds cancels.
         ratios = []
         for executor in THREADS:
@@ -141,7 +131,7 @@ def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
             b = on[(on["executor"] == executor) & (on["workers"] == 2)].set_index("repeat")["speedup"]
             ratios += list((a / b).dropna())
         ratio = float(pd.Series(ratios).median())
-        assert ratio > min(1.15, 0.8 * _capacity(run)), (ratio, _capacity(run))
+        assert ratio > min(1.15, 0.8 * capacity(run)), (ratio, capacity(run))
     if _machine_can_show_parallel(run):
         # GIL off: threads use both cores without the processes' start and pickling; GIL on: processes.
         off, on = _recommended(run, gil_on=False), _recommended(run, gil_on=True)
