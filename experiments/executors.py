@@ -213,29 +213,26 @@ class Runner:
     def _run_sequential(self, tasks):
         _run_range(self.task, 0, tasks)
 
+    def _start_and_join(self, make, target, tasks, errors) -> list:
+        """One ``make(target=..., args=...)`` worker per share of the tasks, all started, then joined."""
+        workers = [
+            make(target=target, args=(self.task, a, b, errors)) for a, b in shares(tasks, self.workers)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return workers
+
     def _run_thread(self, tasks):
         errors = []
-        threads = [
-            threading.Thread(target=_thread_range, args=(self.task, a, b, errors))
-            for a, b in shares(tasks, self.workers)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        self._start_and_join(threading.Thread, _thread_range, tasks, errors)
         if errors:
             raise errors[0]
 
     def _run_process(self, tasks):
         errors = multiprocessing.SimpleQueue()
-        procs = [
-            multiprocessing.Process(target=_process_range, args=(self.task, a, b, errors))
-            for a, b in shares(tasks, self.workers)
-        ]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join()
+        procs = self._start_and_join(multiprocessing.Process, _process_range, tasks, errors)
         failed = []
         while not errors.empty():
             failed.append(errors.get())

@@ -8,7 +8,6 @@ import math
 from report import stats
 from report.sections.deadlock import (
     Analysis,
-    Cell,
     finding_hangs,
     finding_lock_order,
     finding_lock_reentry,
@@ -17,6 +16,7 @@ from report.sections.deadlock import (
     finding_unformed,
     findings,
 )
+from tests.support.records import deadlock_cell
 
 
 def rec(median: float, low: float = math.nan, high: float = math.nan, n: int = 3) -> dict:
@@ -24,30 +24,9 @@ def rec(median: float, low: float = math.nan, high: float = math.nan, n: int = 3
     return {"median": median, "ci_low": low, "ci_high": high, "n": n, "ci_note": note}
 
 
-def cell(
-    scenario, detection, ok, hung=0, detected=0, recovered=None, completed=None, timeout_ms=None, **summary
-):
-    return Cell(
-        env="e",
-        scenario=scenario,
-        detection=detection,
-        timeout_ms=timeout_ms,
-        repetitions=ok + hung,
-        ok=ok,
-        hung=hung,
-        failed=0,
-        detected=detected,
-        recovered=detected if recovered is None else recovered,
-        completed=ok if completed is None else completed,
-        killed_after_s=1.02,
-        expected_hang=detection == "none" and scenario in ("lock_order", "lock_reentry"),
-        summary=summary,
-    )
-
-
 def test_lock_order_quotes_its_counts_and_detection_times_with_their_intervals():
     cells = [
-        cell(
+        deadlock_cell(
             "lock_order",
             "timeout",
             8,
@@ -56,7 +35,9 @@ def test_lock_order_quotes_its_counts_and_detection_times_with_their_intervals()
             time_to_detect_ms=rec(10.2, 10.1, 10.3, 8),
             acquire_attempts=rec(3.0),
         ),
-        cell("lock_order", "timeout", 3, detected=3, timeout_ms=100.0, time_to_detect_ms=rec(100.15)),
+        deadlock_cell(
+            "lock_order", "timeout", 3, detected=3, timeout_ms=100.0, time_to_detect_ms=rec(100.15)
+        ),
     ]
     css, text = finding_lock_order(Analysis(None, found=cells), "e")
     assert css is None and "(lock_order) deadlocked in 11 of 11 repetitions" in text
@@ -66,51 +47,55 @@ def test_lock_order_quotes_its_counts_and_detection_times_with_their_intervals()
 
 
 def test_a_lock_order_that_did_not_always_deadlock_is_a_finding():
-    a = Analysis(None, found=[cell("lock_order", "timeout", 4, detected=3, timeout_ms=10.0)])
+    a = Analysis(None, found=[deadlock_cell("lock_order", "timeout", 4, detected=3, timeout_ms=10.0)])
     css, text = finding_lock_order(a, "e")
     assert css == "finding" and "deadlocked in 3 of 4 repetitions" in text
 
 
 def test_same_order_never_deadlocks_or_is_a_slow_holder():
     calm = Analysis(
-        None, found=[cell("same_order", "timeout", 3, timeout_ms=10.0), cell("same_order", "none", 3)]
+        None,
+        found=[
+            deadlock_cell("same_order", "timeout", 3, timeout_ms=10.0),
+            deadlock_cell("same_order", "none", 3),
+        ],
     )
     assert finding_same_order(calm, "e") == (
         None,
         "Taking the two locks in the same order (same_order) never deadlocked: nothing to detect in 6 of 6 "
         "repetitions, with or without a timeout, and 6 completed.",
     )
-    slow = Analysis(None, found=[cell("same_order", "timeout", 5, detected=2, timeout_ms=10.0)])
+    slow = Analysis(None, found=[deadlock_cell("same_order", "timeout", 5, detected=2, timeout_ms=10.0)])
     css, text = finding_same_order(slow, "e")
     assert css == "finding" and "in 2 of 5 repetitions" in text and "not a deadlock" in text
 
 
 def test_reentry_on_a_lock_blocks_and_on_an_rlock_succeeds():
-    lock = cell(
+    lock = deadlock_cell(
         "lock_reentry", "timeout", 3, detected=3, recovered=2, timeout_ms=10.0, time_to_detect_ms=rec(10.1)
     )
-    rlock = cell("rlock_reentry", "timeout", 3, completed=3, wall_s=rec(0.0003))
+    rlock = deadlock_cell("rlock_reentry", "timeout", 3, completed=3, wall_s=rec(0.0003))
     a = Analysis(None, found=[lock, rlock])
     css, text = finding_lock_reentry(a, "e")
     assert css is None and "blocked in 3 of 3 repetitions" in text and "released the lock in 2 of 3" in text
     css, text = finding_rlock_reentry(a, "e")
     assert css is None and "succeeded in 3 of 3 repetitions (cell done in 300 µs (n=3, no 95 % CI))" in text
-    broken = Analysis(None, found=[cell("rlock_reentry", "timeout", 3, completed=1)])
+    broken = Analysis(None, found=[deadlock_cell("rlock_reentry", "timeout", 3, completed=1)])
     assert finding_rlock_reentry(broken, "e")[0] == "finding"
 
 
 def test_hangs_are_the_expected_result_and_a_deadlock_that_did_not_form_is_a_finding():
     hung = [
-        cell("lock_order", "none", 0, hung=3),
-        cell("lock_reentry", "none", 0, hung=3),
-        cell("same_order", "none", 3),
+        deadlock_cell("lock_order", "none", 0, hung=3),
+        deadlock_cell("lock_reentry", "none", 0, hung=3),
+        deadlock_cell("same_order", "none", 3),
     ]
     a = Analysis(None, found=hung)
     css, text = finding_hangs(a, "e")
     assert css is None and "lock_order hung in 3 of 3; lock_reentry hung in 3 of 3" in text
     assert "ended the worker after 1.02 s" in text and "same_order (3 of 3) finished" in text
     assert finding_unformed(a, "e") is None
-    odd = Analysis(None, found=[cell("lock_order", "none", 1, hung=2)])
+    odd = Analysis(None, found=[deadlock_cell("lock_order", "none", 1, hung=2)])
     css, text = finding_unformed(odd, "e")
     assert css == "finding" and "lock_order (in 1 of 3 repetitions) finished instead of hanging" in text
     assert [c for c, _ in findings(odd, "e")] == [None, "finding"]

@@ -14,7 +14,8 @@ from report.figures import Palette
 from report.formatting import duration_s, percent
 from report.load import load_results
 from report.sections import Context, deadlock, sync_objects
-from report.sections.deadlock import Analysis, Cell, findings
+from report.sections.deadlock import Analysis, findings
+from tests.support.records import deadlock_cell
 from tests.support.synthetic import write_experiment, write_run
 
 SYNC = importlib.import_module("experiments.sync_objects")
@@ -178,31 +179,13 @@ def test_deadlock_section_shows_hangs_as_deadlocks_the_harness_detected(deadlock
     )
 
 
-def _cell(scenario, detection, ok, hung=0, detected=0, completed=None, timeout_ms=None):
-    return Cell(
-        env="e",
-        scenario=scenario,
-        detection=detection,
-        timeout_ms=timeout_ms,
-        repetitions=ok + hung,
-        ok=ok,
-        hung=hung,
-        failed=0,
-        detected=detected,
-        recovered=detected,
-        completed=ok if completed is None else completed,
-        killed_after_s=1.0,
-        expected_hang=detection == "none" and scenario in ("lock_order", "lock_reentry"),
-    )
-
-
 def test_deadlock_findings_flag_what_the_theory_does_not_predict():
     calm = findings(
         Analysis(
             None,
             found=[
-                _cell("lock_order", "none", ok=0, hung=3),
-                _cell("same_order", "timeout", 3, timeout_ms=10),
+                deadlock_cell("lock_order", "none", ok=0, hung=3),
+                deadlock_cell("same_order", "timeout", 3, timeout_ms=10),
             ],
         ),
         "e",
@@ -212,8 +195,8 @@ def test_deadlock_findings_flag_what_the_theory_does_not_predict():
         Analysis(
             None,
             found=[
-                _cell("lock_order", "none", ok=1, hung=2),  # a deadlock that did not form
-                _cell("same_order", "timeout", ok=3, detected=1, timeout_ms=10),  # a slow holder
+                deadlock_cell("lock_order", "none", ok=1, hung=2),  # a deadlock that did not form
+                deadlock_cell("same_order", "timeout", ok=3, detected=1, timeout_ms=10),  # a slow holder
             ],
         ),
         "e",
@@ -226,7 +209,7 @@ def test_deadlock_findings_flag_what_the_theory_does_not_predict():
 # --- the sync_objects section -------------------------------------------------------------------
 
 
-def test_sync_objects_section_has_a_figure_and_one_table_row_per_cell(results, sync_html):
+def test_sync_objects_section_has_a_figure_and_one_table_row_perdeadlock_cell(results, sync_html):
     assert sync_html.count('<img src="data:image/png;base64,') == 1
     tables = sync_html.split("<h4>")[1:]
     assert len(tables) == len(sync_objects.OBJECT_METRICS)

@@ -10,6 +10,7 @@ from experiments.schema import Environment
 from report.figures import Palette
 from report.load import Results, Run, _join
 from report.sections import Context
+from report.sections.deadlock import Cell
 
 
 def environment(
@@ -102,3 +103,25 @@ def results(tables: list) -> Results:
 
 def context(res: Results, baseline: str | None = None) -> Context:
     return Context(res, Palette(r.env_label for r in res.runs), baseline)
+
+
+def deadlock_cell(
+    scenario, detection, ok, hung=0, detected=0, recovered=None, completed=None, timeout_ms=None, **summary
+):
+    """A deadlock section Cell built by hand: counts given, the rest as a run of ok + hung would have them."""
+    return Cell(
+        env="e",
+        scenario=scenario,
+        detection=detection,
+        timeout_ms=timeout_ms,
+        repetitions=ok + hung,
+        ok=ok,
+        hung=hung,
+        failed=0,
+        detected=detected,
+        recovered=detected if recovered is None else recovered,
+        completed=ok if completed is None else completed,
+        killed_after_s=1.02,
+        expected_hang=detection == "none" and scenario in ("lock_order", "lock_reentry"),
+        summary=summary,
+    )
