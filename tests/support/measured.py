@@ -13,9 +13,16 @@ def median_speedup(df, **where) -> float:
     return df["speedup"].median()
 
 
-def capacity(run, processes: int = 2) -> float:
-    """The lower of the run's capacity probes at its start and end, at ``processes`` processes."""
-    return min(run.env["capacity"]["start"][str(processes)], run.env["capacity"]["end"][str(processes)])
+def capacity(run, processes: int = 2, rows=None) -> float:
+    """The least capacity the run measured at ``processes`` processes: its probes at the start and
+    the end and, given capacity-bound ``rows`` of that many workers, the median of their rounds' own
+    probes (``round_capacity``), so a machine loaded in mid-run lowers what its cells must show."""
+    values = [run.env["capacity"]["start"][str(processes)], run.env["capacity"]["end"][str(processes)]]
+    if rows is not None and "round_capacity" in rows:
+        measured = rows["round_capacity"].dropna()
+        if len(measured):
+            values.append(float(measured.median()))
+    return min(values)
 
 
 def two_cores() -> bool:
