@@ -132,7 +132,7 @@ PROFILES = {
         ],
     ),
     "default": Profile(
-        budget_s=20,
+        budget_s=15,
         timeout_s=90,
         grid=[
             *_starts(_METHODS, 2, heavy=["spawn"]),
