@@ -65,7 +65,11 @@ def test_each_round_of_a_cpu_bound_group_measures_capacity_and_divides_by_it(run
     assert _check_pairing(df, probes, cores) >= 2 * len(groups)
     # The start and end probes stay, for the run's noise verdict.
     assert {"start", "end"} <= set(pd.read_csv(run.path / "capacity.csv")["phase"])
-    assert run.env["capacity"]["start"]["1"] == 1.0 and "2" in run.env["capacity"]["end"]
+    assert run.env["capacity"]["start"]["1"] == 1.0
+    # Each end probe at 2 processes is counted, or flagged as a measurement error (its whole interval
+    # above 2: the quick profile's 150 ms phases do that now and then) and left out.
+    flagged = run.env["capacity"]["flagged_above_cores"]["end"]
+    assert "2" in run.env["capacity"]["end"] or flagged > 0, run.env["capacity"]
 
 
 def test_capacity_fraction_uses_its_own_rounds_probe_and_flags_impossible_ones(tmp_path, monkeypatch):

@@ -17,7 +17,9 @@ def capacity(run, processes: int = 2, rows=None) -> float:
     """The least capacity the run measured at ``processes`` processes: its probes at the start and
     the end and, given capacity-bound ``rows`` of that many workers, the median of their rounds' own
     probes (``round_capacity``), so a machine loaded in mid-run lowers what its cells must show."""
-    values = [run.env["capacity"]["start"][str(processes)], run.env["capacity"]["end"][str(processes)]]
+    # A phase whose every probe was flagged above ``processes`` (a measurement error) has no value.
+    values = [run.env["capacity"][p].get(str(processes)) for p in ("start", "end")]
+    values = [v for v in values if v is not None] or [float(processes)]
     if rows is not None and "round_capacity" in rows:
         measured = rows["round_capacity"].dropna()
         if len(measured):
