@@ -235,14 +235,14 @@ def rows(reports: list, run_dir: Path) -> tuple:
 
 def load_reports(paths: list) -> list:
     """The reports of ``paths`` in order, each checked, all of one interpreter and each read once."""
-    seen: dict = {}
+    seen = set()
     for path in paths:
         key = Path(path).resolve()
         if key in seen:
             raise ExportError(
                 "%s is passed twice as --json: each --json must be a different process's report" % path
             )
-        seen[key] = path
+        seen.add(key)
     reports = [load_report(Path(path)) for path in paths]
     labels = [built_label(report["machine_info"]) for report in reports]
     for path, label in zip(paths, labels):
@@ -264,9 +264,7 @@ def csv_text(columns: list, records: list) -> str:
 
 def export(json_paths: list, run_dir: Path) -> Path:
     """Convert the reports json_paths (one per pytest process, in order) into run_dir/primitives.csv and
-    return that path. A single path is one process's report."""
-    if isinstance(json_paths, (str, os.PathLike)):
-        json_paths = [json_paths]
+    return that path."""
     if not run_dir.is_dir():
         why = "is not a directory" if run_dir.exists() else "does not exist"
         raise ExportError(

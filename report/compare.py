@@ -215,10 +215,15 @@ class Family:
     def with_verdict(self, *verdicts: str) -> list:
         return [f for f in self.items if f["c"].verdict in verdicts]
 
+    def by_round(self, experiment: str) -> bool:
+        """Whether this experiment's cells are compared round by round (stats.compare_paired)."""
+        return self.paired and experiment not in self.unpaired
+
     def floor_for(self, experiment: str, metric: str) -> float:
         """The run-to-run noise floor a comparison of this metric was judged against (0: by rounds)."""
-        by_round = self.paired and experiment not in self.unpaired
-        return 0.0 if by_round or self.floor is None else self.floor.for_metric(experiment, metric)
+        if self.by_round(experiment) or self.floor is None:
+            return 0.0
+        return self.floor.for_metric(experiment, metric)
 
     @property
     def tested(self) -> list:
@@ -263,7 +268,7 @@ def compare_runs(
     infos = {name: base.experiments.get(name) or other.experiments.get(name) for name in base.tables}
     unpaired = [n for n, info in infos.items() if info is not None and not info.interleaved_rounds]
     floor = noise_floor(base, other, metrics_for, results) if not paired or unpaired else None
-    items = []
+    family = Family(base, other, paired, floor, [], unpaired)
     # One Benjamini–Hochberg family per experiment: what changed in convoy is not diluted by the
     # hundreds of cells of io_vs_cpu, and a headline cell keeps the power its own interval shows.
     for name, df_b in base.tables.items():
@@ -275,22 +280,22 @@ def compare_runs(
             continue
         info = infos[name]
         counts, directions = _declared(info, metrics, tail_samples)
-        by_round = paired and name not in unpaired
+        by_round = family.by_round(name)
         values = _paired_values if by_round else _separate_values
         keys, pairs, floors, samples = [], [], [], []
         for cell, metric, a, b, n in values(df_b, df_o, metrics, counts):
             keys.append((cell, metric))
             pairs.append((a, b, metric))
             samples.append(n)
-            floors.append(0.0 if by_round else floor.for_metric(name, metric))
+            floors.append(family.floor_for(name, metric))
         if by_round:
             found = stats.compare_paired(pairs, samples, directions)
         else:
             found = stats.compare_unpaired(pairs, floors, samples, directions)
-        items += [
+        family.items += [
             {"experiment": name, "cell": c, "metric": m, "c": comp} for (c, m), comp in zip(keys, found)
         ]
-    return Family(base, other, paired, floor, items, unpaired)
+    return family
 
 
 #: Metric name endings that are times (scale with machine speed) and rates (scale inversely).

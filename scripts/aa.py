@@ -39,19 +39,23 @@ MAX_CALLED = 0.05
 MIN_CONTAINING = 0.90
 
 
+def _module(*args: str) -> list:
+    """Run ``python -m ARGS`` in the project and return its non-empty stdout lines; exit on failure."""
+    cmd = [sys.executable, "-m", *args]
+    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit("gilbench: error: %s exited with %d" % (" ".join(args), done.returncode))
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
 def measure(profile: str, results: Path) -> Path:
     """One run of the project's own interpreter; its folder (``experiments run`` prints it last)."""
-    cmd = [sys.executable, "-m", "experiments", "run", "--profile", profile, "--results", str(results)]
-    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    if done.returncode != 0 or not lines:
-        raise SystemExit("gilbench: error: %s exited with %d" % (" ".join(cmd[1:]), done.returncode))
+    lines = _module("experiments", "run", "--profile", profile, "--results", str(results))
+    if not lines:
+        raise SystemExit("gilbench: error: experiments run printed no run folder")
     folder = Path(lines[-1].strip())
     # The micro-benchmarks too, as make bench runs them: their comparisons are part of the test.
-    bench = [sys.executable, "-m", "bench.run", "--run-dir", str(folder)]
-    done = subprocess.run(bench, cwd=ROOT, stdout=subprocess.DEVNULL)
-    if done.returncode != 0:
-        raise SystemExit("gilbench: error: %s exited with %d" % (" ".join(bench[1:]), done.returncode))
+    _module("bench.run", "--run-dir", str(folder))
     return folder
 
 
