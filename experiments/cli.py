@@ -17,6 +17,7 @@ from experiments import CATALOGUE, ON_REQUEST
 from experiments.cell_runner import ROOT, Interpreter
 from experiments.environment import (
     InterpreterError,
+    calibrate_interpreter,
     machine_facts,
     new_environment,
     probe_interpreter,
@@ -201,6 +202,10 @@ def _new_runs(args) -> list:
     chosen = _interpreters(args)
     if workload:
         _check_workload(workload, chosen, next(p for p in plans if p.name == "user_function"))
+    for interp, facts in chosen:
+        calibration = calibrate_interpreter(interp, [p.spec for p in plans])
+        if calibration:
+            facts["calibration"] = calibration
     label = args.machine or default_machine_label()
     machine = machine_facts(label)
     # Runs started together are measured interleaved, round by round: the report pairs their rounds.

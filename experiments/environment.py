@@ -15,6 +15,7 @@ import psutil
 
 from experiments.cell_runner import ROOT, Interpreter, worker_env
 from experiments.schema import Environment
+from experiments.spec import CALIBRATION_ENV
 
 TOOL_VERSION = "0.1.0"
 
@@ -55,6 +56,36 @@ def probe_interpreter(interpreter: Interpreter) -> dict:
     if interpreter.label:
         facts["label"] = interpreter.label
     return facts
+
+
+def calibrate_interpreter(interpreter: Interpreter, specs: list) -> dict:
+    """{experiment: its ``calibrate()`` result}, measured inside the interpreter for the experiments
+    of ``specs`` that have the hook; {} when none has."""
+    names = [spec.import_name for spec in specs if spec.calibrate is not None]
+    if not names:
+        return {}
+    out = subprocess.run(
+        [interpreter.executable, "-m", "experiments.probe", "--calibrate", *names],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(ROOT),
+        env=worker_env(interpreter),
+    )
+    if out.returncode != 0:
+        raise InterpreterError(
+            "%s failed to calibrate %s: %s"
+            % (interpreter.executable, ", ".join(names), out.stderr.strip()[-200:])
+        )
+    return json.loads(out.stdout)
+
+
+def calibrated(interpreter: Interpreter, calibration: dict | None) -> Interpreter:
+    """The interpreter whose workers read the run's recorded calibration (spec.CALIBRATION_ENV)."""
+    if not calibration:
+        return interpreter
+    env = dict(interpreter.env, **{CALIBRATION_ENV: json.dumps(calibration)})
+    return Interpreter(interpreter.executable, env, interpreter.label)
 
 
 def _read(path: str) -> str | None:

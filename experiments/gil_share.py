@@ -2,18 +2,21 @@
 
 Every task does about ``nominal_task_ms`` of CPU work: ``gil_share`` of it pure-Python (holding
 the GIL on a GIL build), the rest sha256 in C (releasing it), alternating in slices
-(``workloads.mixed``). On a GIL build two threads can overlap only the released part, so their
-speedup falls from the machine's capacity at gil_share 0 to 1x at gil_share 1, while processes stay
-near capacity minus their costs: the gil_share where the two curves cross is the turn-over point.
+(``workloads.mixed``), at loop and hashing rates calibrated in the measured interpreter at the
+run's start (``calibrate``, recorded in environment.json). On a GIL build two threads can overlap
+only the released part, so their speedup falls from the machine's capacity at gil_share 0 to 1x at
+gil_share 1, while processes stay near capacity minus their costs: the gil_share where the two
+curves cross is the turn-over point.
 Standard library only: runs inside the measured interpreter.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 
 from experiments import executors, workloads
-from experiments.spec import CellSkipped, Metric, Param, Profile
+from experiments.spec import CellSkipped, Metric, Param, Profile, calibration
 
 NAME = "gil_share"
 TITLE = "Where threads stop paying: the share of each task that holds the GIL"
@@ -25,7 +28,10 @@ PARAMS = {
     "workers": Param(int, minimum=1, maximum=256, help="threads or processes"),
     "tasks": Param(int, minimum=1, maximum=10000, help="tasks per cell"),
     "nominal_task_ms": Param(
-        float, minimum=0.1, maximum=10000.0, help="work per task, ms at the calibrated speed of one core"
+        float,
+        minimum=0.1,
+        maximum=10000.0,
+        help="work per task: ms of one core at the speed calibrate() measured in this interpreter",
     ),
 }
 METRICS = (
@@ -98,14 +104,23 @@ PROFILES = {
 }
 
 
+def calibrate():
+    """Loop iterations and bytes hashed per ms in this interpreter (recorded once per run): a task of
+    ``nominal_task_ms`` then lasts about as long at every gil_share, on any interpreter and machine."""
+    return workloads.calibrate_mixed()
+
+
 def run_cell(params, region):
     reason = executors.unavailable(params["executor"])
     if reason:
         raise CellSkipped(reason)
     task_ms, share = params["nominal_task_ms"], params["gil_share"]
-    task = executors.Task(workloads.mixed, args=(task_ms, share), index=False, setup=workloads.prepare_mixed)
+    rates = calibration(sys.modules[__name__])
+    task = executors.Task(
+        workloads.mixed, args=(task_ms, share, rates), index=False, setup=workloads.prepare_mixed
+    )
     task.prepare()
-    parts = [workloads.mixed_parts_s(task_ms, share) for _ in range(SOLO_TASKS)]
+    parts = [workloads.mixed_parts_s(task_ms, share, rates) for _ in range(SOLO_TASKS)]
     python_s = statistics.median(p for p, _ in parts)
     total_s = statistics.median(p + c for p, c in parts)
     with executors.Runner(params["executor"], params["workers"], task) as run:

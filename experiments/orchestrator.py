@@ -9,7 +9,7 @@ import time
 
 from experiments import capacity
 from experiments.cell_runner import Interpreter, Outcome, run_cell
-from experiments.environment import finish_environment, probe_interpreter
+from experiments.environment import calibrated, finish_environment, probe_interpreter
 from experiments.plan import Cell, ExperimentPlan, Group, cell_key, load_experiment, plan_experiment
 from experiments.progress import Progress
 from experiments.rounds import GroupRecord, RoundPolicy, another_round, must_round, precision_columns
@@ -114,7 +114,8 @@ class RunContext:
         self.plans = plans
         self.folder = folder
         self.env = env
-        self.interpreter = interpreter
+        # Every worker of the run reads the calibration recorded at its start (also on --resume).
+        self.interpreter = calibrated(interpreter, env.interpreter.get("calibration"))
         self.label = env.interpreter["label"]
         self.cores = cores
         self.progress = progress

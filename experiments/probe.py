@@ -1,4 +1,5 @@
-"""Prints, as JSON, what the measured interpreter says about itself (run inside it).
+"""Prints, as JSON, what the measured interpreter says about itself (run inside it), or with
+``--calibrate MODULE...`` what those experiments' ``calibrate()`` measured in it.
 
 Standard library only.
 """
@@ -55,7 +56,21 @@ def interpreter_facts():
     }
 
 
+def calibrations(import_names):
+    """{experiment name: its module's ``calibrate()``}, measured in this interpreter."""
+    import importlib
+
+    out = {}
+    for import_name in import_names:
+        module = importlib.import_module(import_name)
+        out[import_name.rsplit(".", 1)[-1]] = module.calibrate()
+    return out
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--calibrate"]:
+        json.dump(calibrations(sys.argv[2:]), sys.stdout)
+        sys.exit(0)
     facts = interpreter_facts()
     facts["gil_enabled_end"] = gil_enabled()
     json.dump(facts, sys.stdout)

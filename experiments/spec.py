@@ -6,6 +6,8 @@ Standard library only: this module is imported inside the measured interpreter.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import time
 from dataclasses import dataclass
 from types import ModuleType
@@ -26,7 +28,27 @@ __all__ = [
     "ExperimentSpec",
     "SpecError",
     "load_spec",
+    "calibration",
+    "CALIBRATION_ENV",
 ]
+
+#: The worker environment variable holding, as JSON, each experiment's calibration for the run
+#: (environment.json's ``interpreter.calibration``): {experiment name: what its ``calibrate()`` said}.
+CALIBRATION_ENV = "GILBENCH_CALIBRATION"
+_calibrated: dict = {}
+
+
+def calibration(module: ModuleType) -> dict:
+    """What ``module.calibrate()`` measured in this interpreter for the run: the figures recorded at
+    the run's start (handed to every worker, so all cells of a run do the same work), or, outside a
+    run (``run_standalone``), measured here once per process."""
+    name = module.__name__.rsplit(".", 1)[-1]
+    recorded = json.loads(os.environ.get(CALIBRATION_ENV) or "{}")
+    if name in recorded:
+        return recorded[name]
+    if name not in _calibrated:
+        _calibrated[name] = module.calibrate()
+    return _calibrated[name]
 
 
 class ParamError(ValueError):
@@ -264,7 +286,9 @@ class ExperimentSpec:
     and ``run_cell(params, region)`` are required; COMPARE and BASELINE (the comparison group and
     its baseline point; empty: no ratios), PARALLELISM (the parameter counting workers),
     ``capacity_bound(params)`` (cells whose speedup the machine's cores cap), ``cell_timeout_s(params)``
-    (a per-cell wall-clock limit), HANGS (partial parameter points meant to hang), HANG_TIMEOUT_S and
+    (a per-cell wall-clock limit), ``calibrate()`` (measured once per interpreter at the run's start,
+    inside it; its JSON-able result is recorded in environment.json and read by cells through
+    ``calibration(module)``), HANGS (partial parameter points meant to hang), HANG_TIMEOUT_S and
     NOTES (facts for the report) are optional.
     """
 
@@ -275,6 +299,7 @@ class ExperimentSpec:
     run_cell: Callable
     capacity_bound: Callable | None = None
     cell_timeout: Callable | None = None
+    calibrate: Callable | None = None
     hang_timeout_s: float = HANG_TIMEOUT_S
 
     @property
@@ -428,5 +453,6 @@ def load_spec(module: ModuleType, require_profiles: bool = True) -> ExperimentSp
         run_cell=run_cell,
         capacity_bound=_optional_hook(module, "capacity_bound"),
         cell_timeout=_optional_hook(module, "cell_timeout_s"),
+        calibrate=_optional_hook(module, "calibrate"),
         hang_timeout_s=float(getattr(module, "HANG_TIMEOUT_S", HANG_TIMEOUT_S)),
     )

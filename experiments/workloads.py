@@ -1,7 +1,8 @@
 """The units of work that experiments hand to threads, pools and processes.
 
 Each workload in WORKLOADS is a plain function of one integer ``size`` whose unit is in UNITS;
-``mixed`` takes a duration and the share of it spent holding the GIL.
+``mixed`` takes a duration, the share of it spent holding the GIL, and the rates that
+``calibrate_mixed`` measured in the interpreter that runs it.
 Standard library only, importable by pool and process workers under any start method.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -86,25 +88,21 @@ WORKLOADS = {
 }
 
 
-#: ``mixed``'s calibration: pure-Python loop iterations, and bytes hashed by sha256, that each take
-#: one ms on one idle core (CPython 3.11 on the reference machine, 2026-12: 40 ns per iteration,
-#: sha256 at 1.8 GB/s; the first constants, taken on a loaded core, made the GIL-holding part 3x
-#: too short, so a task's duration moved 2.3x with gil_share). Both parts are the same CPU
-#: work on any interpreter, so speedups compare like with like; the real split on the interpreter
-#: measured is timed in the cell (gil_share's ``python_time_fraction``).
-MIXED_LOOP_ITERS_PER_MS = 25000
-MIXED_HASH_BYTES_PER_MS = 1750 * 1024
 #: A task alternates its GIL-holding and GIL-releasing parts in this many slices, so that threads
 #: interleave them rather than meeting in one long Python stretch.
 MIXED_SLICES = 4
 _MIXED_CHUNK = 4 * _MIB
 _mixed_buffer = None
+#: ``calibrate_mixed``: each timed sample lasts at least this long, and this many pairs are timed.
+CALIBRATION_SAMPLE_MS = 10.0
+CALIBRATION_PAIRS = 9
 
 
-def mixed_counts(task_ms, gil_share):
-    """(loop iterations, bytes hashed) of one slice of a ``mixed`` task."""
-    iters = int(round(task_ms * gil_share * MIXED_LOOP_ITERS_PER_MS / MIXED_SLICES))
-    nbytes = int(round(task_ms * (1.0 - gil_share) * MIXED_HASH_BYTES_PER_MS / MIXED_SLICES))
+def mixed_counts(task_ms, gil_share, rates):
+    """(loop iterations, bytes hashed) of one slice of a ``mixed`` task at the calibrated ``rates``
+    (``calibrate_mixed``): the same parameters and rates always give the same work."""
+    iters = int(round(task_ms * gil_share * rates["loop_iters_per_ms"] / MIXED_SLICES))
+    nbytes = int(round(task_ms * (1.0 - gil_share) * rates["hash_bytes_per_ms"] / MIXED_SLICES))
     return iters, nbytes
 
 
@@ -129,18 +127,18 @@ def c_part(nbytes):
     return digest
 
 
-def mixed(task_ms, gil_share):
+def mixed(task_ms, gil_share, rates):
     """About ``task_ms`` ms of work, ``gil_share`` of it holding the GIL (pure Python) and the rest
     releasing it (hashlib), alternating in MIXED_SLICES slices."""
-    iters, nbytes = mixed_counts(task_ms, gil_share)
+    iters, nbytes = mixed_counts(task_ms, gil_share, rates)
     for _ in range(MIXED_SLICES):
         python_part(iters)
         c_part(nbytes)
 
 
-def mixed_parts_s(task_ms, gil_share):
+def mixed_parts_s(task_ms, gil_share, rates):
     """(seconds in the Python part, seconds in the C part) of one ``mixed`` task, timed."""
-    iters, nbytes = mixed_counts(task_ms, gil_share)
+    iters, nbytes = mixed_counts(task_ms, gil_share, rates)
     python_s = c_s = 0.0
     for _ in range(MIXED_SLICES):
         t0 = time.perf_counter()
@@ -155,6 +153,42 @@ def mixed_parts_s(task_ms, gil_share):
 def prepare_mixed():
     """Build ``mixed``'s buffer outside the timed region."""
     c_part(0)
+
+
+def _timed_s(func, count):
+    t0 = time.perf_counter()
+    func(count)
+    return time.perf_counter() - t0
+
+
+def _calibrated_count(func, start, sample_s):
+    """The smallest ``start * 2**k`` for which one call of ``func`` lasts ``sample_s`` (as pyperf
+    calibrates its loops: double until a sample is long enough to time)."""
+    count = start
+    while _timed_s(func, count) < sample_s:
+        count *= 2
+    return count
+
+
+def calibrate_mixed(sample_ms=CALIBRATION_SAMPLE_MS, pairs=CALIBRATION_PAIRS):
+    """How fast this interpreter runs ``mixed``'s two parts right now: loop iterations and bytes
+    hashed per ms, each the median of ``pairs`` samples timed alternately (Python part, C part,
+    Python part, ...), so that a drift of the machine's speed moves both alike and a task of
+    ``task_ms`` lasts about as long whatever its ``gil_share``."""
+    prepare_mixed()
+    sample_s = sample_ms / 1000.0
+    iters = _calibrated_count(python_part, 1000, sample_s)
+    nbytes = _calibrated_count(c_part, 64 * 1024, sample_s)
+    loop_rates, hash_rates = [], []
+    for _ in range(pairs):
+        loop_rates.append(iters / (_timed_s(python_part, iters) * 1000.0))
+        hash_rates.append(nbytes / (_timed_s(c_part, nbytes) * 1000.0))
+    return {
+        "loop_iters_per_ms": statistics.median(loop_rates),
+        "hash_bytes_per_ms": statistics.median(hash_rates),
+        "sample_ms": sample_ms,
+        "pairs": pairs,
+    }
 
 
 def prepare(workload, address=None):
