@@ -36,11 +36,16 @@ PARAMS = {
 }
 METRICS = (
     Metric("tasks_done", "count"),
-    Metric("task_ms", "ms", help="one task on its own in this cell, median of 3 (before the region)"),
+    Metric(
+        "task_ms",
+        "ms",
+        help="one task on its own in this cell, before the region: the CPU time of the thread that ran"
+        " it (what the task costs, whatever else shares the core), median of 3",
+    ),
     Metric(
         "python_time_fraction",
         "fraction",
-        help="share of a task's own time in its pure-Python part, as timed in this interpreter",
+        help="share of a task's own CPU time in its pure-Python part, as timed in this interpreter",
     ),
 )
 COMPARE = ("executor", "workers")

@@ -137,16 +137,13 @@ def mixed(task_ms, gil_share, rates):
 
 
 def mixed_parts_s(task_ms, gil_share, rates):
-    """(seconds in the Python part, seconds in the C part) of one ``mixed`` task, timed."""
+    """(CPU seconds in the Python part, CPU seconds in the C part) of one ``mixed`` task run in
+    this thread: its cost, whatever else shares the core (``time.thread_time``)."""
     iters, nbytes = mixed_counts(task_ms, gil_share, rates)
     python_s = c_s = 0.0
     for _ in range(MIXED_SLICES):
-        t0 = time.perf_counter()
-        python_part(iters)
-        t1 = time.perf_counter()
-        c_part(nbytes)
-        python_s += t1 - t0
-        c_s += time.perf_counter() - t1
+        python_s += _cpu_s(python_part, iters)
+        c_s += _cpu_s(c_part, nbytes)
     return python_s, c_s
 
 
@@ -155,34 +152,36 @@ def prepare_mixed():
     c_part(0)
 
 
-def _timed_s(func, count):
-    t0 = time.perf_counter()
+def _cpu_s(func, count):
+    """CPU seconds this thread spent in ``func(count)``: a neighbour that preempts it does not count."""
+    t0 = time.thread_time()
     func(count)
-    return time.perf_counter() - t0
+    return time.thread_time() - t0
 
 
 def _calibrated_count(func, start, sample_s):
-    """The smallest ``start * 2**k`` for which one call of ``func`` lasts ``sample_s`` (as pyperf
-    calibrates its loops: double until a sample is long enough to time)."""
+    """The smallest ``start * 2**k`` for which one call of ``func`` takes ``sample_s`` of CPU (as
+    pyperf calibrates its loops: double until a sample is long enough to time)."""
     count = start
-    while _timed_s(func, count) < sample_s:
+    while _cpu_s(func, count) < sample_s:
         count *= 2
     return count
 
 
 def calibrate_mixed(sample_ms=CALIBRATION_SAMPLE_MS, pairs=CALIBRATION_PAIRS):
-    """How fast this interpreter runs ``mixed``'s two parts right now: loop iterations and bytes
-    hashed per ms, each the median of ``pairs`` samples timed alternately (Python part, C part,
-    Python part, ...), so that a drift of the machine's speed moves both alike and a task of
-    ``task_ms`` lasts about as long whatever its ``gil_share``."""
+    """How fast this interpreter runs ``mixed``'s two parts: loop iterations and bytes hashed per
+    ms of this thread's CPU time, each the median of ``pairs`` samples taken alternately (Python
+    part, C part, Python part, ...). CPU time, not wall time: on a shared machine a sample that the
+    scheduler preempts would read slow for one part and not the other, and a task of ``task_ms``
+    would no longer cost the same at every ``gil_share``."""
     prepare_mixed()
     sample_s = sample_ms / 1000.0
     iters = _calibrated_count(python_part, 1000, sample_s)
     nbytes = _calibrated_count(c_part, 64 * 1024, sample_s)
     loop_rates, hash_rates = [], []
     for _ in range(pairs):
-        loop_rates.append(iters / (_timed_s(python_part, iters) * 1000.0))
-        hash_rates.append(nbytes / (_timed_s(c_part, nbytes) * 1000.0))
+        loop_rates.append(iters / (_cpu_s(python_part, iters) * 1000.0))
+        hash_rates.append(nbytes / (_cpu_s(c_part, nbytes) * 1000.0))
     return {
         "loop_iters_per_ms": statistics.median(loop_rates),
         "hash_bytes_per_ms": statistics.median(hash_rates),
