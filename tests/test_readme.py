@@ -36,7 +36,7 @@ def test_quick_start_is_the_two_commands():
 
 
 def test_every_catalogue_experiment_is_described():
-    from experiments import CATALOGUE
+    from experiments.harness.registry import CATALOGUE
 
     for name in CATALOGUE:
         assert "`%s`" % name in README, "README does not describe %s" % name

@@ -1,0 +1,28 @@
+"""The ``gilbench`` command: one front door to both sides of the project.
+
+``gilbench run | list | interpreters`` is ``python -m experiments`` (the measuring side);
+``gilbench report`` is ``python -m report`` and ``gilbench advise`` is ``python -m report advise`` (the
+reading side). It lives beside experiments/ and report/ rather than in either, so that the measuring
+side still imports nothing from the reading side.
+"""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = "usage: gilbench {run,list,interpreters,report,advise} ..."
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else None
+    if command in ("report", "advise"):
+        from report.__main__ import main as report_main
+
+        return report_main(argv if command == "advise" else argv[1:])
+    if command in ("-h", "--help"):
+        print(USAGE + "\n\n" + __doc__.strip())
+        return 0
+    from experiments.harness.cli import main as experiments_main
+
+    return experiments_main(argv)
