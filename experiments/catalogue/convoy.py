@@ -57,12 +57,10 @@ METRICS = (
 COMPARE = ("cpu_workers", "cpu_kind")
 BASELINE = {"cpu_workers": 0, "cpu_kind": "thread"}
 #: A region ends after ``io_round_trips`` round trips or this many seconds, whichever comes first;
-#: ``round_trips`` (the cell's work) says how many were made.  On a quiet 2-core VM a round trip
-#: beside 2 CPU threads at a 5 ms switch interval takes ~10 ms (two switch intervals: a 1000-trip
-#: cell lasted 17.6 s, three rounds of the default grid 69 s against a 35 s budget); capped, such
-#: a cell makes ~100 round trips, while the idle baseline and the process controls (10-100 us each)
-#: still make all of theirs.  (At 1.5 s a default round cost ~6 s; at 1.0 s ~4.3 s, and the budget
-#: went to io_vs_cpu's headline ratios.)
+#: ``round_trips`` (the cell's work) says how many were made.  Beside CPU threads a round trip
+#: waits about one switch interval per thread, so an uncapped 1000-trip cell would last many
+#: seconds; capped, it makes fewer trips while the idle baseline and the process controls still
+#: make all of theirs (README "Default budgets" gives the figures this cap was chosen from).
 REGION_CAP_S = 1.0
 
 
@@ -75,15 +73,11 @@ def _block(cpu_workers, intervals, io_round_trips):
     }
 
 
-# Every cell aims at 1000 round trips: the idle baseline (50-100 us each on the 2-core VM) then
-# lasts 0.05-0.1 s, and a cell that makes them all has a p99 that is the 990th of 1000 sorted
-# latencies, whose distribution-free 95 % interval runs from the 984th to the 996th: a p99, not a
-# maximum.  Cells in a GIL convoy stop at REGION_CAP_S instead (measured on a quiet 2-core VM,
-# 2026-12: beside 1 and 2 CPU threads at 5 ms a round trip takes ~5 and ~10 ms, one and two
-# switch intervals; beside 2 threads at 0.5 ms ~1.3 ms), so they make 100-800 round trips and
-# their p99 is judged by its sample (``round_trips``).  4 threads (and 8) are left to the full
-# profile.  A round of the default profile's 8 cells: ~3 s of regions plus ~0.1-0.2 s of worker
-# start-up per cell (echo server, workers), ~4.3 s on a quiet machine, so its budget buys 6 rounds.
+# Every cell aims at 1000 round trips: a cell that makes them all has a p99 that is the 990th of
+# 1000 sorted latencies, whose distribution-free 95 % interval runs from the 984th to the 996th: a
+# p99, not a maximum.  Cells in a GIL convoy stop at REGION_CAP_S instead, with fewer round trips,
+# and their p99 is judged by its sample (``round_trips``).  4 threads (and 8) are left to the full
+# profile, whose rounds they would make several times longer.
 PROFILES = {
     "quick": Profile(repeat=3, timeout_s=30, grid=[_block([2], [0.1], 300)]),
     "default": Profile(

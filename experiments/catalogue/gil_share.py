@@ -69,10 +69,9 @@ PROFILES = {
             }
         ],
     ),
-    # A round of one share's group: three cells (~0.8 s with worker start-up) and the capacity probe
-    # of its round (~1.3 s). Measured on a quiet 2-core VM (2026-12), 5 shares in 30 s ran 3 rounds,
-    # too few for an interval: 4 shares in 50 s run the 6 an interval needs. The turn-over on a GIL
-    # build lies low (threads 2/(1 + s) against processes' ~1.85: s ~ 0.1), hence 0.25 kept and 0.75
+    # A round of one share's group is three cells and the capacity probe of its round; the budget
+    # buys each share the 6 rounds an interval needs (README "Default budgets"). The turn-over on a
+    # GIL build lies low (threads 2/(1 + s) against processes' near 2), hence 0.25 kept and 0.75
     # left to the full profile.
     "default": Profile(
         budget_s=50,

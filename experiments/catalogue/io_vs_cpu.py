@@ -70,12 +70,9 @@ PROFILES = {
             },
         ],
     ),
-    # Sized for this project's 2-core machine: a round of all four groups takes ~10 s quiet (the
-    # CPU-bound groups ~3.6 s each, 1.3 s of it their capacity probe). Measured on the quiet VM
-    # (2026-12-02): 90 s ran 9 rounds per group and 4 of 36 headline ratios at 2 workers (two runs)
-    # had 95 % intervals wider than ±10 % (up to ±12.6 %); 120 s runs 11-13, where the exact
-    # interval of a median narrows from the 2nd..8th to the 3rd..10th of 12 values, and all 36 were
-    # within ±7.6 %. Workers 1 of each executor and 4, 16 threads on I/O are in the full profile.
+    # The budget buys the headline ratios (2 workers) 11-13 rounds on a 2-core machine, where the
+    # exact interval of a median narrows from the 2nd..8th to the 3rd..10th of 12 values (README
+    # "Default budgets"). Workers 1 of each executor and 4, 16 threads on I/O are in the full profile.
     "default": Profile(
         budget_s=120,
         timeout_s=90,

@@ -87,13 +87,12 @@ _BOTH = ("inside", "outside")
 _SWEEP = (5.0, 0.5, 0.05)
 # Every group also gets its "none" cell (BASELINE).  20 turns per thread: a thread that got one
 # turn more or fewer than the others moves the Jain index by ~1/400, below the round-to-round
-# noise, while 4 threads at the default 5 ms still cost only 0.4 s per cell.  Measured on the
-# 2-core VM (loaded by other work), 8 rounds of 14 cells took 43 s, ~0.1-0.15 s of each cell being
-# worker start-up: so the default profile has 13 cells, RLock (which costs what Lock does) only
-# uncontended, and 2 and 8 threads and work outside the lock are left to the full profile: 8
-# threads at 5 ms alone would cost 0.8 s per cell.  A fake_database update
-# sleeps, so its threads already alternate at every update: 3 turns (60 ms, ~600 locked updates
-# at ~90 us each) are plenty there.
+# noise, while 4 threads at the default 5 ms still cost only 0.4 s per cell.  Worker start-up is
+# a large share of each cell, so the default profile is kept to 13 cells: RLock (which costs what
+# Lock does) only uncontended, and 2 and 8 threads and work outside the lock are left to the full
+# profile (8 threads at 5 ms alone would cost 0.8 s per cell).  A fake_database update sleeps, so
+# its threads already alternate at every update: 3 turns (60 ms, hundreds of locked updates) are
+# plenty there.
 PROFILES = {
     "quick": Profile(
         repeat=3,

@@ -113,15 +113,15 @@ def _starts(methods, tasks, heavy):
 
 
 _METHODS = ["fork", "forkserver", "spawn"]
-# Sized from 8-round runs on the 2-core VM: a worker process costs ~0.15 s outside its region on
-# a quiet machine (0.3-0.4 s at load 4-6), so with 13 cells per round that overhead is most of the
-# default profile's ~25 s budget and the regions are kept short.  start_join: 2 starts per cell,
+# A worker process costs more outside its region than most regions here last, so with 13 cells
+# per round that overhead is most of the default profile's budget and the regions are kept short
+# (README "Default budgets").  start_join: 2 starts per cell,
 # the first (which also starts the resource tracker or the forkserver) reported apart and the
 # second as the start cost; the rounds give its spread.  The heavy target only under spawn:
 # forkserver children import it the same way, and a fork inherits it (the full profile measures
 # both).  Round trips: an empty message (latency) and 1 MB (pickling and pipe bandwidth).  CPU
-# tasks: 1 and 30 thousand iterations (~0.06 and ~2 ms) bracket the break-even, which sat between
-# 3 and 10 here; the full profile sweeps eleven sizes.
+# tasks: 1 and 30 thousand iterations (~0.06 and ~2 ms) bracket the break-even on
+# a 2-core machine; the full profile sweeps eleven sizes.
 PROFILES = {
     "quick": Profile(
         repeat=3,

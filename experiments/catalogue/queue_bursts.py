@@ -30,7 +30,6 @@ Standard library only: runs inside the measured interpreter.
 from __future__ import annotations
 
 import bisect
-import collections
 import math
 import queue
 import random
@@ -38,6 +37,8 @@ import statistics
 import threading
 import time
 
+from experiments.catalogue.toolkit.pacing import Sleeper as _Sleeper
+from experiments.catalogue.toolkit.pacing import sleep_overshoot_s, stratified_exponential
 from experiments.catalogue.toolkit.queueing import queue_prediction
 from experiments.catalogue.toolkit.sampling import quantile
 from experiments.spec import Metric, Param, ParamError, Profile
@@ -102,8 +103,6 @@ BASELINE = {}
 
 #: How often an idle consumer looks at the stop Event (only matters at the very end).
 _POLL_S = 0.01
-#: A _Sleeper's overshoot estimate is the median of this many of its last sleeps.
-_OVERSHOOT_WINDOW = 15
 _MAXSIZES = [1, 2, 5, 10, 50, 0]
 
 
@@ -125,11 +124,10 @@ def _point(**overrides):
     return base
 
 
-# Sizes, measured on the 2-core VM (loaded by other work, load average ~3):
-# * service 0.5 ms: an arrival then costs service / rho (0.56 ms at rho = 0.9, 1 ms at 0.5), and
-#   the gap to M/M/c/K stays within ~5 % for maxsize >= 2; at 0.3 ms it grew to ~10-15 % (what the
-#   machine adds to every hand-off, ~50-100 us, is a larger share of a shorter service), and 1 ms
-#   would halve what fits the budget.
+# Sizes (README "Default budgets" gives the measurements behind them):
+# * service 0.5 ms: an arrival then costs service / rho (0.56 ms at rho = 0.9, 1 ms at 0.5); a
+#   shorter service makes what the machine adds to every hand-off a larger share of it and widens
+#   the gap to M/M/c/K, a longer one halves what fits the budget.
 # * maxsize 1 with put_nowait() meets the model only at high load: an item waits in the queue while
 #   an idle consumer wakes up, and a second arrival in that window is dropped with the consumer
 #   idle (+10-30 % drops at rho = 0.5).  So the rho = 0.5 drop cell uses maxsize 2; its drops are
@@ -137,8 +135,7 @@ def _point(**overrides):
 # * 1000 arrivals at rho = 0.9 (~20 % dropped or blocked) keep the median's error near 5 %, and the
 #   measured load within +-3 % of nominal; 10 % of the arrivals are a warm-up (the queue starts
 #   empty; at maxsize <= 5 it forgets that within a few dozen arrivals).
-# One round of the default grid (5 cells) has ~5 s of regions on a quiet machine, so 8 rounds take
-# ~45 s with worker start-up; at load average 5-6 (other work on the VM) they took 66 s.
+# One round of the default grid (5 cells) has ~5 s of regions on a quiet machine.
 _LONG = {"arrivals": [2000], "warmup_arrivals": [200]}
 PROFILES = {
     "quick": Profile(
@@ -180,18 +177,6 @@ PROFILES = {
 }
 
 
-def stratified_exponential(n: int, mean: float, rng: random.Random) -> list:
-    """``n`` exponential draws of mean ``mean``, one from each of ``n`` equally likely strata, shuffled.
-
-    Each draw is still exponential and the order is random, but their average is the mean to
-    within ~1/n instead of ~1/sqrt(n) (3 % at 1000 draws): the cell runs at the load it names, and
-    what moves the measured load is the machine (sleep overshoot, late wake-ups), not sampling.
-    """
-    draws = [-mean * math.log(1.0 - (i + rng.random()) / n) for i in range(n)]
-    rng.shuffle(draws)
-    return draws
-
-
 def _gaps(params, total, mean_rate, peak_rate, rng):
     """Inter-arrival times in seconds: exponential, or bursts of exponential gaps and a fixed idle gap."""
     if params["pattern"] == "poisson":
@@ -200,46 +185,6 @@ def _gaps(params, total, mean_rate, peak_rate, rng):
     idle = items / mean_rate - items / peak_rate
     gaps = stratified_exponential(total, 1.0 / peak_rate, rng)
     return [g + idle if i % items == 0 else g for i, g in enumerate(gaps)]
-
-
-def sleep_overshoot_s(samples: int = 15) -> float:
-    """Median time ``time.sleep(1 ms)`` oversleeps here: the starting point of every _Sleeper."""
-    now, late = time.perf_counter, []
-    for _ in range(samples):
-        t = now()
-        time.sleep(0.001)
-        late.append(now() - t - 0.001)
-    return max(0.0, statistics.median(late))
-
-
-class _Sleeper:
-    """Sleeps for a given time on average, less its running estimate of how much time.sleep oversleeps.
-
-    One per thread.  Without the correction every service and every arrival would run ~60-100 us
-    late and rho drift up.  A sleep cannot be shorter than the overshoot, so a shorter one is slept
-    (about one overshoot long) with probability duration / overshoot and skipped otherwise: its
-    mean stays right.  The estimate is the median of the last _OVERSHOOT_WINDOW overshoots, so it
-    follows the machine but not its rare stalls (a thread not scheduled for milliseconds): a mean
-    would shorten the next sleeps to catch a stall up, and bunch arrivals or services after it.
-    """
-
-    def __init__(self, overshoot_s: float, rng: random.Random):
-        self.overshoot = overshoot_s
-        self.rng = rng
-        self.recent = collections.deque([overshoot_s], maxlen=_OVERSHOOT_WINDOW)
-
-    def sleep(self, duration: float) -> None:
-        est = self.overshoot
-        if duration <= est:
-            if self.rng.random() * est >= duration:
-                return
-            request = 1e-6
-        else:
-            request = duration - est
-        t = time.perf_counter()
-        time.sleep(request)
-        self.recent.append(time.perf_counter() - t - request)
-        self.overshoot = max(1e-6, statistics.median(self.recent))
 
 
 def _consume(q, stop, draws, overshoot, records):
@@ -360,8 +305,6 @@ def _statistics(params, arrivals, records, mean_rate, peak_rate):
     # Each gap from when the previous arrival was done (put, dropped or unblocked) to this attempt.
     gaps = [arrivals.attempt[i] - (entered[i - 1] or arrivals.attempt[i - 1]) for i in measured if i]
     measured_mu = 1.0 / service_s
-    prediction = queue_prediction(offered, measured_mu, consumers, maxsize, blocking) or {}
-    predicted_latency = prediction.get("latency_mean_s")
     lateness = [arrivals.attempt[i] - arrivals.due[i] for i in measured]
     return {
         "offered_rate_hz": offered,
@@ -381,17 +324,29 @@ def _statistics(params, arrivals, records, mean_rate, peak_rate):
         "service_cv": statistics.pstdev(services) / service_s,
         "arrival_gap_cv": statistics.pstdev(gaps) / statistics.fmean(gaps),
         "load_measured": offered / (consumers * measured_mu),
-        "idle_gap_ms": (
-            params["burst_items"] * (1.0 / mean_rate - 1.0 / peak_rate) * 1000.0
-            if params["pattern"] == "bursts"
-            else 0.0
-        ),
+        "idle_gap_ms": _idle_gap_ms(params, mean_rate, peak_rate),
         "arrival_lateness_p99_us": quantile(lateness, 0.99) * 1e6,
+        **_predicted(offered, measured_mu, consumers, maxsize, blocking),
+    }
+
+
+def _predicted(offered: float, mu: float, consumers: int, maxsize: int, blocking: bool) -> dict:
+    """What M/M/c/K predicts at the measured arrival and service rates (None where it cannot)."""
+    prediction = queue_prediction(offered, mu, consumers, maxsize, blocking) or {}
+    latency = prediction.get("latency_mean_s")
+    return {
         "predicted_drop_fraction": prediction.get("drop_fraction"),
         "predicted_blocked_fraction": prediction.get("blocked_fraction"),
         "predicted_mean_depth": prediction.get("mean_depth"),
-        "predicted_latency_mean_ms": predicted_latency * 1000.0 if predicted_latency is not None else None,
+        "predicted_latency_mean_ms": latency * 1000.0 if latency is not None else None,
     }
+
+
+def _idle_gap_ms(params, mean_rate: float, peak_rate: float) -> float:
+    """The fixed gap between two bursts (0 for Poisson arrivals)."""
+    if params["pattern"] != "bursts":
+        return 0.0
+    return params["burst_items"] * (1.0 / mean_rate - 1.0 / peak_rate) * 1000.0
 
 
 def _blocked_intervals(blocked, records):
@@ -399,7 +354,7 @@ def _blocked_intervals(blocked, records):
 
     Up to the first get() after the attempt the queue was full: that wait is the model's blocked
     state.  From there until put() returned the queue had room and the producer thread was only
-    waking up (~50-100 us on the 2-core VM, a whole service time's worth of error on 0.5-1 ms
+    waking up (tens of us, a whole service time's worth of error on 0.5-1 ms
     services if it were counted as blocked); that hand-off is reported on its own.
     """
     gets = sorted(got for _, got, _ in records)

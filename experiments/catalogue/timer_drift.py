@@ -53,7 +53,7 @@ PROFILES = {
         timeout_s=30,
         grid=[_block(["one_shot"], 1.0, [0, 1], 15), _block(_PERIODIC, 1.0, [0, 1], 20)],
     ),
-    # Loaded firings are 10-30 ms late here, so sample counts are sized for the loaded cells.
+    # Loaded firings are tens of ms late, so sample counts are sized for the loaded cells.
     "default": Profile(
         budget_s=25,
         timeout_s=60,

@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory limit of each worker process, MiB; 0 for none (default: %(default)s)",
     )
     run.add_argument("--resume", metavar="RUN_ID", help="run only the cells missing from this run")
+    _add_workload_options(run)
+    return parser
+
+
+def _add_workload_options(run: argparse.ArgumentParser) -> None:
+    """--workload, --workload-args and --path: measure the user's own function."""
     run.add_argument(
         "--workload",
         metavar="MODULE:FUNCTION",
@@ -100,7 +106,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--path", metavar="DIR", help="folder --workload's module is imported from (default: the current one)"
     )
-    return parser
 
 
 #: What ``list`` plans an experiment of --workload with: any function, to count its cells.
