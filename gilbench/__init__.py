@@ -8,6 +8,7 @@ side still imports nothing from the reading side.
 
 from __future__ import annotations
 
+import os
 import sys
 
 USAGE = "usage: gilbench {run,list,interpreters,report,advise} ..."
@@ -21,7 +22,10 @@ def main(argv=None) -> int:
 
         return report_main(argv if command == "advise" else argv[1:])
     if command in ("-h", "--help"):
-        print(USAGE + "\n\n" + __doc__.strip())
+        try:
+            print(USAGE + "\n\n" + __doc__.strip(), flush=True)
+        except BrokenPipeError:  # a reader that stopped early (| head) ends it quietly, like ls
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     from experiments.harness.cli import main as experiments_main
 
