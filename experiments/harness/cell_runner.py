@@ -148,7 +148,7 @@ def _last_line(path: str) -> str:
 
 
 class _Worker:
-    """One worker process and the harness's side of its protocol (see experiments/worker.py)."""
+    """One worker process and the harness's side of its protocol (see experiments/inside/worker.py)."""
 
     def __init__(self, interpreter: Interpreter, memory_cap_mib: int | None):
         self.read_fd, write_fd = os.pipe()
