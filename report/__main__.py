@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from experiments.harness.command_line import OneLineParser
+from experiments.harness.command_line import OneLineParser, UsageError
 from report.load import DataProblems, ResultsError, load_results
 
 EXIT_BAD_INPUT = 2
@@ -145,7 +145,7 @@ def _errors_as_lines(run) -> int:
         return run()
     except DataProblems as exc:
         return _refuse(exc)
-    except ResultsError as exc:
+    except (ResultsError, UsageError) as exc:
         print("report: error: %s" % exc, file=sys.stderr)
         return EXIT_BAD_INPUT
 

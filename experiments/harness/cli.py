@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import signal
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from experiments.harness import registry
 from experiments.harness.cell_runner import Interpreter
-from experiments.harness.command_line import ROOT, OneLineParser, invocation, quote
+from experiments.harness.command_line import ROOT, OneLineParser, UsageError, invocation, quote
 from experiments.harness.environment import (
     InterpreterError,
     calibrate_interpreter,
@@ -36,14 +35,9 @@ EXIT_INTERRUPTED = 130
 PROG = "python -m experiments"
 
 
-class UsageError(Exception):
-    """Bad command-line input, reported as one line."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog=PROG, description=__doc__, error_prefix="gilbench")
-    one_line = functools.partial(OneLineParser, error_prefix="gilbench")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=one_line)
+    parser = OneLineParser(prog=PROG, description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sub.add_parser("list", help="list the experiments, their parameters and profiles")
     sub.add_parser("interpreters", help="list the Pythons found on PATH, under pyenv and uv")
     run = sub.add_parser("run", help="run experiments and store the results")

@@ -41,18 +41,25 @@ def invocation(command: str) -> str:
     return command
 
 
+class UsageError(Exception):
+    """Bad command-line input: one line, with the command's --help to see."""
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one ``PREFIX: error: ... (see: COMMAND --help)`` line and exit 2,
-    like every other error. PREFIX is ``error_prefix``, by default the package after ``-m`` in the
-    program's name (``python -m report advise``: report)."""
+    """argparse, but a bad argument is one line ending ``(see: COMMAND --help)``, like every other error.
+
+    Without ``error_prefix`` it raises UsageError, for a ``main`` that prints it as it prints its other
+    errors (``PREFIX: error: ...``, exit 2); with one, it prints ``PREFIX: error: ...`` itself and
+    exits 2, for a ``main`` that parses outside its own error handling.
+    """
 
     def __init__(self, *args, error_prefix: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.error_prefix = error_prefix or self.prog.split("-m ", 1)[-1].split()[0].split(".")[0]
+        self.error_prefix = error_prefix
 
     def error(self, message):
-        print(
-            "%s: error: %s (see: %s --help)" % (self.error_prefix, message, invocation(self.prog)),
-            file=sys.stderr,
-        )
+        line = "%s (see: %s --help)" % (message, invocation(self.prog))
+        if self.error_prefix is None:
+            raise UsageError(line)
+        print("%s: error: %s" % (self.error_prefix, line), file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
