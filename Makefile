@@ -2,6 +2,7 @@
 PYTHON  ?= python3
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
+GILBENCH := $(VENV)/bin/gilbench
 PROFILE ?= default
 RESULTS ?= results
 REPORT  ?= $(RESULTS)/report.html
@@ -31,21 +32,21 @@ $(VENV)/.installed: pyproject.toml
 
 # With WORKLOAD, only your function is measured (no catalogue, no micro-benchmarks).
 bench: venv
-	@set -e; runs=$$($(PY) -m experiments run $(RUN_ARGS) $(foreach p,$(PYTHONS),--python $(p))); \
+	@set -e; runs=$$($(GILBENCH) run $(RUN_ARGS) $(foreach p,$(PYTHONS),--python $(p))); \
 	for run in $(if $(WORKLOAD),,$$runs); do echo "micro-benchmarks -> $$run/primitives.csv"; $(PY) -m bench.run --run-dir $$run; done
-	$(PY) -m report --results $(RESULTS) --output $(REPORT)
-	@$(PY) -m report advise --results $(RESULTS)
+	$(GILBENCH) report --results $(RESULTS) --output $(REPORT)
+	@$(GILBENCH) advise --results $(RESULTS)
 	@echo "report: $(REPORT)"
 
 quick:
 	$(MAKE) bench PROFILE=quick
 
 report: venv
-	$(PY) -m report --results $(RESULTS) --output $(REPORT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
+	$(GILBENCH) report --results $(RESULTS) --output $(REPORT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 
 # Which executor, how many workers, which interpreter, per workload (report/advise.py).
 advise: venv
-	$(PY) -m report advise --results $(RESULTS) --format $(FORMAT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
+	$(GILBENCH) advise --results $(RESULTS) --format $(FORMAT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 
 # A/A test: the project's own interpreter twice back to back into $(RESULTS)/aa, compared (scripts/aa.py).
 aa: venv
@@ -55,8 +56,8 @@ test: venv
 	$(PY) -m pytest -q tests
 
 lint: venv
-	$(PY) -m ruff check experiments report bench tests
-	$(PY) -m ruff format --check experiments report bench tests
+	$(PY) -m ruff check gilbench experiments report bench tests
+	$(PY) -m ruff format --check gilbench experiments report bench tests
 
 # A free-threaded CPython (--disable-gil) built from Debian's source package into python-ft/.
 python-ft:

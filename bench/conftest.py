@@ -8,12 +8,7 @@ import sys
 import sysconfig
 from datetime import datetime, timezone
 
-
-def gil_enabled() -> bool:
-    """True when the GIL is on (always, on builds that cannot turn it off)."""
-    check = getattr(sys, "_is_gil_enabled", None)
-    return True if check is None else bool(check())
-
+from experiments.inside.worker import gil_enabled
 
 # Read when pytest loads this conftest, before any benchmark ran: on a free-threaded build, importing
 # an extension module that does not declare free-threading support turns the GIL back on mid-run.

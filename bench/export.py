@@ -8,16 +8,14 @@ Each --json is one pytest process's report, in order; the rows of the k-th get `
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
-import os
 import shlex
-import shutil
 import sys
 from pathlib import Path
 
+from experiments.harness.command_line import OneLineParser, as_typed
 from experiments.schema import (
     ENVIRONMENT_FILE,
     HEAD_COLUMNS,
@@ -67,29 +65,6 @@ def rerun(path: Path) -> str:
 
 class ExportError(Exception):
     """What is wrong, in one line that names the file and the fix."""
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one ``PREFIX: error:`` line and exit 2, like every other error."""
-
-    def __init__(self, *args, error_prefix: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.error_prefix = error_prefix
-
-    def error(self, message):
-        print(
-            "%s: error: %s (see: %s --help)" % (self.error_prefix, message, as_typed(self.prog)),
-            file=sys.stderr,
-        )
-        sys.exit(2)
-
-
-def as_typed(prog: str) -> str:
-    """``python -m ...`` as it must be typed to work: ``python`` only when that is this interpreter."""
-    on_path = shutil.which("python")
-    if on_path and os.path.abspath(on_path) == os.path.abspath(sys.executable):
-        return prog
-    return shlex.quote(sys.executable) + prog[len("python") :]
 
 
 def load_report(path: Path) -> dict:

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from bench.budget import SCALE_ENV, parse_scale
-from bench.export import OneLineParser
 from bench.export import main as export_main
+from experiments.harness.command_line import OneLineParser
 from experiments.schema import ENVIRONMENT_FILE, Environment, SchemaError
 
 ROOT = Path(__file__).resolve().parent.parent

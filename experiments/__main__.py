@@ -1,7 +1,7 @@
-"""``python -m experiments``: see experiments/cli.py."""
+"""``python -m experiments``: see experiments/harness/cli.py."""
 
 import sys
 
-from experiments.cli import main
+from experiments.harness.cli import main
 
 sys.exit(main())

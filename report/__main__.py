@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import shutil
 import sys
 import time
 from pathlib import Path
 
+from experiments.harness.command_line import OneLineParser, UsageError
 from report.load import DataProblems, ResultsError, load_results
 
 EXIT_BAD_INPUT = 2
@@ -19,21 +18,6 @@ EXIT_BAD_INPUT = 2
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 #: Problem lines printed before the rest are only counted.
 SHOWN_PROBLEMS = 20
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one ``report: error:`` line and exit 2, like every other error."""
-
-    def error(self, message):
-        raise ResultsError("%s (see: %s --help)" % (message, invocation()))
-
-
-def invocation() -> str:
-    """``python -m report`` as it must be typed to work: ``python`` only when that is this interpreter."""
-    on_path = shutil.which("python")
-    if on_path and os.path.abspath(on_path) == os.path.abspath(sys.executable):
-        return "python -m report"
-    return "%s -m report" % shlex.quote(sys.executable)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +145,7 @@ def _errors_as_lines(run) -> int:
         return run()
     except DataProblems as exc:
         return _refuse(exc)
-    except ResultsError as exc:
+    except (ResultsError, UsageError) as exc:
         print("report: error: %s" % exc, file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -21,7 +21,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from experiments.rounds import median_interval  # noqa: E402
+from experiments.harness.rounds import median_interval  # noqa: E402
 from experiments.schema import Environment  # noqa: E402
 
 WORKERS = 2

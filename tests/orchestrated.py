@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments import orchestrator
-from experiments.cell_runner import Interpreter, Outcome
-from experiments.environment import machine_facts, new_environment, probe_interpreter
-from experiments.plan import load_experiment
-from experiments.store import RunFolder
+from experiments.harness import orchestrator
+from experiments.harness.cell_runner import Interpreter, Outcome
+from experiments.harness.environment import machine_facts, new_environment, probe_interpreter
+from experiments.harness.plan import load_experiment
+from experiments.harness.store import RunFolder
 
 SELF = Interpreter(sys.executable)
 CORES = 2
@@ -25,7 +25,7 @@ def start_run(results: Path, plans: list) -> tuple:
     config = {"profile": "quick", "capacity_rounds": 1, "memory_cap_mib": None, "python": SELF.executable}
     env = new_environment(folder.run_id, probe_interpreter(SELF), machine_facts("test"), config)
     folder.write_environment(env)
-    folder.write_experiments([p.spec.info for p in plans] + [load_experiment("capacity", False).info])
+    folder.write_experiments([p.spec.info for p in plans] + [load_experiment("capacity").info])
     return folder, env
 
 
@@ -59,7 +59,7 @@ class ScriptedCells:
     def __call__(self, interpreter, module, params, timeout_s, memory_cap_mib=None) -> Outcome:
         next(self.calls)
         measured = {"process_wall_s": self.cost_s}
-        if module == "experiments.capacity":
+        if module == "experiments.catalogue.capacity":
             metrics = dict(self.probe(), loop_rate_hz=1e7, loop_ns_per_iter=60.0, single_drift_fraction=0.0)
             if params["phase"] in ("start", "end"):
                 metrics["memcpy_gib_s"] = 5.0

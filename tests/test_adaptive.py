@@ -10,9 +10,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from experiments import orchestrator
-from experiments.plan import PlanError, load_experiment, plan_experiment, plan_run
-from experiments.rounds import GroupRecord, RoundPolicy, another_round, median_interval, relative_half_width
+from experiments.harness import orchestrator
+from experiments.harness.plan import PlanError, load_experiment, plan_experiment, plan_run
+from experiments.harness.rounds import (
+    GroupRecord,
+    RoundPolicy,
+    another_round,
+    median_interval,
+    relative_half_width,
+)
 from experiments.spec import INTERVAL_ROUNDS, MIN_ROUNDS, Profile, load_spec
 from tests import adaptive_cells, orchestrated
 from tests.conftest import run_cli
@@ -275,7 +281,7 @@ def test_the_report_counts_groups_at_target_and_names_the_others(tmp_path, monke
 def test_the_eta_counts_down_the_budget_when_rounds_adapt():
     import io
 
-    from experiments.progress import Progress
+    from experiments.harness.progress import Progress
 
     p = Progress(10, stream=io.StringIO(), tty=False)
     assert p.eta() == "?"  # nothing done, no budget: nothing to extrapolate from

@@ -8,8 +8,9 @@ import math
 
 import pandas as pd
 
-from experiments import capacity, orchestrator
-from experiments.plan import load_experiment, plan_experiment
+from experiments.catalogue import capacity
+from experiments.harness import orchestrator
+from experiments.harness.plan import load_experiment, plan_experiment
 from experiments.spec import Profile, run_standalone
 from tests import orchestrated
 

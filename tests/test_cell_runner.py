@@ -5,7 +5,7 @@ import sys
 import psutil
 import pytest
 
-from experiments.cell_runner import Interpreter, run_cell
+from experiments.harness.cell_runner import Interpreter, run_cell
 
 SELF = Interpreter(sys.executable)
 
@@ -51,7 +51,7 @@ def test_missing_interpreter_is_a_crash_row_not_an_exception():
 
 def test_cpu_is_measured_from_outside_including_child_processes():
     params = {"workload": "cpu_python", "executor": "process", "workers": 2, "tasks": 2, "task_size": 300}
-    outcome = run_cell(SELF, "experiments.io_vs_cpu", params, timeout_s=60)
+    outcome = run_cell(SELF, "experiments.catalogue.io_vs_cpu", params, timeout_s=60)
     assert outcome.status == "ok"
     # Two processes each ran ~20 ms of pure Python: their CPU shows up in the worker's tree.
     assert outcome.measured["cpu_user_s"] + outcome.measured["cpu_sys_s"] > 0.01

@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-from experiments import cli
+from experiments.harness import cli
 from tests.conftest import ROOT, run_cli
 
 SMALL = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5",

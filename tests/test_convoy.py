@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from experiments import convoy
-from experiments.plan import plan_experiment
+from experiments.catalogue import convoy
+from experiments.harness.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
 from report.load import load_results
 from report.sections.convoy import control_factors

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from experiments import cputime
-from experiments.cell_runner import Interpreter, run_cell
-from experiments.cputime import TreeCpu, region_cpu
+from experiments.harness import cputime
+from experiments.harness.cell_runner import Interpreter, run_cell
+from experiments.harness.cputime import TreeCpu, region_cpu
 from report.load import load_results
 
 SELF = Interpreter(sys.executable)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments import deadlock as dl
-from experiments.plan import plan_experiment
+from experiments.catalogue import deadlock as dl
+from experiments.harness.plan import plan_experiment
 from experiments.spec import ParamError, load_spec, run_standalone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def test_every_profile_cell_is_consistent():
 
 
 def test_quick_profile_through_the_cli_records_the_hang_as_an_expected_timeout(run_experiment):
-    run = run_experiment("--profile", "quick", "--only", dl.NAME)
+    run = run_experiment("--profile", "quick", "--only", "deadlock")
     with open(run.path / "deadlock.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     deadlocking = {h["scenario"] for h in dl.HANGS}

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from experiments import executors
+from experiments.catalogue.toolkit import executors
 
 RUNNABLE = [e for e in executors.EXECUTORS if executors.unavailable(e) is None]
 

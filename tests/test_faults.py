@@ -11,7 +11,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from experiments.cell_runner import Interpreter, run_cell
+from experiments.harness.cell_runner import Interpreter, run_cell
 from tests.conftest import ROOT, run_cli
 
 SLEEP = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5"]
@@ -127,7 +127,7 @@ def test_soak_heavy_cells_leak_no_descriptors_or_processes():
     counts = []
     for _ in range(3):
         for params in heavy:
-            outcome = run_cell(interpreter, "experiments.io_vs_cpu", params, timeout_s=120)
+            outcome = run_cell(interpreter, "experiments.catalogue.io_vs_cpu", params, timeout_s=120)
             assert outcome.status == "ok", outcome.error
         counts.append((me.num_fds(), len(me.children(recursive=True)), me.num_threads()))
     assert counts[-1] == counts[0], counts

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.plan import load_experiment
+from experiments.harness.plan import load_experiment
 from report.build import render_report
 from report.load import DataProblems, ResultsError, load_results
 from tests.support.synthetic import io_grid, write_experiment, write_run

@@ -6,7 +6,8 @@ import statistics
 
 import pytest
 
-from experiments import gil_share, workloads
+from experiments.catalogue import gil_share
+from experiments.catalogue.toolkit import workloads
 from experiments.spec import CALIBRATION_ENV, calibration, run_standalone
 from tests.support.measured import capacity, median_speedup, two_cores
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.plan import load_experiment
+from experiments.harness.plan import load_experiment
 from report.load import DataProblems, load_results
 from tests.conftest import ROOT
 from tests.support.synthetic import io_grid, write_experiment, write_run

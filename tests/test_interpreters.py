@@ -6,8 +6,14 @@ import sys
 
 import pytest
 
-from experiments.cell_runner import Interpreter
-from experiments.interpreters import InterpreterNotFound, discover, is_free_threaded, resolve, variants
+from experiments.harness.cell_runner import Interpreter
+from experiments.harness.interpreters import (
+    InterpreterNotFound,
+    discover,
+    is_free_threaded,
+    resolve,
+    variants,
+)
 
 
 def _versions():

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments.cell_runner import Interpreter, run_cell
-from experiments.environment import probe_interpreter
+from experiments.harness.cell_runner import Interpreter, run_cell
+from experiments.harness.environment import probe_interpreter
 from tests.support.measured import capacity, median_speedup, two_cores
 
 QUICK = ["--profile", "quick", "--only", "io_vs_cpu"]
@@ -97,13 +97,13 @@ def test_one_cell_runs_under_every_pyenv_interpreter(python):
         {"workload": "socket_io", "executor": "asyncio", "workers": 2, "tasks": 2, "task_size": 2},
         {"workload": "c_hash", "executor": "process", "workers": 2, "tasks": 2, "task_size": 2},
     ):
-        outcome = run_cell(interpreter, "experiments.io_vs_cpu", params, timeout_s=60)
+        outcome = run_cell(interpreter, "experiments.catalogue.io_vs_cpu", params, timeout_s=60)
         assert outcome.status == "ok", (python, outcome.error)
         assert outcome.metrics == {"tasks_done": params["tasks"]}
         assert outcome.gil_enabled_start is (not facts["free_threaded_build"] or facts["gil_enabled_start"])
         assert outcome.wall_s > 0 and "cpu_util_cores" in outcome.measured
     params = {"workload": "c_hash", "executor": "interpreter_pool", "workers": 2, "tasks": 2, "task_size": 2}
-    outcome = run_cell(interpreter, "experiments.io_vs_cpu", params, timeout_s=60)
+    outcome = run_cell(interpreter, "experiments.catalogue.io_vs_cpu", params, timeout_s=60)
     if facts["version_info"][:2] < [3, 14]:
         assert outcome.status == "skipped" and "needs Python 3.14" in outcome.error
     else:

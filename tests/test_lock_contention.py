@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments import lock_contention as lc
-from experiments.plan import PlanError, plan_experiment
+from experiments.catalogue import lock_contention as lc
+from experiments.harness.plan import PlanError, plan_experiment
 from experiments.spec import ParamError, run_standalone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ def test_every_group_has_its_no_lock_baseline():
 
 
 def test_quick_profile_through_the_cli(run_experiment):
-    run = run_experiment("--profile", "quick", "--only", lc.NAME)
+    run = run_experiment("--profile", "quick", "--only", "lock_contention")
     with open(run.path / "lock_contention.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(plan_experiment(lc, lc.PROFILES["quick"]).cells()) * lc.PROFILES["quick"].repeat

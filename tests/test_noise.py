@@ -1,6 +1,6 @@
 """A run is flagged noisy when its machine changed under it, was loaded, or lost CPU to other guests."""
 
-from experiments.orchestrator import assess_noise
+from experiments.harness.capacity import assess_noise
 from experiments.schema import Environment
 
 

@@ -4,8 +4,8 @@ import types
 
 import pytest
 
-from experiments import CATALOGUE
-from experiments.plan import PlanError, parse_overrides, plan_run
+from experiments.harness.plan import PlanError, parse_overrides, plan_run
+from experiments.harness.registry import CATALOGUE
 from experiments.schema import DERIVED_COLUMNS, UNITS, Metric
 from experiments.spec import Param, Profile, SpecError, load_spec
 
@@ -49,7 +49,7 @@ def _module(**attrs):
         ({"COMPARE": ("n",), "BASELINE": {"n": -1, "x": 1}}, "BASELINE may only fix COMPARE"),
         ({"HANGS": ({"q": 1},)}, "HANGS names unknown parameter q"),
         ({"PARALLELISM": "workers"}, "PARALLELISM names unknown parameter workers"),
-        ({"PROFILES": {}}, "PROFILES lacks a Profile for quick"),
+        ({"PROFILES": {}}, "PROFILES lacks a Profile for default"),
         ({"cell_timeout_s": 3}, "cell_timeout_s must be a function"),
     ],
 )
@@ -96,7 +96,7 @@ def test_override_syntax_is_checked():
 
 
 def test_rounds_spread_every_cell_across_the_round():
-    from experiments.orchestrator import rotated
+    from experiments.harness.orchestrator import rotated
 
     cells = list(range(13))
     orders = [rotated(cells, r, 5) for r in range(5)]

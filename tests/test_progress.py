@@ -2,7 +2,7 @@
 
 import io
 
-from experiments.progress import LOG_FILE, Console, Progress
+from experiments.harness.progress import LOG_FILE, Console, Progress
 
 
 def test_terminal_bar_shows_the_running_cell_count_and_eta():

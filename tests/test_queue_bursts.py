@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments import queue_bursts
-from experiments.plan import plan_experiment
+from experiments.catalogue import queue_bursts
+from experiments.harness.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
 
 ROOT = Path(__file__).resolve().parent.parent

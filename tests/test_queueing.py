@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import queueing
+from experiments.catalogue.toolkit import queueing
 
 
 @pytest.mark.parametrize("rho", [0.3, 0.5, 0.9, 1.0, 1.5])

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from bench.export import describe
-from experiments import CATALOGUE
+from experiments.harness.registry import CATALOGUE
 from experiments.schema import SCHEMA_VERSION, write_experiments
 from report.build import render_report
 from report.figures import Palette
@@ -74,7 +74,7 @@ def page(tmp_path_factory):
             results, interpreter=label, gil=gil, created="2026-01-0%dT00:00:00Z" % (i + 1), seed=i
         )
         for name in FROM_EXPERIMENTS:
-            write_experiment(folder, importlib.import_module("experiments." + name), seed=i)
+            write_experiment(folder, importlib.import_module("experiments.catalogue." + name), seed=i)
         _primitives(folder, label)
     results_obj = load_results(results)
     for name in FROM_EXPERIMENTS + ["primitives"]:
@@ -125,7 +125,7 @@ def test_generic_table_keeps_a_cell_with_empty_parameters_on_one_row():
 
 def test_generic_section_shows_each_sync_objects_cell_once(tmp_path):
     """End to end from a CSV whose unused parameters are empty: one row per cell, every metric in it."""
-    module = importlib.import_module("experiments.sync_objects")
+    module = importlib.import_module("experiments.catalogue.sync_objects")
     folder = write_run(tmp_path, demo=False, grid=[("cpu_python", "sequential", 1, 8, 250)], repeats=2)
     write_experiment(folder, module, repeats=3)
     results = load_results(tmp_path)
@@ -143,7 +143,7 @@ def test_generic_section_shows_each_sync_objects_cell_once(tmp_path):
 def test_a_section_that_raises_is_a_box_and_the_rest_of_the_page_renders(tmp_path, monkeypatch):
     folder = write_run(tmp_path / "results", seed=3)
     for name in ("timer_drift", "deadlock"):
-        write_experiment(folder, importlib.import_module("experiments." + name))
+        write_experiment(folder, importlib.import_module("experiments.catalogue." + name))
     from report.sections import timer_drift
 
     def broken(ctx, experiment):

@@ -18,8 +18,8 @@ from report.sections.deadlock import Analysis, findings
 from tests.support.records import deadlock_cell
 from tests.support.synthetic import write_experiment, write_run
 
-SYNC = importlib.import_module("experiments.sync_objects")
-DEADLOCK = importlib.import_module("experiments.deadlock")
+SYNC = importlib.import_module("experiments.catalogue.sync_objects")
+DEADLOCK = importlib.import_module("experiments.catalogue.deadlock")
 #: io_vs_cpu is not under test here: one cell keeps its CSV small.
 TINY_GRID = [("cpu_python", "sequential", 1, 8, 250)]
 REPEATS = 3
@@ -44,7 +44,7 @@ def _results(tmp_path, demo=False, edit=None):
             path = write_experiment(folder, module, profile="default", repeats=REPEATS, seed=i)
             if edit is not None:
                 df = pd.read_csv(path, keep_default_na=False, na_values=[""])
-                edit(module.NAME, df)
+                edit(module.__name__.rsplit(".", 1)[-1], df)
                 df.to_csv(path, index=False)
     return load_results(tmp_path)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments import sync_objects as so
-from experiments.plan import plan_experiment
+from experiments.catalogue import sync_objects as so
+from experiments.harness.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def test_every_profile_cell_gives_each_object_what_it_needs():
 
 
 def test_quick_profile_through_the_cli(run_experiment):
-    run = run_experiment("--profile", "quick", "--only", so.NAME)
+    run = run_experiment("--profile", "quick", "--only", "sync_objects")
     with open(run.path / "sync_objects.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert {r["object"] for r in rows} == set(so.OBJECTS)

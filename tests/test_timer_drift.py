@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from experiments import timer_drift
-from experiments.plan import plan_experiment
+from experiments.catalogue import timer_drift
+from experiments.harness.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cell_runner import Interpreter, run_cell
-from experiments.plan import plan_run
-from experiments.user_function import PATH_ENV
-from experiments.workload_check import Workload, _notes
+from experiments.catalogue.user_function import PATH_ENV
+from experiments.harness.cell_runner import Interpreter, run_cell
+from experiments.harness.plan import plan_run
+from experiments.harness.workload_check import Workload, _notes
 from report.advise import advise
 from report.load import load_results
 from tests.conftest import ROOT, run_cli
@@ -222,7 +222,7 @@ def _user_cell(executor, function, timeout_s=60, python=sys.executable, **given)
     params = {"function": function, "function_args": "{}", "executor": executor, "workers": 2, "tasks": 4}
     params.update(given)
     return run_cell(
-        Interpreter(python, {PATH_ENV: str(ROOT)}), "experiments.user_function", params, timeout_s
+        Interpreter(python, {PATH_ENV: str(ROOT)}), "experiments.catalogue.user_function", params, timeout_s
     )
 
 
@@ -288,7 +288,7 @@ def test_a_workload_run_resumes_with_its_own_function(run_experiment, tmp_path):
 
 
 def test_a_note_shared_by_several_interpreters_is_printed_once_naming_them_all():
-    from experiments.workload_check import check_workloads
+    from experiments.harness.workload_check import check_workloads
 
     plan = plan_run("quick", workload={"function": "tests.sample_workloads:lambda_task"})[0]
     interps = [Interpreter(sys.executable, {}, label) for label in ("first", "second")]

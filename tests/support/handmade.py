@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from experiments.plan import load_experiment
+from experiments.harness.plan import load_experiment
 from experiments.schema import SCHEMA_VERSION, Environment, write_experiments
 from report.figures import Palette
 from report.load import load_results

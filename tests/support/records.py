@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from experiments.plan import load_experiment
+from experiments.harness.plan import load_experiment
 from experiments.schema import Environment
 from report.figures import Palette
 from report.load import Results, Run, _join

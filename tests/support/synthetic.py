@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.plan import load_experiment
+from experiments.harness.plan import load_experiment
 from experiments.schema import (
     MEASURED_COLUMNS,
     SCHEMA_VERSION,
@@ -38,7 +38,7 @@ DEMO = ExperimentInfo(
 #: Sequential wall seconds of each workload's cell.
 BASE_WALL_S = {"cpu_python": 0.40, "c_hash": 0.30, "sleep_io": 0.32, "socket_io": 0.25}
 CPU_BOUND = ("cpu_python", "c_hash")
-CAPACITY = load_experiment("capacity", False)
+CAPACITY = load_experiment("capacity")
 IO = load_experiment("io_vs_cpu")
 
 
@@ -75,7 +75,7 @@ def true_speedup(
 
 
 def _row(run_id, experiment, params, values, repeat, interpreter, gil, started, status="ok", error=""):
-    # As the planner names cells (experiments.plan.cell_key): None is written "none".
+    # As the planner names cells (experiments.harness.plan.cell_key): None is written "none".
     cell = ",".join("%s=%s" % (k, "none" if v is None else v) for k, v in params.items())
     row = {
         "schema_version": SCHEMA_VERSION,

@@ -1,9 +1,0 @@
-"""A process-start target that imports nothing, so a child pays only for its interpreter and multiprocessing.
-
-Standard library only, and deliberately empty: the package ``experiments`` and this module are
-all that a child under ``spawn`` or ``forkserver`` imports to find ``noop``.
-"""
-
-
-def noop():
-    """What a started worker runs: nothing, so start + join is all that is timed."""
