@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from experiments import CATALOGUE  # noqa: E402
 from experiments.plan import load_experiment  # noqa: E402
-from report.build import render_report  # noqa: E402
-from report.load import load_results  # noqa: E402
+from report.analysis.load import load_results  # noqa: E402
+from report.page.build import render_report  # noqa: E402
 from tests.support.synthetic import write_experiment, write_run  # noqa: E402
 
 LABELS = ["cpython-3.9.18", "cpython-3.11.7", "cpython-3.12.1", "cpython-3.13.0", "cpython-3.13.0t"]

@@ -35,7 +35,7 @@ def test_the_readme_experiment_and_section_measure_and_render(tmp_path):
     module = next(code for path, code in blocks.items() if path.startswith("experiments/"))
     name = re.search(r'^NAME = "(\w+)"', module, re.M).group(1)
     title = re.search(r'^TITLE = "([^"]+)"', module, re.M).group(1)
-    assert sorted(blocks) == ["experiments/%s.py" % name, "report/sections/%s.py" % name]
+    assert sorted(blocks) == ["experiments/%s.py" % name, "report/page/sections/%s/__init__.py" % name]
     for hook in (
         "PARAMS",
         "METRICS",

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from experiments.schema import Environment, ExperimentInfo
-from report import compare, stats
-from report.load import Results, Run
+from report.analysis import compare
+from report.analysis import statistics as stats
+from report.analysis.load import Results, Run
 from tests.support.synthetic import write_run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,9 +2,9 @@
 
 import json
 
-from report.build import write_report
-from report.compare import machine_speed_factor, normalised
-from report.load import load_results
+from report.analysis.compare import machine_speed_factor, normalised
+from report.analysis.load import load_results
+from report.page.build import write_report
 from tests.support.synthetic import write_run
 
 

@@ -1,0 +1,46 @@
+"""The convoy section: one I/O thread's round-trip latency beside CPU-bound threads or processes."""
+
+# The numbers live in convoy_analysis, the figure in convoy_figures and the sentences in
+# convoy_findings; this module puts them on the page.
+
+from __future__ import annotations
+
+from report.analysis.load import Results
+from report.page.sections import Context, Rendered
+from report.page.sections.convoy.analysis import METRICS, Analysis, control_factors
+from report.page.sections.convoy.figures import convoy_figure
+from report.page.sections.convoy.findings import findings, score
+from report.page.sections.findings_page import findings_page
+
+REQUIRED = ("cpu_workers", "cpu_kind", "switch_interval_ms", "latency_p50_us", "speedup")
+INTRO = (
+    "One thread does loopback round trips back to back while CPU-bound threads (or processes) run. "
+    "Each blocking send/recv releases the GIL; getting it back from a thread that never blocks can take "
+    "a whole switch interval, so every round trip pays — the convoy effect (bpo-7946). Processes share "
+    "only the cores. Two factors, each the median of per-round ratios of cells measured in the same "
+    "round (the cell's round trips per second over the reference's; below 1 it made fewer), with its "
+    "95 % interval where there are enough rounds: against no CPU load, and against as many CPU processes "
+    "— the control, which keeps the cores as busy without the GIL. A direction (faster, slower) is "
+    "stated only when the interval lies on one side of 1. On a VM an idle CPU wakes up slowly, so the "
+    "no-load cell is itself slow and the first factor mixes that with the GIL; the second does not."
+)
+
+__all__ = ["REQUIRED", "compare_metrics", "control_factors", "render"]
+
+
+def compare_metrics(results: Results, experiment: str) -> list:
+    return ["latency_p50_us", "latency_p99_us", "round_trips_per_s"]
+
+
+def render(ctx: Context, experiment: str) -> Rendered:
+    return findings_page(
+        ctx,
+        experiment,
+        Analysis(ctx, experiment),
+        INTRO,
+        findings,
+        convoy_figure,
+        "I/O round-trip latency against CPU-bound load",
+        METRICS,
+        score=score,
+    )
