@@ -43,7 +43,7 @@ quick:
 report: venv
 	$(PY) -m report --results $(RESULTS) --output $(REPORT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 
-# Which executor, how many workers, which interpreter, per workload (report/advise.py).
+# Which executor, how many workers, which interpreter, per workload (report/analysis/advice.py).
 advise: venv
 	$(PY) -m report advise --results $(RESULTS) --format $(FORMAT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 

@@ -106,7 +106,7 @@ def build_advise_parser() -> argparse.ArgumentParser:
 
 
 def advise_formats() -> tuple:
-    from report.analysis.advice import FORMATS
+    from report.page.advice import FORMATS
 
     return FORMATS
 
@@ -172,7 +172,8 @@ def advise_main(argv) -> int:
         results = _load(args)
         if args.baseline:
             results.run(args.baseline)  # an unknown run is one line
-        from report.analysis.advice import advise, render
+        from report.analysis.advice import advise
+        from report.page.advice import render
 
         _print(render(advise(results, args.baseline), args.format))
         return 0
@@ -206,9 +207,11 @@ def main(argv=None) -> int:
         _print("%s\n" % path)
         if args.fail_on:
             from report.analysis.gate import slower_cells
+            from report.page.sections import metrics_for
 
             threshold = 0.05 if args.threshold is None else args.threshold
-            outcome["slower"] = slower_cells(results, args.baseline, threshold)
+            gated = metrics_for(results, gated_only=True)
+            outcome["slower"] = slower_cells(results, args.baseline, threshold, gated)
         return 0
 
     code = _errors_as_lines(run)

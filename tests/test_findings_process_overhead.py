@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from report.page.formatting import num, ratio
 import report.page.sections.process_overhead.findings as f
+from report.page.formatting import num, ratio
 from report.page.sections.process_overhead.analysis import Analysis
 from tests.support.handmade import context, write_rows
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from report.page.formatting import num
 import report.page.sections.queue_bursts.findings as f
+from report.page.formatting import num
 from report.page.sections.queue_bursts.analysis import Analysis
 from tests.support.handmade import context, write_rows
 

@@ -1,8 +1,8 @@
 """``advise``: for each workload × interpreter × machine, which way of running the tasks to use.
 
-Every option (executor × workers) of a run is a cell of an executor experiment (io_vs_cpu,
-user_function, gil_share: any experiment compared over ``executor`` and ``workers`` against a
-sequential baseline). The fastest option is found from the per-cell medians; every other option is
+Every option (executor × workers) of a run is a cell of an executor experiment (any experiment
+compared over ``executor`` and ``workers`` against a sequential baseline, as experiments.json
+declares it). The fastest option is found from the per-cell medians; every other option is
 set against it round by round (the cells of one panel ran in the same rounds). Options whose
 interval does not show them slower than the fastest by more than stats.CHANGE_THRESHOLD are
 indistinguishable from it, and the simplest of those is recommended (one thread, then thread
@@ -19,15 +19,16 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from report.analysis import statistics as stats
-from report.analysis.cells import Ratio, ratios_against, round_ratios, shared_baseline
-from report.analysis.load import Results, Run
-from report.page.formatting import num
-from report.page.html import Markup, join, paragraph, table, tag
-from report.page.sections import Context
+from report.analysis.cells import Context, Ratio, ratios_against, round_ratios, shared_baseline
+from report.analysis.numbers import num
+
+if TYPE_CHECKING:
+    from report.analysis.load import Results, Run
 
 #: Ways of running tasks from the simplest to the most involved: among indistinguishable options
 #: the first wins (then fewer workers). Unknown executors come last.
@@ -41,7 +42,6 @@ SIMPLEST_FIRST = (
     "process",
 )
 PROCESSES = ("process", "process_pool")
-FORMATS = ("text", "markdown", "json")
 OPTION_COLUMNS = ("executor", "workers")
 
 
@@ -356,97 +356,4 @@ def _provisional_note(choice: Option, provisional: bool) -> str | None:
         "" if choice.rounds == 1 else "s",
         stats.min_n_for_ci(),
         stats.min_n_for_ci(),
-    )
-
-
-# --- Output ---
-
-HEADER = [
-    "workload",
-    "interpreter",
-    "machine",
-    "use",
-    "speed vs baseline [95 %]",
-    "peak RSS",
-    "runner-up",
-    "why",
-]
-
-
-def _cells(a: Advice) -> list:
-    runner = "%s (%s)" % (a.runner_up.label, a.runner_up.speed_text()) if a.runner_up else "—"
-    why = "; ".join([a.why] + a.notes)
-    return [
-        "%s: %s" % (a.experiment, a.workload),
-        "%s (GIL %s)" % (a.run.interpreter_label, a.run.gil),
-        a.run.machine_label,
-        a.choice.label,
-        a.choice.speed_text(),
-        a.choice.peak_rss(),
-        runner,
-        why,
-    ]
-
-
-def _baseline_lines(plan: Plan) -> list:
-    return [
-        "%s: speeds are against the sequential cell of %s (%s), one scale for every interpreter"
-        % (name, run.run_id, run.env_label)
-        for name, run in plan.baselines.items()
-    ]
-
-
-def render_text(plan: Plan) -> str:
-    if not plan.advice:
-        return (
-            "no executor experiment (io_vs_cpu, user_function, gil_share) in these runs: nothing to advise\n"
-        )
-    lines = _baseline_lines(plan) + [""]
-    for a in plan.advice:
-        cells = _cells(a)
-        lines.append("%s — %s on %s" % (cells[0], cells[1], cells[2]))
-        lines.append("  use %s: %s, peak RSS %s" % (cells[3], cells[4], cells[5]))
-        lines.append("  runner-up: %s" % cells[6])
-        lines.append("  why: %s" % cells[7])
-        lines.append("")
-    return "\n".join(lines)
-
-
-def render_markdown(plan: Plan) -> str:
-    if not plan.advice:
-        return "_No executor experiment in these runs: nothing to advise._\n"
-    esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(esc(c) for c in _cells(a)) + " |" for a in plan.advice]
-    lines += [""] + ["_%s._" % line for line in _baseline_lines(plan)]
-    return "\n".join(lines) + "\n"
-
-
-def render(plan: Plan, fmt: str) -> str:
-    return {"text": render_text, "markdown": render_markdown, "json": lambda p: p.to_json() + "\n"}[fmt](plan)
-
-
-def render_html(plan: Plan) -> Markup:
-    """The advice table that opens the page."""
-    if not plan.advice:
-        return paragraph(
-            "No executor experiment (io_vs_cpu, user_function, gil_share) in these runs.", "muted"
-        )
-    rows = [_cells(a) for a in plan.advice]
-    classes = ["muted" if a.provisional else None for a in plan.advice]
-    return join(
-        [
-            paragraph(
-                "For each workload, interpreter and machine: the way of running its tasks to use. Options "
-                "not shown slower than the fastest by more than %.0f %% count as indistinguishable, and the "
-                "simplest of them is recommended (one thread, then threads, then processes; fewer workers "
-                "first). %s. The same table prints with `python -m report advise` (or `make advise`)."
-                % (stats.CHANGE_THRESHOLD * 100, "; ".join(_baseline_lines(plan))),
-                "muted",
-            ),
-            table(HEADER, rows, row_classes=classes),
-            tag("p", "Greyed rows are provisional: too few rounds for a 95 % interval.", class_="muted")
-            if any(classes)
-            else "",
-        ]
     )

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from report.analysis import statistics as stats
-from report.analysis.compare import interleaved, run_speeds
-from report.page.environments import same_machine
+from report.analysis.runs import interleaved, run_speeds, same_machine
+from report.analysis.statistics import missing
 
-
-def missing(value) -> bool:
-    """None or NaN: how pandas holds a parameter the cell left empty."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+if TYPE_CHECKING:
+    from report.analysis.load import Results
 
 
 def most_common(df: pd.DataFrame, column: str) -> Any:
@@ -28,10 +26,39 @@ def most_common(df: pd.DataFrame, column: str) -> Any:
     return df[column].mode().iloc[0]
 
 
+@dataclass
+class Context:
+    """What every section reads: the loaded runs, the page's colours, and the run named by
+    ``--baseline`` (None: each section picks its own, see shared_baseline)."""
+
+    results: Results
+    #: The page's colours (report.page.figures.Palette); None where nothing is drawn (advice).
+    palette: object = None
+    baseline: str | None = None
+
+    def runs_for(self, experiment: str) -> list:
+        """The newest run of each interpreter × machine that has ok rows of ``experiment``.
+
+        Older runs of the same interpreter and machine appear in the comparisons instead.
+        """
+        latest: dict = {}
+        for run in self.results.runs:  # oldest first, so the newest wins
+            df = run.tables.get(experiment)
+            if df is not None and (df["status"] == "ok").any():
+                latest[run.env_label] = run
+        return [latest[k] for k in sorted(latest)]
+
+    def rows(self, experiment: str) -> pd.DataFrame:
+        """Rows of ``experiment`` from runs_for(experiment), environment columns joined."""
+        df = self.results.frame(experiment)
+        ids = [r.run_id for r in self.runs_for(experiment)]
+        return df[df["run_id"].isin(ids)] if not df.empty else df
+
+
 class CellAnalysis:
     """An experiment's rows, the runs they come from, its parameters, and each cell's medians with CIs.
 
-    ``s`` is a stats.Summary keyed by interpreter × machine (``env_label``) and every parameter.
+    ``s`` is a Summary keyed by interpreter × machine (``env_label``) and every parameter.
     """
 
     def __init__(self, ctx, experiment: str, metrics, summary: bool = True):
@@ -43,7 +70,7 @@ class CellAnalysis:
         self.params = [p for p in ctx.results.param_columns(experiment) if p in self.df]
         self.metrics = [m for m in metrics if m in self.df]
         by = ["env_label"] + self.params
-        self.s = stats.Summary(self.df, by, self.metrics) if summary else None
+        self.s = Summary(self.df, by, self.metrics) if summary else None
         # Lookups sections repeat hundreds of times, built on first use.
         self._usual_cache: dict = {}
         self._by_env: dict | None = None
@@ -271,8 +298,7 @@ def shared_baseline(ctx, experiment: str):
     return max(oldest, key=lambda r: sum(interleaved(r, o) for o in runs if o is not r))
 
 
-# --- Cells measured in the same round, paired (appended for the convoy, lock_contention and
-# process_overhead sections; a shared pairing helper may replace these) ---
+# --- Cells measured in the same round, paired ---
 
 #: What identifies one round of one comparison group: both cells of a pair met the same machine.
 ROUND_KEYS = ("env_label", "run_id", "group_id", "repeat")
@@ -312,7 +338,7 @@ def paired_rounds(df: pd.DataFrame, metric: str, first: dict, second: dict) -> p
 
 def round_record(values) -> dict | None:
     """Per-round values (ratios or differences of paired cells, or one value per repetition of a
-    cell) summarised like a stats.Summary record: n, median, ci_low/ci_high (the exact 95 % interval
+    cell) summarised like a Summary record: n, median, ci_low/ci_high (the exact 95 % interval
     of the median; NaN below 6 values) and ci_note (why there is none). None without a finite value."""
     x = np.asarray(list(values), dtype=float)
     x = x[np.isfinite(x)]
@@ -326,3 +352,43 @@ def round_record(values) -> dict | None:
         "ci_high": high,
         "ci_note": stats.ci_note(int(x.size)),
     }
+
+
+class Summary:
+    """summarize() with lookups: one cell's record by its key, or every record matching some columns."""
+
+    def __init__(self, df: pd.DataFrame, by: list, metrics: list, ci: bool = True):
+        self.by = list(by)
+        self.frame = stats.summarize(df, self.by, metrics, ci)
+        self._records = self.frame.to_dict("records")
+        # Sections look records up thousands of times: index them by metric and by interpreter × machine.
+        self._index: dict = {}
+        for rec in self._records:
+            self._index.setdefault((rec["metric"], None), []).append(rec)
+            if "env_label" in rec:
+                self._index.setdefault((rec["metric"], rec["env_label"]), []).append(rec)
+
+    def select(self, metric: str, **where) -> list:
+        """Records of ``metric`` whose columns equal ``where`` (a list value means any of them)."""
+        env = where.get("env_label")
+        pool = self._index.get((metric, env if isinstance(env, str) else None), [])
+        out = []
+        for rec in pool:
+            if all(
+                rec.get(k) in v if isinstance(v, (list, tuple, set)) else rec.get(k) == v
+                for k, v in where.items()
+            ):
+                out.append(rec)
+        return out
+
+    def get(self, metric: str, **where) -> dict | None:
+        """The one record matching, or None (several matching is a caller's mistake)."""
+        found = self.select(metric, **where)
+        if len(found) > 1:
+            raise ValueError("%d cells match %s for %s" % (len(found), where, metric))
+        return found[0] if found else None
+
+    def values(self, column: str, metric: str | None = None, **where) -> list:
+        """Distinct values of a key column, sorted, among the matching records."""
+        recs = self.select(metric, **where) if metric else self._records
+        return sorted({r[column] for r in recs if r.get(column) is not None}, key=lambda v: (str(type(v)), v))

@@ -4,20 +4,21 @@ read "same" (the A/A test); significant differences only."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 
+from experiments.schema import UNITS
 from report.analysis import statistics as stats
-from report.analysis.load import Results, Run
-from report.page.environments import differences, loop_ns, same_machine
-from report.page.formatting import DASH, num, percent, ratio
-from report.page.html import Markup, join, paragraph, table, tag
+from report.analysis.numbers import percent, ratio
+from report.analysis.runs import interleaved, loop_ns, run_speeds, same_machine
 
-MAX_ROWS = 40
-MAX_TAIL_ROWS = 10
+if TYPE_CHECKING:
+    from report.analysis.load import Results, Run
+
 #: Runs of one interpreter on one machine it takes to measure run-to-run noise from their spread.
 REPEATED_RUNS = 3
 
@@ -25,25 +26,6 @@ REPEATED_RUNS = 3
 def baseline_run(results: Results, baseline: str | None) -> Run:
     """The run everything is compared with: the one named, else the oldest."""
     return results.run(baseline) if baseline else results.runs[0]
-
-
-def interleaved(base: Run, other: Run) -> bool:
-    """Whether two runs were measured in one invocation (round r of every group under both before
-    round r + 1), told by a shared ``config.invocation_id``; runs without one count as separate."""
-    a = (base.env.config or {}).get("invocation_id")
-    b = (other.env.config or {}).get("invocation_id")
-    return bool(a) and a == b
-
-
-def run_speeds(run: Run) -> list:
-    """The machine's single-process speed (loop ns per iteration) at the start and end of a run."""
-    speed = run.env.speed or {}
-    out = []
-    for phase in ("start", "end"):
-        value = (speed.get(phase) or {}).get("loop_ns_per_iter")
-        if isinstance(value, (int, float)) and value > 0:
-            out.append(float(value))
-    return out
 
 
 @dataclass
@@ -118,6 +100,23 @@ def _cell_medians(run: Run, experiment: str, metrics: list) -> pd.DataFrame | No
     return ok.groupby("cell_id")[present].median() if present and not ok.empty else None
 
 
+def between_run_noise(medians_by_cell: Iterable) -> float:
+    """Run-to-run noise from three or more runs of one interpreter on one machine: the pooled standard
+    deviation of each cell's log median across those runs, times √2 (the spread of a difference of
+    two runs). Each item holds one cell's medians, one per run; cells seen in fewer than three runs
+    are skipped; NaN when none is left."""
+    squares, dof = 0.0, 0
+    for medians in medians_by_cell:
+        x = np.asarray([m for m in medians if m is not None], dtype=float)
+        x = x[np.isfinite(x) & (x > 0)]
+        if x.size < 3:
+            continue
+        logs = np.log(x)
+        squares += float(np.sum((logs - logs.mean()) ** 2))
+        dof += x.size - 1
+    return math.sqrt(2 * squares / dof) if dof else math.nan
+
+
 def noise_floor(
     base: Run, other: Run, metrics_for: Callable[[str], list], results: Results | None
 ) -> NoiseFloor:
@@ -142,7 +141,7 @@ def noise_floor(
                 if len(columns) >= REPEATED_RUNS:
                     by_metric.setdefault(metric, []).extend(pd.concat(columns, axis=1).to_numpy().tolist())
         for metric, cells in by_metric.items():
-            sigma = stats.between_run_noise(cells)
+            sigma = between_run_noise(cells)
             if math.isfinite(sigma):
                 floor.per_metric[(experiment, metric)] = sigma
     return floor
@@ -298,11 +297,6 @@ def compare_runs(
     return family
 
 
-#: Metric name endings that are times (scale with machine speed) and rates (scale inversely).
-TIME_SUFFIXES = ("_s", "_ms", "_us", "_ns")
-RATE_SUFFIXES = ("_hz", "_per_s", "_ops_s")
-
-
 def machine_speed_factor(base: Run, other: Run) -> float | None:
     """How many times slower the other run's machine runs a fixed loop; None on the same machine."""
     if same_machine(base, other):
@@ -311,17 +305,22 @@ def machine_speed_factor(base: Run, other: Run) -> float | None:
     return b / a if a and b else None
 
 
-def _speed_words(factor: float) -> str:
-    return "%.2fx slower" % factor if factor >= 1 else "%.2fx faster" % (1 / factor)
+def normalised_ratio(value_ratio: float, metric: str, factor: float, info=None) -> float:
+    """A ratio of medians with the machines' speed difference taken out, where the metric scales with
+    it: by its declared unit (``info``: the experiment's ExperimentInfo), a duration is divided by
+    ``factor`` and a rate multiplied by it; NaN for anything else (a count, a fraction, a ratio)."""
+    declared = stats.declared(metric, info)
+    kind = UNITS[declared.unit].kind if declared is not None else None
+    if kind == "rate":
+        return value_ratio * factor
+    if kind == "duration":
+        return value_ratio / factor
+    return math.nan
 
 
-def normalised(value_ratio: float, metric: str, factor: float) -> str:
-    """A ratio of medians with the machines' speed difference taken out, where the metric scales with it."""
-    if metric.endswith(RATE_SUFFIXES):
-        return ratio(value_ratio * factor)
-    if metric.endswith(TIME_SUFFIXES):
-        return ratio(value_ratio / factor)
-    return DASH
+def normalised(value_ratio: float, metric: str, factor: float, info=None) -> str:
+    """normalised_ratio as the page prints it (a dash where the machine's speed does not apply)."""
+    return ratio(normalised_ratio(value_ratio, metric, factor, info))
 
 
 def method_text(family: Family) -> str:
@@ -357,7 +356,7 @@ def method_text(family: Family) -> str:
     )
 
 
-def _summary_text(family: Family) -> str:
+def summary_text(family: Family) -> str:
     called = family.called
     counts = {v: len(family.with_verdict(v)) for v in ("faster", "slower", "higher", "lower")}
     text = "%d of %d tested comparisons called different (%s); the rest the same." % (
@@ -371,106 +370,3 @@ def _summary_text(family: Family) -> str:
             "maximum is never stable." % (len(family.tails), stats.tail_samples_needed("_p99"))
         )
     return text
-
-
-def _row(f: dict, machine_factor: float | None, verdict_class: bool = True) -> list:
-    c = f["c"]
-    interval = "[%s–%s]" % (num(c.ci_low), num(c.ci_high)) if math.isfinite(c.ci_low) else ""
-    return [
-        f["experiment"],
-        f["cell"],
-        f["metric"],
-        (num(c.median_base), "num"),
-        (num(c.median_other), "num"),
-        (("%s %s" % (ratio(c.ratio), interval)).strip(), "num", c.note or None),
-        (("%.3g" % c.q_value) if c.tested else DASH, "num"),
-        (c.verdict, {"faster": "faster", "slower": "slower"}.get(c.verdict) if verdict_class else None),
-    ] + ([(normalised(c.ratio, f["metric"], machine_factor), "num")] if machine_factor else [])
-
-
-def _by_size(items: list) -> list:
-    return sorted(items, key=lambda f: -abs(math.log(f["c"].ratio)) if f["c"].ratio > 0 else 0)
-
-
-def render_family(family: Family, machine_factor: float | None) -> list:
-    """The parts of one comparison table: how it was judged, the counts, the called differences, and the
-    tail metrics that moved most (without verdicts)."""
-    parts = [paragraph(method_text(family), "muted"), paragraph(_summary_text(family))]
-    header = [
-        "experiment",
-        "cell",
-        "metric",
-        "baseline median",
-        "this run",
-        "ratio [95 % CI]",
-        "q",
-        "verdict",
-    ]
-    header += ["ratio ÷ machine"] if machine_factor else []
-    called = _by_size(family.called)
-    if called:
-        parts.append(table(header, [_row(f, machine_factor) for f in called[:MAX_ROWS]]))
-        if len(called) > MAX_ROWS:
-            parts.append(paragraph("… and %d more called differences." % (len(called) - MAX_ROWS), "muted"))
-    moved = [
-        f
-        for f in family.tails
-        if f["c"].ratio > 0
-        and abs(math.log(f["c"].ratio)) > stats.minimum_effect(family.floor_for(f["experiment"], f["metric"]))
-    ]
-    if moved:
-        parts.append(
-            paragraph(
-                "Tail metrics that moved by more than the minimum effect, shown without a verdict:", "muted"
-            )
-        )
-        parts.append(table(header, [_row(f, machine_factor, False) for f in _by_size(moved)[:MAX_TAIL_ROWS]]))
-    return parts
-
-
-def render(
-    results: Results,
-    baseline: str | None,
-    metrics_for: Callable[[str], list],
-    tail_samples: dict | None = None,
-) -> Markup:
-    if len(results.runs) < 2:
-        return paragraph(
-            "Only one run loaded: nothing to compare. Copy other runs' folders into results/ "
-            "or name them on the command line."
-        )
-    base = baseline_run(results, baseline)
-    parts = [
-        paragraph(
-            "Baseline: %s (%s). Ratio = this run's value / the baseline's for the same cell, with a 95 %% "
-            "interval. Runs measured in one interleaved invocation are compared round by round; runs started "
-            "separately are judged against the noise between runs (so two runs of the same thing read "
-            '"same"). Each table is one family: its false-discovery rate is held at %g, and a difference '
-            "smaller than %s or than the noise floor is never called."
-            % (base.run_id, base.env_label, stats.ALPHA, percent(stats.CHANGE_THRESHOLD)),
-            "muted",
-        )
-    ]
-    for other in results.runs:
-        if other is base:
-            continue
-        family = compare_runs(base, other, metrics_for, results, tail_samples)
-        parts.append(tag("h3", "%s (%s) vs baseline" % (other.run_id, other.env_label)))
-        for d in differences(base, other):
-            parts.append(tag("div", "Different machines: " + d, class_="warn"))
-        machine_factor = machine_speed_factor(base, other)
-        if machine_factor is not None:
-            parts.append(
-                paragraph(
-                    "Different machines: a pure-Python loop ran at %.1f ns/iteration here against %.1f on "
-                    "the baseline's machine (this one %s). The column 'ratio ÷ machine' divides that out of "
-                    "times (and multiplies it into rates): near 1x, the difference is the machine's speed, "
-                    "not the interpreter. It is a single-core yardstick, so it does not normalise parallel "
-                    "speedups or waiting." % (loop_ns(other), loop_ns(base), _speed_words(machine_factor))
-                )
-            )
-        if not family.items:
-            parts.append(paragraph("No cell in common with the baseline."))
-            continue
-        parts.extend(render_family(family, machine_factor))
-    return join(parts)

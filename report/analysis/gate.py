@@ -2,38 +2,38 @@
 
 Judged by the page's own comparison rules (compare.compare_runs: round by round for runs of one
 interleaved invocation, else against run-to-run noise; Benjamini–Hochberg per experiment; a minimum
-effect), then held to the user's threshold: a change smaller than it never fails the gate. The
-``capacity`` table measures the machine, not the code, and is left out.
+effect), then held to the user's threshold: a change smaller than it never fails the gate. Which
+metrics are gated comes from the caller (the page's sections: one that measures the machine, not the
+code, gates none).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 from report.analysis import compare
 from report.analysis.load import Results, ResultsError
-from report.page.build import metrics_for
-from report.page.formatting import num
-
-NOT_GATED = ("capacity",)
+from report.analysis.numbers import num
 
 
-def slower_cells(results: Results, baseline: str | None, threshold: float) -> list:
+def slower_cells(
+    results: Results, baseline: str | None, threshold: float, metrics_for: Callable[[str], list]
+) -> list:
     """One line per (run, experiment, cell, metric) slower than the baseline by more than
-    ``threshold`` (a fraction: 0.05 is 5 %) with a significant verdict."""
+    ``threshold`` (a fraction: 0.05 is 5 %) with a significant verdict; ``metrics_for(experiment)``
+    names the metrics gated."""
     if len(results.runs) < 2:
         raise ResultsError(
             "--fail-on slower needs two runs or more: the baseline and the run to check "
             "(name both, e.g. `python -m report --fail-on slower BASE_RUN NEW_RUN`)"
         )
     base = compare.baseline_run(results, baseline)
-    chosen = metrics_for(results)
-    gated = lambda experiment: [] if experiment in NOT_GATED else chosen(experiment)  # noqa: E731
     lines = []
     for other in results.runs:
         if other is base:
             continue
-        family = compare.compare_runs(base, other, gated, results)
+        family = compare.compare_runs(base, other, metrics_for, results)
         for item in family.with_verdict("slower"):
             c = item["c"]
             if c.ratio > 0 and abs(math.log(c.ratio)) > math.log1p(threshold):

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats as sps
 
 from report.analysis import statistics as stats
-from report.page.formatting import num
+from report.analysis.numbers import num
 
 #: Each model's parameters, in order, and the bounds a least-squares fit keeps them in.
 BOUNDS = {

@@ -3,7 +3,6 @@ hold an A/A test (run-to-run noise, false-discovery control, rounds paired where
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,13 +11,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-CONFIDENCE = 0.95
+from experiments.schema import HARNESS_METRICS, Metric, SchemaError
+from experiments.schema import metric as declare_metric
+from report.analysis.intervals import CONFIDENCE, ci_note, median_ci, median_ranks, min_n_for_ci, missing  # noqa: F401
+
 #: A cell whose coefficient of variation exceeds this is flagged noisy (pyperf warns at 10 % too).
 CV_NOISY = 0.10
-#: A 1-minute load average above this fraction of the usable cores at the start marks a loaded machine.
-LOAD_START_LIMIT = 0.5
-#: At the end the run's own workers add load; only more than this many times the cores is suspicious.
-LOAD_END_LIMIT = 1.5
 #: False-discovery rate (Benjamini–Hochberg) at which a family of comparisons is judged.
 ALPHA = 0.05
 #: A change smaller than this (relative) is "same" even when significant.
@@ -30,70 +28,6 @@ TAIL_EXCEEDANCES = 10
 #: The sample median's standard error over the mean's for normal data: sqrt(pi / 2).
 MEDIAN_SE_FACTOR = math.sqrt(math.pi / 2)
 TAIL_VERDICT = "n/a: tail metric"
-
-# Metric names whose larger values are better; anything timed (``_s``, ``_us``, ``_ns``) is worse larger.
-_HIGHER_BETTER = (
-    "speedup",
-    "efficiency",
-    "capacity_fraction",
-    "throughput",
-    "ops_s",
-    "rate_hz",
-    "per_s",
-    "fairness",
-)
-_LOWER_BETTER = ("lateness", "latency", "cost", "drift", "skew")
-_TIME_SUFFIXES = ("_s", "_ms", "_us", "_ns")
-
-
-@functools.cache
-def median_ranks(n: int) -> tuple | None:
-    """0-based ranks ``(low, high)`` of the order statistics that bound the exact 95 % interval of the
-    median of ``n`` values, or None when no pair of order statistics reaches 95 % (n <= 5).
-
-    scipy's ``quantile_test`` interval computed on the ranks 0..n-1 *is* that pair of ranks, and every
-    sample of size n uses the same two, so they are computed once per n and applied to sorted data.
-    """
-    if n < 1:
-        return None
-    ci = sps.quantile_test(np.arange(n, dtype=float), q=0.0, p=0.5).confidence_interval(CONFIDENCE)
-    if not (math.isfinite(ci.low) and math.isfinite(ci.high)):
-        return None
-    return int(ci.low), int(ci.high)
-
-
-@functools.cache
-def min_n_for_ci() -> int:
-    """The fewest values whose median has an exact 95 % interval (6: the chance that all of 5 values
-    fall on one side of the median, 2 × 1/32, already exceeds 5 %)."""
-    n = 1
-    while median_ranks(n) is None:
-        n += 1
-    return n
-
-
-def ci_note(n: int) -> str:
-    """Why the median of ``n`` values has no 95 % interval; empty when it has one."""
-    if n < 1 or median_ranks(int(n)) is not None:
-        return ""
-    return "too few repetitions for a 95 %% interval: n=%d, needs %d" % (n, min_n_for_ci())
-
-
-def median_ci(values) -> tuple:
-    """Exact, distribution-free 95 % interval of the median: ``(low, high)``, two order statistics of
-    the finite values (binomial; scipy.stats.quantile_test). NaN bounds when there are too few values
-    for 95 % (n <= 5; ``ci_note(n)`` says so).
-
-    It needs only independent draws from one distribution, so it serves per-round ratios as well: a
-    comparison group's ``speedup`` rows (baseline and cell from the same round) or the ratios of two
-    interleaved runs round by round are such draws, and this is the interval of their median.
-    """
-    x = np.asarray(values, dtype=float)
-    x = np.sort(x[np.isfinite(x)])
-    ranks = median_ranks(x.size)
-    if ranks is None:
-        return (math.nan, math.nan)
-    return (float(x[ranks[0]]), float(x[ranks[1]]))
 
 
 def _group_cells(ok: pd.DataFrame, by: list, values: np.ndarray, n_metrics: int) -> tuple:
@@ -169,16 +103,25 @@ def summarize(df: pd.DataFrame, by: list, metrics: list, ci: bool = True) -> pd.
     )
 
 
-def direction(metric: str) -> int:
-    """+1 when a larger value is better, -1 when smaller is better, 0 when neither is clear.
+def declared(metric: str, info=None) -> Metric | None:
+    """How the run folder declares ``metric``: in its experiment's ExperimentInfo (``info``, from
+    experiments.json) or among the harness's own measurements; a metric no run folder describes
+    (a hand-built table) as experiments.schema would declare it from its name, or None when the schema
+    would refuse it. The report's only source of a metric's unit and better direction."""
+    found = info.metric_info(metric) if info is not None else HARNESS_METRICS.get(metric)
+    if found is not None:
+        return found
+    try:
+        return declare_metric(metric)
+    except SchemaError:
+        return None
 
-    The one place verdicts learn which way is better: ``judge`` looks it up at call time, so metric
-    declarations can replace it (``stats.direction = ...``)."""
-    if any(h in metric for h in _HIGHER_BETTER):
-        return 1
-    if metric.endswith(_TIME_SUFFIXES) or any(word in metric for word in _LOWER_BETTER):
-        return -1
-    return 0
+
+def direction(metric: str, info=None) -> int:
+    """+1 when a larger value is better, -1 when smaller is better, 0 when neither is clear: the
+    declared direction (``declared``)."""
+    found = declared(metric, info)
+    return found.direction if found is not None else 0
 
 
 def tail_quantile(metric: str) -> float | None:
@@ -253,8 +196,8 @@ def judge(comparisons: list, metrics: Sequence, directions: dict | None = None) 
     ``false_discovery_control``), then each tested one's verdict: "faster"/"slower" (or
     "higher"/"lower" for a metric with no better direction, see ``direction``) only when q < ALPHA
     *and* the ratio moved by more than ``minimum_effect(noise_floor)``; otherwise "same".
-    ``directions`` maps a metric to its declared better direction (experiments.json), else the
-    name decides (``direction``). Sets ``q_value`` and ``verdict`` in place and returns them."""
+    ``directions`` maps a metric to its declared better direction (experiments.json); a metric
+    missing from it gets ``direction(metric)``. Sets ``q_value`` and ``verdict`` in place and returns them."""
     tested = [c for c in comparisons if c.tested]
     if tested:
         qs = np.atleast_1d(sps.false_discovery_control([c.p_value for c in tested], method="bh"))
@@ -447,60 +390,3 @@ def speed_noise(base_ns: Iterable, other_ns: Iterable, same_machine: bool = True
         return float(np.sqrt(np.mean(np.subtract.outer(a, b) ** 2)))
     within = [float(x[-1] - x[0]) for x in (a, b) if x.size >= 2]
     return float(np.sqrt(np.mean(np.square(within)))) if within else math.nan
-
-
-def between_run_noise(medians_by_cell: Iterable) -> float:
-    """Run-to-run noise from three or more runs of one interpreter on one machine: the pooled standard
-    deviation of each cell's log median across those runs, times √2 (the spread of a difference of
-    two runs). Each item holds one cell's medians, one per run; cells seen in fewer than three runs
-    are skipped; NaN when none is left."""
-    squares, dof = 0.0, 0
-    for medians in medians_by_cell:
-        x = np.asarray([m for m in medians if m is not None], dtype=float)
-        x = x[np.isfinite(x) & (x > 0)]
-        if x.size < 3:
-            continue
-        logs = np.log(x)
-        squares += float(np.sum((logs - logs.mean()) ** 2))
-        dof += x.size - 1
-    return math.sqrt(2 * squares / dof) if dof else math.nan
-
-
-class Summary:
-    """summarize() with lookups: one cell's record by its key, or every record matching some columns."""
-
-    def __init__(self, df: pd.DataFrame, by: list, metrics: list, ci: bool = True):
-        self.by = list(by)
-        self.frame = summarize(df, self.by, metrics, ci)
-        self._records = self.frame.to_dict("records")
-        # Sections look records up thousands of times: index them by metric and by interpreter × machine.
-        self._index: dict = {}
-        for rec in self._records:
-            self._index.setdefault((rec["metric"], None), []).append(rec)
-            if "env_label" in rec:
-                self._index.setdefault((rec["metric"], rec["env_label"]), []).append(rec)
-
-    def select(self, metric: str, **where) -> list:
-        """Records of ``metric`` whose columns equal ``where`` (a list value means any of them)."""
-        env = where.get("env_label")
-        pool = self._index.get((metric, env if isinstance(env, str) else None), [])
-        out = []
-        for rec in pool:
-            if all(
-                rec.get(k) in v if isinstance(v, (list, tuple, set)) else rec.get(k) == v
-                for k, v in where.items()
-            ):
-                out.append(rec)
-        return out
-
-    def get(self, metric: str, **where) -> dict | None:
-        """The one record matching, or None (several matching is a caller's mistake)."""
-        found = self.select(metric, **where)
-        if len(found) > 1:
-            raise ValueError("%d cells match %s for %s" % (len(found), where, metric))
-        return found[0] if found else None
-
-    def values(self, column: str, metric: str | None = None, **where) -> list:
-        """Distinct values of a key column, sorted, among the matching records."""
-        recs = self.select(metric, **where) if metric else self._records
-        return sorted({r[column] for r in recs if r.get(column) is not None}, key=lambda v: (str(type(v)), v))

@@ -22,10 +22,9 @@ import pandas as pd
 
 from experiments.schema import STATUSES, Environment, ExperimentInfo, ParamInfo
 
-#: Harness measurements an ``ok`` row always has: the worker reports its wall time with every result,
-#: and wait4's rusage gives the process's wall time, peak memory and context switches for every cell.
-#: (CPU times need the worker's start/end marks, so they are not promised.) A file whose producer
-#: does not take them (bench/'s primitives.csv) leaves the whole column empty and is not held to them.
+#: Harness measurements an ``ok`` row always has (the worker's wall time; wait4's wall time, peak memory
+#: and context switches; CPU times need the worker's marks, so they are not promised). A file whose
+#: producer does not take them (bench/'s micro-benchmarks) leaves the column empty, not held to them.
 ALWAYS_MEASURED = ("wall_s", "process_wall_s", "peak_rss_mib", "ctx_voluntary", "ctx_involuntary")
 #: Harness durations bounded by the run's own span; CPU seconds also by the machine's logical cores.
 WALL_DURATIONS = ("wall_s", "process_wall_s")

@@ -4,37 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
 
 from experiments.schema import write_atomically
-from report.analysis import advice as advise
-from report.analysis import compare
+from report.analysis.advice import advisable, advise
 from report.analysis.load import Results, ResultsError
-from report.page import environments, problems, quality, scorecard
+from report.page import advice, comparisons, environments, problems, quality, scorecard
 from report.page.figures import Palette
 from report.page.html import Markup, document, join, paragraph, section, tag
-from report.page.sections import Context, Rendered, section_for
-
-#: Capacity has no section of its own (the run-quality box shows it); across runs its loop rate is compared.
-CAPACITY_METRICS = ["loop_rate_hz", "capacity"]
-
-
-def metrics_for(results: Results) -> Callable[[str], list]:
-    """experiment -> the metrics compared across runs (asked of each section once)."""
-    chosen = {}
-    for name in results.experiments():
-        try:
-            chosen[name] = section_for(name, results).compare_metrics(results, name)
-        except Exception as exc:  # a broken section loses its comparisons, not the page
-            results.warnings.append("section %s: compare_metrics failed: %s" % (name, _one_line(exc)))
-            chosen[name] = section_for("generic").compare_metrics(results, name)
-    chosen["capacity"] = CAPACITY_METRICS
-    return lambda experiment: chosen.get(experiment, [])
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or "no message"
-    return "%s: %s" % (type(exc).__name__, text[:300])
+from report.page.sections import Context, Rendered, metrics_for, one_line, scorecard_columns, section_for
 
 
 def render_section(ctx: Context, name: str) -> Rendered:
@@ -46,16 +23,16 @@ def render_section(ctx: Context, name: str) -> Rendered:
 
 
 def render_advice(results: Results, baseline: str | None) -> Markup:
-    """The advice table (report/advise.py) that opens the page; a failure is a box, as for a section."""
+    """The advice table (report.page.advice) that opens the page; a failure is a box, as for a section."""
     try:
-        return advise.render_html(advise.advise(results, baseline))
+        return advice.render_html(advise(results, baseline))
     except Exception as exc:
         return failure_box(results, "the advice table", exc)
 
 
 def failure_box(results: Results, what: str, exc: BaseException) -> Markup:
     """A box saying ``what`` failed, with its one-line error; the warning is printed after rendering."""
-    message = _one_line(exc)
+    message = one_line(exc)
     results.warnings.append("%s failed to render: %s" % (what, message))
     box = join(
         [
@@ -80,29 +57,31 @@ def render_report(results: Results, baseline: str | None = None) -> str:
     ctx = Context(results, Palette(r.env_label for r in results.runs), baseline)
     sections, scores = [], {}
     for name in results.experiments():
-        if name == "capacity":
+        if not section_for(name, results).shown:
             continue
         rendered = render_section(ctx, name)
         for env, s in rendered.scores.items():
             scores.setdefault(env, {}).update(s)
         title = results.info(name).title
         sections.append(("exp-" + name, "%s — %s" % (name, title) if title else name, rendered.html))
-    advice = advise.advisable(results)
-    nav = [("advice", "Advice")] if advice else []
+    advised = advisable(results)
+    nav = [("advice", "Advice")] if advised else []
     nav += [("scorecard", "Scorecard"), ("quality", "Run quality")]
     nav += [(anchor, title.split(" — ")[0]) for anchor, title, _ in sections]
     nav += [("comparisons", "Comparisons"), ("environments", "Environments")]
     body = [problems.render(results)]
-    if advice:
+    if advised:
         body.append(section("advice", "Advice: what to use", render_advice(results, baseline)))
     body += [
-        section("scorecard", "Scorecard", scorecard.render(results, scores)),
+        section("scorecard", "Scorecard", scorecard.render(results, scores, scorecard_columns())),
         section("quality", "Run quality", quality.render(results)),
     ]
     body += [section(anchor, title, html) for anchor, title, html in sections]
     body.append(
         section(
-            "comparisons", "Comparisons across runs", compare.render(results, baseline, metrics_for(results))
+            "comparisons",
+            "Comparisons across runs",
+            comparisons.render(results, baseline, metrics_for(results)),
         )
     )
     body.append(section("environments", "Environments", environments.render(results)))

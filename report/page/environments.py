@@ -41,17 +41,6 @@ def _memory(run: Run) -> str:
     return "%.1f GiB" % (b / 2**30) if isinstance(b, (int, float)) else DASH
 
 
-def loop_ns(run: Run) -> float | None:
-    """The machine's single-process speed at the start of a run: pure-Python loop ns per iteration."""
-    value = _get(run.env.speed, "start.loop_ns_per_iter")
-    return float(value) if isinstance(value, (int, float)) and value > 0 else None
-
-
-def same_machine(a: Run, b: Run) -> bool:
-    fa, fb = a.machine.get("fingerprint"), b.machine.get("fingerprint")
-    return a.machine_label == b.machine_label and (fa == fb or fa is None or fb is None)
-
-
 def _speed(run: Run, phase: str) -> str:
     speed = run.env.speed.get(phase) or {}
     if not speed:

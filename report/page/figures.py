@@ -246,10 +246,6 @@ def env_series(ctx, runs: list, lookup, categories: list) -> list:
     return out
 
 
-def _floats(values) -> list:
-    return [math.nan if v is None else float(v) for v in values]
-
-
 def grouped_bars(ax, categories: list, series: list, log: bool = False) -> None:
     """Bars per category, one bar per series ``(label, colour, medians, lows, highs)``; NaN = no bar.
 

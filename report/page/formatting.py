@@ -2,36 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
-DASH = "—"
-
-
-def finite(x) -> bool:
-    try:
-        return x is not None and math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def num(x, digits: int = 3) -> str:
-    """A number with ``digits`` significant figures, or a dash."""
-    if not finite(x):
-        return DASH
-    x = float(x)
-    if x == 0:
-        return "0"
-    if abs(x) >= 10**digits:
-        return "%.0f" % x
-    return "%.*g" % (digits, x)
-
-
-def ratio(x, digits: int = 3) -> str:
-    return num(x, digits) + "x" if finite(x) else DASH
-
-
-def percent(x, digits: int = 0) -> str:
-    return "%.*f %%" % (digits, 100 * float(x)) if finite(x) else DASH
+# The plain numbers are analysis's too (advice, gate, models); sections read them from here.
+from report.analysis.numbers import DASH, finite, num, percent, ratio  # noqa: F401
 
 
 def with_ci(median, low, high, unit: str = "", digits: int = 3, note: str = "") -> str:
@@ -95,8 +67,7 @@ def duration_ci(rec: dict | None, seconds_per_unit: float, short: bool = True) -
     return record_ci(rec, " " + unit, scale=seconds_per_unit / scale, short=short)
 
 
-# --- Direction words that follow an interval (appended for the convoy, lock_contention and
-# process_overhead sections) ---
+# --- Direction words that follow an interval ---
 
 
 def interval_side(rec: dict | None, null: float = 1.0) -> int | None:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from experiments.schema import FAILED_STATUSES
 from report.analysis import statistics as stats
 from report.analysis.load import Results, Run
+from report.analysis.quality import failed_and_expected, noisy_cells, noisy_reasons, precision_targets
 from report.page.formatting import DASH, percent, ratio
 from report.page.html import Markup, join, paragraph, table, tag
-
-
-def noisy_reasons(run: Run) -> list:
-    """The harness's reasons for calling the run noisy (capacity moved, load, steal time)."""
-    return list(run.env.noisy_reasons)
 
 
 def _capacity_text(run: Run, phase: str) -> str:
@@ -27,57 +22,8 @@ def _load_text(run: Run, key: str) -> str:
     return "%.2f / %g cores" % (load[0], run.cores) if load else DASH
 
 
-def _noisy_cells(run: Run) -> tuple:
-    """(noisy cells, cells) over every experiment's wall time."""
-    noisy = total = 0
-    for df in run.tables.values():
-        if "wall_s" not in df:
-            continue
-        s = stats.summarize(df, ["cell_id"], ["wall_s"], ci=False)
-        noisy += int(s["noisy"].sum())
-        total += len(s)
-    return noisy, total
-
-
-def failed_and_expected(run: Run) -> tuple:
-    """(failed repetitions, expected timeouts, repetitions) of a run's experiments (not bench/'s rows):
-    an ``expected_timeout`` is a cell meant to hang, ended by the harness's limit: its result."""
-    failed = expected = total = 0
-    for name, df in run.tables.items():
-        if name == "primitives":
-            continue  # micro-benchmark results, not repetitions of cells
-        failed += int(df["status"].isin(FAILED_STATUSES).sum())
-        expected += int((df["status"] == "expected_timeout").sum())
-        total += len(df)
-    return failed, expected, total
-
-
 #: Groups named per run when their ratios missed the precision target; the rest are counted.
 MAX_MISSED_NAMED = 8
-
-
-def precision_targets(run: Run) -> tuple:
-    """(met, judged, missed) over a run's comparison groups with ratios: whether each group's last
-    round reached the precision target (``precision_met``); ``missed`` names the others."""
-    met = judged = 0
-    missed = []
-    for name, df in sorted(run.tables.items()):
-        if "precision_met" not in df or "group_rounds" not in df:
-            continue
-        for group, rows in df.groupby("group_id", sort=True):
-            last = rows[rows["group_rounds"] == rows["group_rounds"].max()]
-            flags = last["precision_met"].dropna()
-            if flags.empty:
-                continue  # a group without ratios has no precision to reach
-            judged += 1
-            if flags.max() >= 1:
-                met += 1
-                continue
-            width = last["group_precision"].dropna()
-            rounds = int(last["group_rounds"].max())
-            how = "±%s" % percent(width.max()) if len(width) else "no 95 % interval"
-            missed.append("%s [%s] (%s after %d rounds)" % (name, group, how, rounds))
-    return met, judged, missed
 
 
 def _precision_text(run: Run) -> tuple:
@@ -106,33 +52,33 @@ def _missed_paragraphs(results: Results) -> list:
     return parts
 
 
+def _row(run: Run) -> list:
+    """One run's line of the box."""
+    reasons = noisy_reasons(run)
+    failed, expected, reps = failed_and_expected(run)
+    noisy, cells = noisy_cells(run)
+    moved = run.env.capacity.get("moved_fraction")
+    return [
+        run.run_id,
+        run.env_label,
+        "complete" if run.complete else ("incomplete (interrupted)", "slower"),
+        _capacity_text(run, "start"),
+        _capacity_text(run, "end"),
+        (percent(moved, 1) if moved is not None else DASH, "num"),
+        _load_text(run, "load_avg_start"),
+        _load_text(run, "load_avg_end"),
+        ("%d of %d" % (failed, reps), "num slower" if failed else "num"),
+        ("%d" % expected, "num"),
+        ("%d of %d" % (noisy, cells), "num noisy" if noisy else "num"),
+        _precision_text(run),
+        ("noisy: " + "; ".join(reasons), "slower") if reasons else "quiet",
+    ]
+
+
 def render(results: Results) -> Markup:
-    rows, classes = [], []
-    total_expected = 0
-    for run in results.runs:
-        reasons = noisy_reasons(run)
-        failed, expected, reps = failed_and_expected(run)
-        total_expected += expected
-        noisy, cells = _noisy_cells(run)
-        moved = run.env.capacity.get("moved_fraction")
-        rows.append(
-            [
-                run.run_id,
-                run.env_label,
-                "complete" if run.complete else ("incomplete (interrupted)", "slower"),
-                _capacity_text(run, "start"),
-                _capacity_text(run, "end"),
-                (percent(moved, 1) if moved is not None else DASH, "num"),
-                _load_text(run, "load_avg_start"),
-                _load_text(run, "load_avg_end"),
-                ("%d of %d" % (failed, reps), "num slower" if failed else "num"),
-                ("%d" % expected, "num"),
-                ("%d of %d" % (noisy, cells), "num noisy" if noisy else "num"),
-                _precision_text(run),
-                ("noisy: " + "; ".join(reasons), "slower") if reasons else "quiet",
-            ]
-        )
-        classes.append("differs" if reasons or not run.complete else None)
+    rows = [_row(run) for run in results.runs]
+    classes = ["differs" if noisy_reasons(run) or not run.complete else None for run in results.runs]
+    total_expected = sum(failed_and_expected(run)[1] for run in results.runs)
     header = [
         "run",
         "interpreter @ machine",

@@ -6,7 +6,7 @@ import pandas as pd
 
 from experiments.schema import FAILED_STATUSES
 from report.analysis import statistics as stats
-from report.analysis.cells import missing
+from report.analysis.statistics import missing
 from report.page.formatting import DASH, percent, with_ci
 from report.page.html import Markup, join, paragraph, table, tag
 

@@ -1,18 +1,13 @@
 """The convoy section: one I/O thread's round-trip latency beside CPU-bound threads or processes."""
 
-# The numbers live in convoy_analysis, the figure in convoy_figures and the sentences in
-# convoy_findings; this module puts them on the page.
-
 from __future__ import annotations
 
-from report.analysis.load import Results
-from report.page.sections import Context, Rendered
-from report.page.sections.convoy.analysis import METRICS, Analysis, control_factors
-from report.page.sections.convoy.figures import convoy_figure
-from report.page.sections.convoy.findings import findings, score
-from report.page.sections.findings_page import findings_page
+from report.page.sections import Column
+from report.page.sections.convoy import analysis, figures, findings
+from report.page.sections.findings_page import FindingsPage
 
 REQUIRED = ("cpu_workers", "cpu_kind", "switch_interval_ms", "latency_p50_us", "speedup")
+
 INTRO = (
     "One thread does loopback round trips back to back while CPU-bound threads (or processes) run. "
     "Each blocking send/recv releases the GIL; getting it back from a thread that never blocks can take "
@@ -24,23 +19,17 @@ INTRO = (
     "stated only when the interval lies on one side of 1. On a VM an idle CPU wakes up slowly, so the "
     "no-load cell is itself slow and the first factor mixes that with the GIL; the second does not."
 )
+SCORECARD = (Column("convoy_slowdown", "convoy slowdown", -1, position=9),)
 
-__all__ = ["REQUIRED", "compare_metrics", "control_factors", "render"]
-
-
-def compare_metrics(results: Results, experiment: str) -> list:
-    return ["latency_p50_us", "latency_p99_us", "round_trips_per_s"]
-
-
-def render(ctx: Context, experiment: str) -> Rendered:
-    return findings_page(
-        ctx,
-        experiment,
-        Analysis(ctx, experiment),
-        INTRO,
-        findings,
-        convoy_figure,
-        "I/O round-trip latency against CPU-bound load",
-        METRICS,
-        score=score,
-    )
+PAGE = FindingsPage(
+    analysis.Analysis,
+    INTRO,
+    findings.findings,
+    figures.convoy_figure,
+    "I/O round-trip latency against CPU-bound load",
+    analysis.METRICS,
+    compare=("latency_p50_us", "latency_p99_us", "round_trips_per_s"),
+    score=findings.score,
+)
+render = PAGE.render
+compare_metrics = PAGE.compare_metrics

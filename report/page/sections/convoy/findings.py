@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from report.page.formatting import NoteOnce, interval_side, num, ratio, ratio_verdict
-from report.page.sections import Score
+from report.page.sections import Findings, Score
 from report.page.sections.convoy.analysis import Analysis
 
 
@@ -166,7 +166,8 @@ def finding_switch_sweep(a: Analysis, env: str) -> tuple | None:
     return None, _end(body, q)
 
 
-FINDINGS = (
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(
     finding_threads_vs_idle,
     finding_threads_vs_control,
     finding_processes_vs_idle,
@@ -174,11 +175,6 @@ FINDINGS = (
     finding_median_against_mean,
     finding_switch_sweep,
 )
-
-
-def findings(a: Analysis, env: str) -> list:
-    """(css class, text) of every sentence that applies to this interpreter × machine, in order."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
 
 
 def score(a: Analysis, env: str) -> dict:

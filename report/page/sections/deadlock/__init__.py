@@ -10,8 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from experiments.schema import ExperimentInfo
-from report.analysis import statistics as stats
-from report.analysis.cells import missing
+from report.analysis.cells import Summary, missing
 from report.analysis.load import Results
 from report.page.figures import (
     ci_whiskers,
@@ -24,7 +23,7 @@ from report.page.figures import (
 )
 from report.page.formatting import DASH, duration_ci, duration_ms, duration_s, num, with_ci
 from report.page.html import Markup, figure, join, paragraph, table, tag
-from report.page.sections import Context, Rendered
+from report.page.sections import Context, Findings, Rendered
 from report.page.tables import blank_repeats, failures
 
 REQUIRED = ("scenario", "detection", "timeout_ms", "detected", "time_to_detect_ms", "recovered")
@@ -95,7 +94,7 @@ def _order(cell: Cell) -> tuple:
     return (cell.env, cell.rank, cell.scenario, cell.detection != "timeout", cell.timeout_ms or 0.0)
 
 
-def cells(df: pd.DataFrame, summary: stats.Summary, info: ExperimentInfo) -> list:
+def cells(df: pd.DataFrame, summary: Summary, info: ExperimentInfo) -> list:
     """Every cell of ``df`` (all statuses), ordered by interpreter × machine, scenario, timeout."""
     if df.empty:
         return []
@@ -143,7 +142,7 @@ class Analysis:
             return
         self.runs = ctx.runs_for(experiment)
         self.df = ctx.rows(experiment)
-        self.summary = stats.Summary(self.df, KEY, METRICS)
+        self.summary = Summary(self.df, KEY, METRICS)
         self.cells = cells(self.df, self.summary, ctx.results.info(experiment))
 
     def mine(self, env: str) -> list:
@@ -310,7 +309,8 @@ def finding_unformed(a: Analysis, env: str):
     )
 
 
-FINDINGS = (
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(
     finding_lock_order,
     finding_same_order,
     finding_lock_reentry,
@@ -318,12 +318,6 @@ FINDINGS = (
     finding_hangs,
     finding_unformed,
 )
-
-
-def findings(a: Analysis, env: str) -> list:
-    """(css class, sentence) pairs for one interpreter × machine, each from its numbers; class
-    "finding" marks a result the theory does not predict."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
 
 
 def _outcome(c: Cell) -> str:

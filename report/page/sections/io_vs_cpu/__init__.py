@@ -11,7 +11,7 @@ from report.analysis import statistics as stats
 from report.analysis.load import Results
 from report.page.formatting import DASH, percent, record_ci
 from report.page.html import Markup, figure, join, paragraph, table, tag
-from report.page.sections import Context, Rendered
+from report.page.sections import Column, Context, Rendered
 from report.page.sections.io_vs_cpu.analysis import METRICS, Analysis, panel_title, workload_order
 from report.page.sections.io_vs_cpu.figures import baseline_figure, env_figure
 from report.page.sections.io_vs_cpu.findings import findings, score
@@ -30,6 +30,12 @@ FIT_HEADER = [
     "USL miss",
 ]
 REQUIRED = ("workload", "executor", "workers", "tasks", "task_size", "speedup", "wall_s")
+SCORECARD = (
+    Column("serial_fraction", "GIL serial fraction (threads, pure Python)", -1, position=1),
+    Column("single_thread_cost", "single-thread time vs the shared baseline (pure Python)", -1, position=2),
+    Column("best_process_speedup", "best process speedup", +1, position=3),
+    Column("io_overlap_efficiency", "I/O overlap efficiency at 8 workers", +1, position=5),
+)
 INTRO = (
     "Each cell runs a fixed number of tasks sequentially, on raw threads, on a ThreadPoolExecutor, "
     "on raw processes or on a ProcessPoolExecutor (and on whatever other executors the run measured). "

@@ -10,11 +10,10 @@ import pandas as pd
 
 from report.analysis import models
 from report.analysis import statistics as stats
-from report.analysis.cells import Ratio, ratios_against, shared_baseline
+from report.analysis.cells import Context, Ratio, ratios_against, shared_baseline
 from report.analysis.load import Run
 from report.page.figures import EXECUTOR_COLOURS, known_first
 from report.page.formatting import num
-from report.page.sections import Context
 
 METRICS = ["speedup", "efficiency", "capacity_fraction", "cpu_util_cores", "wall_s"]
 CI_METRICS = ("speedup", "cpu_util_cores", "wall_s")

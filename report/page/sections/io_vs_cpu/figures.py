@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from report.analysis import models
+from report.analysis.cells import Context
 from report.analysis.load import Run
 from report.page.figures import (
     ci_whiskers,
@@ -21,7 +22,6 @@ from report.page.figures import (
     subplots,
     to_data_uri,
 )
-from report.page.sections import Context
 from report.page.sections.io_vs_cpu.analysis import Analysis, panel_title, workload_order
 
 

@@ -13,7 +13,7 @@ import math
 from report.analysis import models
 from report.analysis.cells import Ratio, side
 from report.page.formatting import num, percent, ratio, record_ci
-from report.page.sections import Score
+from report.page.sections import Findings, Score
 from report.page.sections.io_vs_cpu.analysis import (
     HEADLINE_WORKERS,
     HEADLINE_WORKLOAD,
@@ -309,7 +309,8 @@ def finding_poor_fits(a: Analysis, env: str):
     )
 
 
-FINDINGS = (
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(
     finding_gil_threads,
     finding_free_threads,
     finding_headline,
@@ -322,11 +323,6 @@ FINDINGS = (
     finding_process_amdahl,
     finding_poor_fits,
 )
-
-
-def findings(a: Analysis, env: str) -> list:
-    """The sentences that apply to this interpreter × machine, in order: (css class, text) pairs."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
 
 
 def score(a: Analysis, env: str) -> dict:

@@ -1,18 +1,13 @@
 """The lock_contention section: updates lost without a lock, what each primitive costs, how fair it is."""
 
-# The numbers live in lock_contention_analysis, the figure in lock_contention_figures and the
-# sentences in lock_contention_findings; this module puts them on the page.
-
 from __future__ import annotations
 
-from report.analysis.load import Results
-from report.page.sections import Context, Rendered
-from report.page.sections.findings_page import findings_page
-from report.page.sections.lock_contention.analysis import METRICS, Analysis
-from report.page.sections.lock_contention.figures import lock_figure
-from report.page.sections.lock_contention.findings import findings, score
+from report.page.sections import Column
+from report.page.sections.findings_page import FindingsPage
+from report.page.sections.lock_contention import analysis, figures, findings
 
 REQUIRED = ("threads", "primitive", "pattern", "cost_per_op_ns", "lost_update_fraction")
+
 INTRO = (
     "Threads add 1 to one shared value as fast as they can, for many switch intervals each (20 GIL turns "
     "per thread in the default profile). Without a lock the read-modify-write interleaves and updates are "
@@ -22,21 +17,17 @@ INTRO = (
     "(median of the per-round differences, with its 95 % interval where there are enough rounds). The "
     "tutorial's lesson: a Lock makes the update atomic, and costs little until threads contend for it."
 )
+SCORECARD = (Column("lock_cost", "uncontended Lock acquire+release", -1, position=6),)
 
-
-def compare_metrics(results: Results, experiment: str) -> list:
-    return ["cost_per_op_ns", "lost_update_fraction", "acquire_wait_p99_us"]
-
-
-def render(ctx: Context, experiment: str) -> Rendered:
-    return findings_page(
-        ctx,
-        experiment,
-        Analysis(ctx, experiment),
-        INTRO,
-        findings,
-        lock_figure,
-        "Lost updates, cost per update and acquire wait",
-        METRICS,
-        score=score,
-    )
+PAGE = FindingsPage(
+    analysis.Analysis,
+    INTRO,
+    findings.findings,
+    figures.lock_figure,
+    "Lost updates, cost per update and acquire wait",
+    analysis.METRICS,
+    compare=("cost_per_op_ns", "lost_update_fraction", "acquire_wait_p99_us"),
+    score=findings.score,
+)
+render = PAGE.render
+compare_metrics = PAGE.compare_metrics

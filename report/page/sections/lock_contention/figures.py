@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from matplotlib.lines import Line2D
 
+from report.analysis.cells import Context
 from report.page.figures import (
     env_series,
     grouped_bars,
@@ -15,7 +16,6 @@ from report.page.figures import (
     subplots,
     to_data_uri,
 )
-from report.page.sections import Context
 from report.page.sections.lock_contention.analysis import PRIMITIVES, Analysis
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from report.page.formatting import NoteOnce, interval_side, num, ratio_verdict
-from report.page.sections import Score
+from report.page.sections import Findings, Score
 from report.page.sections.lock_contention.analysis import Analysis
 
 
@@ -156,7 +156,8 @@ def finding_locked_exact(a: Analysis, env: str) -> tuple | None:
     )
 
 
-FINDINGS = (
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(
     finding_lost_updates,
     finding_locked_exact,
     finding_uncontended_cost,
@@ -164,11 +165,6 @@ FINDINGS = (
     finding_fairness,
     finding_switch_interval,
 )
-
-
-def findings(a: Analysis, env: str) -> list:
-    """(css class, text) of every sentence that applies to this interpreter × machine, in order."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
 
 
 def score(a: Analysis, env: str) -> dict:

@@ -10,9 +10,13 @@ from report.analysis.load import Results
 from report.page.figures import header, header_space, run_handles, subplots, to_data_uri
 from report.page.formatting import DASH, duration_s, num
 from report.page.html import figure, join, paragraph, table, tag
-from report.page.sections import Context, Rendered, Score
+from report.page.sections import Column, Context, Findings, Rendered, Score
 
 REQUIRED = ("benchmark", "median_ns")
+SCORECARD = (
+    Column("lock_cost", "uncontended Lock acquire+release", -1, position=6, source="primitives (bench/)"),
+    Column("queue_cost", "Queue put+get", -1, position=7, source="primitives (bench/)"),
+)
 EMPTY_CALL = "test_empty_call"
 
 
@@ -103,11 +107,8 @@ def finding_queue_cost(a: Analysis, env: str):
     )
 
 
-FINDINGS = (finding_lock_cost, finding_queue_cost)
-
-
-def findings(a: Analysis, env: str) -> list:
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(finding_lock_cost, finding_queue_cost)
 
 
 def score(a: Analysis, env: str) -> dict:

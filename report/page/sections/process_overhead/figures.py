@@ -6,6 +6,7 @@ import math
 
 from matplotlib.lines import Line2D
 
+from report.analysis.cells import Context
 from report.page.figures import (
     ci_whiskers,
     env_series,
@@ -17,7 +18,6 @@ from report.page.figures import (
     subplots,
     to_data_uri,
 )
-from report.page.sections import Context
 from report.page.sections.process_overhead.analysis import METHODS, Analysis
 
 HEAVY = " + imports"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from report.page.formatting import NoteOnce, duration_ms, interval_side, num, ratio_verdict
-from report.page.sections import Score
+from report.page.sections import Findings, Score
 from report.page.sections.process_overhead.analysis import METHODS, Analysis
 
 HEAVY_IMPORTS = "argparse, logging, json, http.client, …"
@@ -136,12 +136,8 @@ def finding_break_even(a: Analysis, env: str) -> tuple | None:
     return None, _end(body, q)
 
 
-FINDINGS = (finding_start_costs, finding_import_cost, finding_round_trip, finding_break_even)
-
-
-def findings(a: Analysis, env: str) -> list:
-    """(css class, text) of every sentence that applies to this interpreter × machine, in order."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(finding_start_costs, finding_import_cost, finding_round_trip, finding_break_even)
 
 
 def score(a: Analysis, env: str) -> dict:

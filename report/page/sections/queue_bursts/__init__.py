@@ -2,18 +2,13 @@
 
 The M/M/c/K predictions are computed by the experiment itself (experiments/queueing.py, at the
 measured arrival and service rates) and stored in its ``predicted_*`` columns: the report draws
-them beside the measurements and says where they part. The numbers live in queue_bursts_analysis,
-the figure in queue_bursts_figures and the sentences in queue_bursts_findings.
+them beside the measurements and says where they part.
 """
 
 from __future__ import annotations
 
-from report.analysis.load import Results
-from report.page.sections import Context, Rendered
-from report.page.sections.findings_page import findings_page
-from report.page.sections.queue_bursts.analysis import METRICS, Analysis
-from report.page.sections.queue_bursts.figures import queue_figure
-from report.page.sections.queue_bursts.findings import findings
+from report.page.sections.findings_page import FindingsPage
+from report.page.sections.queue_bursts import analysis, figures, findings
 
 REQUIRED = (
     "maxsize",
@@ -24,6 +19,7 @@ REQUIRED = (
     "predicted_drop_fraction",
     "queue_depth_mean",
 )
+
 INTRO = (
     "One producer feeds queue.Queue(maxsize) with Poisson or bursty arrivals; consumer threads serve "
     "items by sleeping. With put_nowait() a full queue drops the item; with put() the producer blocks. "
@@ -37,19 +33,14 @@ INTRO = (
     "drops or back-pressure instead of unbounded memory and latency."
 )
 
-
-def compare_metrics(results: Results, experiment: str) -> list:
-    return ["drop_fraction", "producer_blocked_fraction", "queue_depth_mean", "latency_p99_ms"]
-
-
-def render(ctx: Context, experiment: str) -> Rendered:
-    return findings_page(
-        ctx,
-        experiment,
-        Analysis(ctx, experiment),
-        INTRO,
-        findings,
-        queue_figure,
-        "Bounded queue against M/M/c/K and Little's law",
-        METRICS,
-    )
+PAGE = FindingsPage(
+    analysis.Analysis,
+    INTRO,
+    findings.findings,
+    figures.queue_figure,
+    "Bounded queue against M/M/c/K and Little's law",
+    analysis.METRICS,
+    compare=("drop_fraction", "producer_blocked_fraction", "queue_depth_mean", "latency_p99_ms"),
+)
+render = PAGE.render
+compare_metrics = PAGE.compare_metrics

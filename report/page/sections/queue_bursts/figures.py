@@ -7,9 +7,9 @@ import math
 import numpy as np
 from matplotlib.lines import Line2D
 
+from report.analysis.cells import Context
 from report.page.figures import ci_whiskers, header, header_space, plain_log, subplots, to_data_uri
 from report.page.formatting import finite, num
-from report.page.sections import Context
 from report.page.sections.queue_bursts.analysis import SAMPLED_L, Analysis, poisson
 
 MARKERS = ("o", "s", "^", "D")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from report.page.formatting import NoteOnce, finite, interval_side, num
+from report.page.sections import Findings
 from report.page.sections.queue_bursts.analysis import LOAD_TOLERANCE, SAMPLED_L, Analysis, poisson
 
 #: A model gap (absolute, for fractions) below this is not called out.
@@ -205,7 +206,8 @@ def finding_load(a: Analysis, env: str) -> tuple | None:
     return None, _end(body, q)
 
 
-FINDINGS = (
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(
     finding_drops,
     finding_unbounded,
     finding_blocking,
@@ -213,8 +215,3 @@ FINDINGS = (
     finding_model_gap,
     finding_load,
 )
-
-
-def findings(a: Analysis, env: str) -> list:
-    """(css class, text) of every sentence that applies to this interpreter × machine, in order."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]

@@ -22,7 +22,7 @@ from report.page.figures import (
 )
 from report.page.formatting import duration_ci, duration_ms, num, percent, record_ci
 from report.page.html import Markup, figure, join, paragraph, tag
-from report.page.sections import Context, Rendered
+from report.page.sections import Context, Findings, Rendered
 from report.page.tables import failures, summary_table
 
 US, MS = 1e-6, 1e-3
@@ -257,7 +257,8 @@ def finding_daemon_slow(a: Analysis, env: str):
     return ("finding", "Here the daemon thread did not let the process exit sooner than the non-daemon one.")
 
 
-FINDINGS = (
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(
     finding_barrier,
     finding_semaphore,
     finding_semaphore_overfill,
@@ -265,11 +266,6 @@ FINDINGS = (
     finding_daemon,
     finding_daemon_slow,
 )
-
-
-def findings(a: Analysis, env: str) -> list:
-    """(css class, sentence) pairs for one interpreter × machine; "finding" marks a broken expectation."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
 
 
 def cell_tables(a: Analysis) -> Markup:

@@ -18,10 +18,11 @@ from report.page.figures import (
 )
 from report.page.formatting import duration_ci, duration_us, num, percent, record_ci
 from report.page.html import figure, join, paragraph, tag
-from report.page.sections import Context, Rendered, Score
+from report.page.sections import Column, Context, Findings, Rendered, Score
 from report.page.tables import every_cell
 
 REQUIRED = ("mode", "delay_ms", "cpu_threads", "lateness_p50_us", "lateness_p99_us")
+SCORECARD = (Column("timer_p99", "Timer p99 lateness", -1, position=8),)
 METRICS = ["lateness_p50_us", "lateness_p99_us", "lateness_mean_us", "lateness_max_us", "cumulative_drift_ms"]
 #: What names a comparison group: the cells of one mode and delay differ only in the load beside them.
 GROUP = ["mode", "delay_ms", "samples"]
@@ -193,12 +194,8 @@ def finding_drift(a: Analysis, env: str):
     return (None, text + " — no clear difference in these repetitions (%s)." % test)
 
 
-FINDINGS = (finding_idle, finding_loaded, finding_load_ratio, finding_drift)
-
-
-def findings(a: Analysis, env: str) -> list:
-    """The sentences that apply to this interpreter × machine, in order: (css class, text) pairs."""
-    return [f for f in (finding(a, env) for finding in FINDINGS) if f is not None]
+#: Every sentence that applies to an interpreter × machine, in page order: ``findings(a, env)``.
+findings = Findings(finding_idle, finding_loaded, finding_load_ratio, finding_drift)
 
 
 def score(a: Analysis, env: str) -> dict:
