@@ -8,7 +8,7 @@ from experiments import convoy
 from experiments.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
 from report.analysis.load import load_results
-from report.page.sections.convoy import control_factors
+from report.page.sections.convoy.analysis import control_factors
 
 
 def cell(cpu_workers, cpu_kind="thread", switch_interval_ms=5.0, io_round_trips=300):
