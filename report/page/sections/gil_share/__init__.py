@@ -12,7 +12,6 @@ from report.page.html import figure, join, paragraph, tag
 from report.page.sections import Context, Rendered
 from report.page.tables import every_cell
 
-TITLE = "Where threads stop paying: the share of each task that holds the GIL"
 REQUIRED = ("gil_share", "executor", "workers", "speedup", "python_time_fraction")
 METRICS = ["speedup", "task_ms", "python_time_fraction", "cpu_util_cores", "wall_s"]
 #: Thread-like and process-like executors raced against each other, in the order they are paired.
