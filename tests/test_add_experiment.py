@@ -53,6 +53,7 @@ def test_the_readme_experiment_and_section_measure_and_render(tmp_path):
     project = tmp_path / "project"
     _copy_project(project)
     for path, code in blocks.items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
         (project / path).write_text(code)
     catalogue = project / "experiments" / "__init__.py"
     text = catalogue.read_text()
