@@ -44,7 +44,7 @@ quick:
 report: venv
 	$(GILBENCH) report --results $(RESULTS) --output $(REPORT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 
-# Which executor, how many workers, which interpreter, per workload (report/advise.py).
+# Which executor, how many workers, which interpreter, per workload (report/analysis/advice.py).
 advise: venv
 	$(GILBENCH) advise --results $(RESULTS) --format $(FORMAT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 

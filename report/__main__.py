@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from experiments.harness.command_line import OneLineParser, UsageError
-from report.load import DataProblems, ResultsError, load_results
+from report.analysis.load import DataProblems, ResultsError, load_results
 
 EXIT_BAD_INPUT = 2
 #: The project's results folder, where ``python -m experiments run`` writes by default.
@@ -90,7 +90,7 @@ def build_advise_parser() -> argparse.ArgumentParser:
 
 
 def advise_formats() -> tuple:
-    from report.advise import FORMATS
+    from report.page.advice import FORMATS
 
     return FORMATS
 
@@ -156,7 +156,8 @@ def advise_main(argv) -> int:
         results = _load(args)
         if args.baseline:
             results.run(args.baseline)  # an unknown run is one line
-        from report.advise import advise, render
+        from report.analysis.advice import advise
+        from report.page.advice import render
 
         _print(render(advise(results, args.baseline), args.format))
         return 0
@@ -177,7 +178,7 @@ def main(argv=None) -> int:
             raise ResultsError("--threshold only means something with --fail-on slower")
         results = _load(args)
         output = Path(args.output) if args.output else Path(args.results) / "report.html"
-        from report.build import write_report  # matplotlib: not for a mistyped argument or --help
+        from report.page.build import write_report  # matplotlib: not for a mistyped argument or --help
 
         path = write_report(results, output, args.baseline)
         for warning in results.warnings:  # after rendering: a section that failed adds one
@@ -189,10 +190,12 @@ def main(argv=None) -> int:
         )
         _print("%s\n" % path)
         if args.fail_on:
-            from report.gate import slower_cells
+            from report.analysis.gate import slower_cells
+            from report.page.sections import metrics_for
 
             threshold = 0.05 if args.threshold is None else args.threshold
-            outcome["slower"] = slower_cells(results, args.baseline, threshold)
+            gated = metrics_for(results, gated_only=True)
+            outcome["slower"] = slower_cells(results, args.baseline, threshold, gated)
         return 0
 
     code = _errors_as_lines(run)

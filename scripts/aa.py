@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from report.build import metrics_for  # noqa: E402
-from report.compare import compare_runs  # noqa: E402
-from report.load import ResultsError, load_results  # noqa: E402
+from report.analysis.compare import compare_runs  # noqa: E402
+from report.analysis.load import ResultsError, load_results  # noqa: E402
+from report.page.sections import metrics_for  # noqa: E402
 
 #: The A/A test holds when no more than this fraction of comparisons is called different ...
 MAX_CALLED = 0.05

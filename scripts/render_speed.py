@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from experiments.schema import ENVIRONMENT_FILE, Environment  # noqa: E402
-from report.build import render_report  # noqa: E402
-from report.load import load_results  # noqa: E402
+from report.analysis.load import load_results  # noqa: E402
+from report.page.build import render_report  # noqa: E402
 
 LABELS = ["cpython-3.9.18", "cpython-3.11.7", "cpython-3.12.1", "cpython-3.13.0", "cpython-3.13.0t"]
 

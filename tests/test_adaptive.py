@@ -256,8 +256,8 @@ def test_a_run_budget_is_shared_in_proportion_to_the_profiles_budgets():
 
 
 def test_the_report_counts_groups_at_target_and_names_the_others(tmp_path, monkeypatch):
-    from report import quality
-    from report.load import load_results
+    from report.analysis.load import load_results
+    from report.page import quality
 
     def wall(params):
         if params["executor"] == "sequential":

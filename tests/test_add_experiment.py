@@ -35,7 +35,10 @@ def test_the_readme_experiment_and_section_measure_and_render(tmp_path):
     path, module = next((path, code) for path, code in blocks.items() if path.startswith("experiments/"))
     name = path.rsplit("/", 1)[1][: -len(".py")]  # an experiment's name is its module's
     title = re.search(r'^TITLE = "([^"]+)"', module, re.M).group(1)
-    assert sorted(blocks) == ["experiments/catalogue/%s.py" % name, "report/sections/%s.py" % name]
+    assert sorted(blocks) == [
+        "experiments/catalogue/%s.py" % name,
+        "report/page/sections/%s/__init__.py" % name,
+    ]
     for hook in (
         "PARAMS",
         "METRICS",
@@ -53,6 +56,7 @@ def test_the_readme_experiment_and_section_measure_and_render(tmp_path):
     project = tmp_path / "project"
     _copy_project(project)
     for path, code in blocks.items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
         (project / path).write_text(code)
     # Its own file is all a new experiment needs: discovery finds it, no list names it.
 

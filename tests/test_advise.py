@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from report.__main__ import main as report_main
-from report.advise import Option, _process_note, advise, render
-from report.load import load_results
+from report.analysis.advice import Option, _process_note, advise
+from report.analysis.load import load_results
+from report.page.advice import render
 from tests.support.synthetic import write_run
 
 PROCESSES = ("process", "process_pool")

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from experiments.schema import Environment, ExperimentInfo
-from report import compare, stats
-from report.load import Results, Run
+from report.analysis import compare
+from report.analysis import statistics as stats
+from report.analysis.load import Results, Run
+from report.page import comparisons
 from tests.support.synthetic import write_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,11 +249,11 @@ def test_tail_metric_judged_with_the_column_counting_its_samples():
 def test_the_page_shows_the_noise_floor_and_how_many_were_tested():
     rng = np.random.default_rng(29)
     runs = [make_run("a", rng), make_run("b", rng, factor=2.0, speeds=(62.0, 60.0))]
-    html = str(compare.render(Results(runs=runs), None, metrics_for))
+    html = str(comparisons.render(Results(runs=runs), None, metrics_for))
     assert "Run-to-run noise floor" in html and "12 comparisons tested" in html
     assert "1 of 12 tested comparisons called different (1 slower)" in html
     paired = [make_run("a", rng, invocation="x"), make_run("b", rng, invocation="x")]
-    assert "compared round by round" in str(compare.render(Results(runs=paired), None, metrics_for))
+    assert "compared round by round" in str(comparisons.render(Results(runs=paired), None, metrics_for))
 
 
 def synthetic_pair(tmp_path: Path, other_gil: bool) -> list:

@@ -7,8 +7,8 @@ import pytest
 from experiments.catalogue import convoy
 from experiments.harness.plan import plan_experiment
 from experiments.spec import ParamError, run_standalone
-from report.load import load_results
-from report.sections.convoy import control_factors
+from report.analysis.load import load_results
+from report.page.sections.convoy.analysis import control_factors
 
 
 def cell(cpu_workers, cpu_kind="thread", switch_interval_ms=5.0, io_round_trips=300):

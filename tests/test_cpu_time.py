@@ -7,7 +7,7 @@ import pytest
 from experiments.harness import cputime
 from experiments.harness.cell_runner import Interpreter, run_cell
 from experiments.harness.cputime import TreeCpu, region_cpu
-from report.load import load_results
+from report.analysis.load import load_results
 
 SELF = Interpreter(sys.executable)
 BURN_S = 0.02  # the shortest region the exact figure promises to be within 5 % for

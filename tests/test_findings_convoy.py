@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from report.formatting import num, ratio
-from report.sections import convoy_findings as f
-from report.sections.convoy_analysis import Analysis
+import report.page.sections.convoy.findings as f
+from report.page.formatting import num, ratio
+from report.page.sections.convoy.analysis import Analysis
 from tests.support.handmade import context, write_rows
 
 ENV = "cpython-3.12.1 @ handmade"

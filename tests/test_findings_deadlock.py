@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from report import stats
-from report.sections.deadlock import (
+from report.analysis import statistics as stats
+from report.page.sections.deadlock import (
     Analysis,
     finding_hangs,
     finding_lock_order,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from report import stats
-from report.formatting import num
-from report.sections import io_vs_cpu
-from report.sections.io_vs_cpu_analysis import Analysis
-from report.sections.io_vs_cpu_findings import (
+from report.analysis import statistics as stats
+from report.page.formatting import num
+from report.page.sections import io_vs_cpu
+from report.page.sections.io_vs_cpu.analysis import Analysis
+from report.page.sections.io_vs_cpu.findings import (
     finding_amdahl,
     finding_free_threads,
     finding_gil_threads,

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from report.formatting import num, ratio
-from report.sections import lock_contention_findings as f
-from report.sections.lock_contention_analysis import Analysis
+import report.page.sections.lock_contention.findings as f
+from report.page.formatting import num, ratio
+from report.page.sections.lock_contention.analysis import Analysis
 from tests.support.handmade import context, write_rows
 
 ENV = "cpython-3.12.1 @ handmade"

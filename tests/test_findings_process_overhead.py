@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from report.formatting import num, ratio
-from report.sections import process_overhead_findings as f
-from report.sections.process_overhead_analysis import Analysis
+import report.page.sections.process_overhead.findings as f
+from report.page.formatting import num, ratio
+from report.page.sections.process_overhead.analysis import Analysis
 from tests.support.handmade import context, write_rows
 
 ENV = "cpython-3.12.1 @ handmade"

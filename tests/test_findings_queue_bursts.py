@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from report.formatting import num
-from report.sections import queue_bursts_findings as f
-from report.sections.queue_bursts_analysis import Analysis
+import report.page.sections.queue_bursts.findings as f
+from report.page.formatting import num
+from report.page.sections.queue_bursts.analysis import Analysis
 from tests.support.handmade import context, write_rows
 
 ENV = "cpython-3.12.1 @ handmade"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from report.formatting import percent
-from report.sections.sync_objects import (
+from report.page.formatting import percent
+from report.page.sections.sync_objects import (
     Analysis,
     finding_barrier,
     finding_daemon,

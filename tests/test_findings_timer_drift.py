@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from report.formatting import duration_s, num
-from report.sections import timer_drift
-from report.sections.timer_drift import (
+from report.page.formatting import duration_s, num
+from report.page.sections import timer_drift
+from report.page.sections.timer_drift import (
     Analysis,
     finding_drift,
     finding_idle,

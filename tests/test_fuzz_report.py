@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from experiments.harness.plan import load_experiment
-from report.build import render_report
-from report.load import DataProblems, ResultsError, load_results
+from report.analysis.load import DataProblems, ResultsError, load_results
+from report.page.build import render_report
 from tests.support.synthetic import io_grid, write_experiment, write_run
 
 SEED = 20261202

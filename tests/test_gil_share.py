@@ -92,8 +92,8 @@ def _section_text(tmp_path, thread_curve, process_curve):
     """The gil_share section rendered from rows whose speedups follow the given curves."""
     import numpy as np
 
-    from report.build import render_report
-    from report.load import load_results
+    from report.analysis.load import load_results
+    from report.page.build import render_report
     from tests.support.synthetic import _measured, _row, _write_csv, write_run
 
     folder = write_run(tmp_path, interpreter="cpython-3.12.1", created="2026-01-01T00:00:00Z", seed=1)

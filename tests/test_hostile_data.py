@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from experiments.harness.plan import load_experiment
-from report.load import DataProblems, load_results
+from report.analysis.load import DataProblems, load_results
 from tests.conftest import ROOT
 from tests.support.synthetic import io_grid, write_experiment, write_run
 

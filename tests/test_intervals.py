@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from report import stats
-from report.formatting import record_ci, with_ci
+from report.analysis import statistics as stats
+from report.page.formatting import record_ci, with_ci
 
 REPLICATES = 4000
 #: Three Monte-Carlo standard errors of a 95 % coverage estimate from REPLICATES replicates.

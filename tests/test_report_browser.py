@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from report.build import write_report
-from report.load import load_results
+from report.analysis.load import load_results
+from report.page.build import write_report
 from tests.conftest import ROOT
 from tests.support.browser import check_page, find_chromium
 from tests.support.synthetic import write_run

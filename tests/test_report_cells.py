@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from report import stats
-from report.cells import Ratio, round_ratios, separate_ratios, shifted, side
-from report.figures import EXECUTOR_COLOURS, executor_colour, known_first
+from report.analysis import statistics as stats
+from report.analysis.cells import Ratio, round_ratios, separate_ratios, shifted, side
+from report.page.figures import EXECUTOR_COLOURS, executor_colour, known_first
 
 
 def test_side_needs_an_interval_wholly_on_one_side():

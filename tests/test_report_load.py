@@ -1,4 +1,4 @@
-"""report.load: every run folder into pandas in one call, and one clear line for every bad file."""
+"""report.analysis.load: every run folder into pandas in one call, and one clear line for every bad file."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from report.load import ResultsError, load_results
+from report.analysis.load import ResultsError, load_results
 from tests.conftest import ROOT
 from tests.support.synthetic import write_run
 

@@ -2,9 +2,9 @@
 
 import json
 
-from report.build import write_report
-from report.compare import machine_speed_factor, normalised
-from report.load import load_results
+from report.analysis.compare import machine_speed_factor, normalised
+from report.analysis.load import load_results
+from report.page.build import write_report
 from tests.support.synthetic import write_run
 
 
@@ -32,3 +32,17 @@ def test_two_machines_are_normalised_by_loop_speed(tmp_path):
     page = write_report(loaded, tmp_path / "report.html").read_text()
     assert "100.0 ns/iteration here against 50.0" in page
     assert "single-process speed at start" in page and "fast-box" in page and "slow-box" in page
+
+
+def test_a_rate_with_seconds_in_its_name_is_normalised_as_a_rate_across_machines():
+    """sync_objects' throughput_tasks_s is tasks per second (its experiments.json entry declares unit hz):
+    on a machine twice as slow, half the throughput is the same interpreter speed, as twice the wall
+    time is. (Read as a time from its ``_s`` ending, it came out 0.25x: upside down.)"""
+    from experiments.schema import ExperimentInfo, Metric
+    from report.analysis.compare import normalised_ratio
+
+    declared = {"throughput_tasks_s": Metric("throughput_tasks_s", "hz")}
+    info = ExperimentInfo("sync_objects", "Barrier, Semaphore, Event", metrics=declared)
+    assert normalised_ratio(0.5, "throughput_tasks_s", 2.0, info) == 1.0
+    assert normalised_ratio(2.0, "wall_s", 2.0, info) == 1.0
+    assert normalised(0.5, "throughput_tasks_s", 2.0, info) == normalised(2.0, "wall_s", 2.0, info) == "1x"

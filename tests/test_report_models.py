@@ -1,4 +1,4 @@
-"""report.models: the scaling fits recover what they are given; the small models say what they should."""
+"""report.analysis.models: the scaling fits recover what they are given; the small models say so."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from experiments.schema import Environment
-from report import models
+from report.analysis import models
 
 
 def test_usl_fit_recovers_sigma_and_kappa():

@@ -10,8 +10,8 @@ import sys
 import pandas as pd
 import pytest
 
-from report.build import render_report, write_report
-from report.load import load_results
+from report.analysis.load import load_results
+from report.page.build import render_report, write_report
 from tests.conftest import ROOT
 from tests.support.synthetic import write_run
 

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from report.cells import paired_rounds, round_record
-from report.formatting import NoteOnce, interval_side, ratio_verdict
+from report.analysis.cells import paired_rounds, round_record
+from report.page.formatting import NoteOnce, interval_side, ratio_verdict
 
 
 def _rows(values: list, kind: str, group: str = "g", run: str = "r1") -> list:

@@ -12,11 +12,11 @@ import pytest
 from bench.export import describe
 from experiments.harness.registry import CATALOGUE
 from experiments.schema import SCHEMA_VERSION, write_experiments
-from report.build import render_report
-from report.figures import Palette
-from report.load import HEAD_COLUMNS, load_results
-from report.sections import Context, generic, has_section, section_for
-from report.sections.generic import summary_table
+from report.analysis.load import HEAD_COLUMNS, load_results
+from report.page.build import render_report
+from report.page.figures import Palette
+from report.page.sections import Context, generic, has_section, section_for
+from report.page.sections.generic import summary_table
 from tests.support.synthetic import write_experiment, write_run
 
 #: Dedicated sections whose experiment lives in experiments/ (io_vs_cpu has its own synthetic model,
@@ -78,7 +78,7 @@ def page(tmp_path_factory):
         _primitives(folder, label)
     results_obj = load_results(results)
     for name in FROM_EXPERIMENTS + ["primitives"]:
-        assert section_for(name, results_obj).module.__name__ == "report.sections." + name, name
+        assert section_for(name, results_obj).module.__name__ == "report.page.sections." + name, name
     return render_report(results_obj)
 
 
@@ -144,7 +144,7 @@ def test_a_section_that_raises_is_a_box_and_the_rest_of_the_page_renders(tmp_pat
     folder = write_run(tmp_path / "results", seed=3)
     for name in ("timer_drift", "deadlock"):
         write_experiment(folder, importlib.import_module("experiments.catalogue." + name))
-    from report.sections import timer_drift
+    from report.page.sections import timer_drift
 
     def broken(ctx, experiment):
         raise RuntimeError("boom\nsecond line")

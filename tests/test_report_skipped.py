@@ -4,7 +4,7 @@ import re
 
 import pandas as pd
 
-from report.tables import failures
+from report.page.tables import failures
 
 REASON = "InterpreterPoolExecutor (subinterpreters) needs Python 3.14 or newer; this is 3.12.1"
 

@@ -1,4 +1,4 @@
-"""report.stats: exact intervals, noise flags and run-to-run verdicts that are statistically honest."""
+"""report.analysis.statistics: exact intervals, noise flags and honest run-to-run verdicts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from report import stats
+from report.analysis import statistics as stats
 
 
 def test_summarize_per_cell_with_cv_and_noisy_flag():

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from experiments.schema import SCHEMA_VERSION, migrate_status, migrate_v1_info
-from report import quality
-from report.figures import Palette
-from report.formatting import duration_s, percent
-from report.load import load_results
-from report.sections import Context, deadlock, sync_objects
-from report.sections.deadlock import Analysis, findings
+from report.analysis.load import load_results
+from report.page import quality
+from report.page.figures import Palette
+from report.page.formatting import duration_s, percent
+from report.page.sections import Context, deadlock, sync_objects
+from report.page.sections.deadlock import Analysis, findings
 from tests.support.records import deadlock_cell
 from tests.support.synthetic import write_experiment, write_run
 

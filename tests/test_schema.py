@@ -18,8 +18,8 @@ from experiments.schema import (
     read_experiments,
     write_experiments,
 )
-from report.build import render_report
-from report.load import load_results
+from report.analysis.load import load_results
+from report.page.build import render_report
 
 V1_RUN = Path(__file__).resolve().parent / "data" / "v1-run"
 

@@ -11,8 +11,8 @@ from experiments.catalogue.user_function import PATH_ENV
 from experiments.harness.cell_runner import Interpreter, run_cell
 from experiments.harness.plan import plan_run
 from experiments.harness.workload_check import Workload, _notes
-from report.advise import advise
-from report.load import load_results
+from report.analysis.advice import advise
+from report.analysis.load import load_results
 from tests.conftest import ROOT, run_cli
 from tests.support.measured import capacity, median_speedup, two_cores
 

@@ -1,5 +1,5 @@
-"""report/verdicts.py on synthetic data with known answers: each rule's A/A rate, its rate of finding a
-known change, and the coverage of its intervals (issue 19's targets).
+"""report/analysis/verdicts.py on synthetic data with known answers: each rule's A/A rate, its rate
+of finding a known change, and the coverage of its intervals (issue 19's targets).
 
 Noise is lognormal (normal on the log ratios). Every simulation has a fixed seed; the counts are
 large enough that the stated tolerance is several Monte Carlo standard errors wide (a rate near 95 %
@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from report import verdicts as V
+from report.analysis import verdicts as V
 
 THRESHOLD = 0.05
 NOISE = 0.03  # per-round sd of a log ratio: 3 %

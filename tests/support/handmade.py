@@ -11,9 +11,9 @@ from pathlib import Path
 
 from experiments.harness.plan import load_experiment
 from experiments.schema import SCHEMA_VERSION, Environment, write_experiments
-from report.figures import Palette
-from report.load import load_results
-from report.sections import Context
+from report.analysis.load import load_results
+from report.page.figures import Palette
+from report.page.sections import Context
 
 
 def write_rows(

@@ -7,10 +7,10 @@ import pandas as pd
 
 from experiments.harness.plan import load_experiment
 from experiments.schema import Environment
-from report.figures import Palette
-from report.load import Results, Run, _join
-from report.sections import Context
-from report.sections.deadlock import Cell
+from report.analysis.load import Results, Run, _join
+from report.page.figures import Palette
+from report.page.sections import Context
+from report.page.sections.deadlock import Cell
 
 
 def environment(

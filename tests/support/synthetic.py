@@ -25,7 +25,7 @@ from experiments.schema import (
     write_experiments,
 )
 from experiments.spec import ExperimentSpec, load_spec
-from report.models import usl
+from report.analysis.models import usl
 
 IO_PARAMS = ("workload", "executor", "workers", "tasks", "task_size")
 #: An experiment with no dedicated report section, described as a run folder would describe it.

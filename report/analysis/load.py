@@ -1,0 +1,410 @@
+"""Loads run folders (any machine, any interpreter) into pandas, checking every file on the way."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import pandas as pd
+
+from experiments.schema import (
+    ENVIRONMENT_FILE,
+    EXPERIMENTS_FILE,
+    HEAD_COLUMNS,
+    REQUIRED_HEAD,
+    SCHEMA_VERSION,
+    Environment,
+    ExperimentInfo,
+    SchemaError,
+    migrate_status,
+    migrate_v1_info,
+    read_experiments,
+)
+from report.analysis import validate
+
+#: Columns added to every row from the run's environment.json.
+ENVIRONMENT_COLUMNS = (
+    "machine",
+    "env_label",
+    "gil",
+    "free_threaded_build",
+    "usable_cores",
+    "run_created_utc",
+)
+#: The harness's probe of the machine (environment.json summarises it), not a lesson: listed last.
+MACHINE_PROBE = "capacity"
+# Text that stands for a missing value; "none" (lower case) stays a value, e.g. a primitive called none.
+_MISSING = ["", "nan", "NaN", "None", "null"]
+
+
+class ResultsError(Exception):
+    """A run folder or file the report cannot read; the message is one line naming the file and the fix."""
+
+
+class DataProblems(ResultsError):
+    """Rows that cannot be trusted (analysis.validate), one line each; the message is a one-line summary."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        first = str(self.problems[0])
+        if len(self.problems) == 1:
+            super().__init__(first)
+        else:
+            super().__init__("%d rows cannot be trusted, the first: %s" % (len(self.problems), first))
+
+
+@dataclass
+class Run:
+    """One run folder: its environment, its experiments' descriptions and one DataFrame per CSV."""
+
+    run_id: str
+    path: Path
+    env: Environment
+    tables: dict = field(default_factory=dict)
+    #: {experiment: ExperimentInfo} from experiments.json (inferred for version-1 folders).
+    experiments: dict = field(default_factory=dict)
+
+    @property
+    def interpreter(self) -> dict:
+        return self.env.interpreter
+
+    @property
+    def machine(self) -> dict:
+        return self.env.machine
+
+    @property
+    def params(self) -> dict:
+        """{experiment: its parameter columns, in declaration order}."""
+        return {name: list(info.params) for name, info in self.experiments.items()}
+
+    @property
+    def interpreter_label(self) -> str:
+        return str(self.interpreter.get("label"))
+
+    @property
+    def machine_label(self) -> str:
+        return str(self.machine.get("label"))
+
+    @property
+    def env_label(self) -> str:
+        """Interpreter and machine: what a row of the scorecard stands for."""
+        return "%s @ %s" % (self.interpreter_label, self.machine_label)
+
+    @property
+    def gil(self) -> str:
+        start, end = self.interpreter.get("gil_enabled_start"), self.interpreter.get("gil_enabled_end")
+        if start is None:
+            return "?"
+        if end is not None and bool(end) != bool(start):
+            # A free-threaded build turns the GIL back on when it imports an extension that needs it.
+            return "on→off" if start else "off→on"
+        return "on" if start else "off"
+
+    @property
+    def cores(self) -> float:
+        """Cores the run could use: affinity, capped by a cgroup quota."""
+        m = self.machine
+        if m.get("usable_cores"):
+            return float(m["usable_cores"])
+        cores = len(m.get("affinity") or []) or m.get("logical_cores") or 1
+        quota = m.get("cgroup_cpu_quota_cores")
+        return float(min(cores, quota) if quota else cores)
+
+    @property
+    def created(self) -> str:
+        return str(self.env.created_utc or "")
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.env.finished_utc)
+
+    def capacity(self, phase: str = "start") -> dict:
+        """{processes: capacity ratio} measured at the start or end of the run (may be empty)."""
+        cap = self.env.capacity.get(phase) or {}
+        out = {}
+        for k, v in cap.items():
+            try:
+                out[int(k)] = float(v)
+            except (TypeError, ValueError):
+                continue
+        return out
+
+
+@dataclass
+class Results:
+    """Every run loaded, oldest first, with each experiment's rows joined to their environment."""
+
+    runs: list
+    warnings: list = field(default_factory=list)
+    frames: dict = field(default_factory=dict)
+    #: Rows left out because they cannot be trusted (load_results(lenient=True)), as validate.Problem.
+    problems: list = field(default_factory=list)
+
+    def run(self, run_id: str) -> Run:
+        for r in self.runs:
+            if r.run_id == run_id:
+                return r
+        raise ResultsError(
+            "no run %r among those loaded (%s)" % (run_id, ", ".join(r.run_id for r in self.runs) or "none")
+        )
+
+    def experiments(self) -> list:
+        """Experiment names in the order the runs were configured to measure them (the catalogue's
+        order), then any others alphabetically, the machine's probe (MACHINE_PROBE) last."""
+        order: list = []
+        for r in self.runs:
+            for name in r.env.config.get("experiments") or []:
+                if name not in order:
+                    order.append(name)
+        names = {name for r in self.runs for name in r.tables}
+        return sorted(
+            names, key=lambda n: (n == MACHINE_PROBE, order.index(n) if n in order else len(order), n)
+        )
+
+    def frame(self, name: str) -> pd.DataFrame:
+        return self.frames.get(name, pd.DataFrame())
+
+    def info(self, name: str) -> ExperimentInfo:
+        """How the newest run that measured ``name`` describes it (title, parameters, metrics)."""
+        for r in reversed(self.runs):
+            if name in r.experiments:
+                return r.experiments[name]
+        return ExperimentInfo(name=name, title=name)
+
+    def param_columns(self, name: str) -> list:
+        """The experiment's parameter columns, in the order its CSVs declare them."""
+        cols = []
+        for r in self.runs:
+            for c in r.params.get(name, ()):
+                if c not in cols:
+                    cols.append(c)
+        return cols
+
+    def metric_columns(self, name: str) -> list:
+        """Numeric columns that are measurements or metrics (not head or parameter columns)."""
+        df = self.frame(name)
+        skip = set(HEAD_COLUMNS) | set(self.param_columns(name)) | set(ENVIRONMENT_COLUMNS)
+        return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
+
+
+PathLike = Union[str, Path]
+
+
+def load_results(
+    paths: PathLike | Iterable[PathLike], results_dir: PathLike | None = None, lenient: bool = False
+) -> Results:
+    """Load run folders: a results folder (every run in it), run folders, or run ids in ``results_dir``.
+
+    Raises ResultsError (one line naming the file) for a file that cannot be read, and DataProblems
+    (every row that cannot be trusted, one line each, see report.analysis.validate) unless ``lenient``, which
+    leaves those rows out and lists them in ``Results.problems``. A torn last CSV line (a run killed
+    mid-write) is skipped with a warning.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    warnings: list = []
+    problems: list = []
+    folders = _find_run_folders(
+        [Path(p) for p in paths], Path(results_dir) if results_dir else None, warnings
+    )
+    runs = []
+    seen: dict = {}
+    for folder in folders:
+        run = read_run(folder, warnings, problems)
+        if run.run_id in seen:
+            if seen[run.run_id].resolve() == folder.resolve():
+                continue
+            raise ResultsError(
+                "%s and %s both hold run %r; keep one of them" % (seen[run.run_id], folder, run.run_id)
+            )
+        seen[run.run_id] = folder
+        runs.append(run)
+    if problems and not lenient:
+        raise DataProblems(problems)
+    runs.sort(key=lambda r: (r.created, r.run_id))
+    return Results(runs=runs, warnings=warnings, frames=_join(runs), problems=problems)
+
+
+def _find_run_folders(paths: list, results_dir: Path | None, warnings: list) -> list:
+    folders = []
+    for p in paths:
+        if not p.exists() and results_dir is not None and (results_dir / p).exists():
+            p = results_dir / p
+        if not p.exists():
+            where = " in %s" % results_dir if results_dir is not None else ""
+            known = _run_names(results_dir) if results_dir is not None else []
+            hint = " (runs there: %s)" % ", ".join(known[-5:]) if known else ""
+            raise ResultsError("no run folder %s%s%s" % (p, where, hint))
+        if (p / ENVIRONMENT_FILE).is_file():
+            folders.append(p)
+        elif p.is_dir():
+            for child in sorted(p.iterdir()):
+                if not child.is_dir() or child.name.startswith("."):
+                    continue
+                if (child / ENVIRONMENT_FILE).is_file():
+                    folders.append(child)
+                elif any(child.glob("*.csv")):
+                    warnings.append("%s: has CSV files but no environment.json; skipped" % child)
+        else:
+            raise ResultsError("%s is not a run folder (no environment.json) nor a folder of runs" % p)
+    return folders
+
+
+def _run_names(results_dir: Path) -> list:
+    if not results_dir.is_dir():
+        return []
+    return sorted(c.name for c in results_dir.iterdir() if (c / ENVIRONMENT_FILE).is_file())
+
+
+def read_run(folder: Path, warnings: list, problems: list) -> Run:
+    """One run folder: environment.json, experiments.json and every CSV in it; rows that cannot be
+    trusted are left out and added to ``problems``."""
+    env = read_environment(folder / ENVIRONMENT_FILE)
+    described = _read_descriptions(folder, env)
+    run = Run(run_id=str(env.run_id), path=folder, env=env)
+    for path in sorted(folder.glob("*.csv")):
+        table = read_table(path, warnings, described.get(path.stem), env, problems)
+        if table is None:
+            continue
+        run.tables[path.stem], run.experiments[path.stem] = table
+    return run
+
+
+def read_environment(path: Path) -> Environment:
+    """environment.json through the schema (migrated from older versions), errors as one line."""
+    try:
+        return Environment.read(path)
+    except SchemaError as exc:
+        raise ResultsError(str(exc)) from None
+
+
+def _read_descriptions(folder: Path, env: Environment) -> dict:
+    if not (folder / EXPERIMENTS_FILE).exists():
+        if env.schema_version == SCHEMA_VERSION:
+            raise ResultsError(
+                "%s: missing; this run folder is incomplete, re-run or remove it"
+                % (folder / EXPERIMENTS_FILE)
+            )
+        return {}  # version 1 wrote none: each CSV is described from its header (read_table)
+    try:
+        return read_experiments(folder)
+    except SchemaError as exc:
+        raise ResultsError(str(exc)) from None
+
+
+def read_table(
+    path: Path, warnings: list, info: ExperimentInfo | None, env: Environment, problems: list
+) -> tuple | None:
+    """One experiment CSV as (DataFrame, ExperimentInfo), or None for an empty file.
+
+    A last line without its newline was being written when the run stopped: it is dropped with a
+    warning. A file that cannot be read raises ResultsError naming it; rows that cannot be trusted
+    are left out and added to ``problems`` (see report.analysis.validate).
+    """
+    version = env.schema_version
+    lines = _csv_lines(path, warnings)
+    if lines is None:
+        return None
+    header = _header(path, lines)
+    missing = [c for c in REQUIRED_HEAD if c not in header]
+    if info is not None:
+        missing += [c for c in info.columns() if c not in header and c not in missing]
+    if missing:
+        raise ResultsError(
+            "%s: missing column%s %s; this file was not written by this gilbench version"
+            % (path, "s" if len(missing) > 1 else "", ", ".join(missing))
+        )
+    rows = validate.split_rows(path, header, lines, problems)
+    text = lines[0] + "".join(line for _, line in rows)
+    df = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=_MISSING, low_memory=False)
+    if info is None:
+        numeric = {c: pd.api.types.is_numeric_dtype(df[c]) for c in df.columns}
+        info = migrate_v1_info(path.stem, header, numeric)
+        if version == SCHEMA_VERSION:
+            warnings.append(
+                "%s: not described in %s; columns read from its header" % (path, EXPERIMENTS_FILE)
+            )
+    if version != SCHEMA_VERSION:
+        _migrate_statuses(df, info, version)
+    df, found = validate.check_table(path, df, [n for n, _ in rows], info, version, env)
+    problems.extend(found)
+    if rows and df.empty:
+        warnings.append("%s: no row can be trusted; skipped" % path)
+        return None
+    if "error" in df:
+        df["error"] = df["error"].astype(object).where(df["error"].notna(), "").astype(str)
+    return df, info
+
+
+def _csv_lines(path: Path, warnings: list) -> list | None:
+    """The file's complete lines, checked for damage; a torn last line is dropped with a warning."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ResultsError("%s: cannot read (%s)" % (path, exc.strerror or exc)) from None
+    if not raw.strip():
+        warnings.append("%s: empty file; skipped" % path)
+        return None
+    if b"\x00" in raw:
+        raise ResultsError(
+            "%s: contains NUL bytes (offset %d); the file is damaged, re-run or remove it"
+            % (path, raw.index(b"\x00"))
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ResultsError(
+            "%s:%d: not UTF-8 text (byte 0x%02x); the file is damaged, re-run or remove it"
+            % (path, line, raw[exc.start])
+        ) from None
+    # Lines end at "\n" only (the store writes "\r\n"): a stray "\r" or "\x85" inside a field does
+    # not split a row.
+    lines = [line + "\n" for line in text.split("\n")]
+    torn = lines.pop()[:-1]  # "" when the file ends with its newline
+    if torn:
+        if not lines:
+            warnings.append("%s: only a half-written header; skipped" % path)
+            return None
+        warnings.append(
+            "%s:%d: half-written last line (the run stopped while writing it); skipped"
+            % (path, len(lines) + 1)
+        )
+    return lines
+
+
+def _migrate_statuses(df: pd.DataFrame, info: ExperimentInfo, version: int) -> None:
+    """Statuses in this version's terms (version 1 stored an expected hang's timeout as ``timeout``)."""
+    params = [p for p in info.params if p in df]
+    records = df[params].to_dict("records") if params else [{}] * len(df)
+    df["status"] = [migrate_status(str(s), version, info, rec) for s, rec in zip(df["status"], records)]
+
+
+def _header(path: Path, lines: list) -> list:
+    try:
+        return next(csv.reader([lines[0]]))
+    except csv.Error as exc:
+        raise ResultsError("%s:1: not a valid CSV header (%s); the file is damaged" % (path, exc)) from None
+
+
+def _join(runs: list) -> dict:
+    """{experiment: rows of every run, each with its run's environment columns}."""
+    parts: dict = {}
+    for run in runs:
+        for name, df in run.tables.items():
+            df = df.copy()
+            df["run_id"] = run.run_id  # the folder's identity wins over a stale column
+            if "interpreter" not in df or df["interpreter"].isna().all():
+                df["interpreter"] = run.interpreter_label
+            df["machine"] = run.machine_label
+            df["env_label"] = run.env_label
+            df["gil"] = run.gil
+            df["free_threaded_build"] = bool(run.interpreter.get("free_threaded_build"))
+            df["usable_cores"] = run.cores
+            df["run_created_utc"] = run.created
+            parts.setdefault(name, []).append(df)
+    return {name: pd.concat(dfs, ignore_index=True, sort=False) for name, dfs in parts.items()}

@@ -1,0 +1,39 @@
+"""Which runs pair up: measured in one invocation (round by round), on one machine, and how fast the
+machine ran at each run's start and end."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from report.analysis.load import Run
+
+
+def interleaved(base: Run, other: Run) -> bool:
+    """Whether two runs were measured in one invocation (round r of every group under both before
+    round r + 1), told by a shared ``config.invocation_id``; runs without one count as separate."""
+    a = (base.env.config or {}).get("invocation_id")
+    b = (other.env.config or {}).get("invocation_id")
+    return bool(a) and a == b
+
+
+def run_speeds(run: Run) -> list:
+    """The machine's single-process speed (loop ns per iteration) at the start and end of a run."""
+    speed = run.env.speed or {}
+    out = []
+    for phase in ("start", "end"):
+        value = (speed.get(phase) or {}).get("loop_ns_per_iter")
+        if isinstance(value, (int, float)) and value > 0:
+            out.append(float(value))
+    return out
+
+
+def same_machine(a: Run, b: Run) -> bool:
+    fa, fb = a.machine.get("fingerprint"), b.machine.get("fingerprint")
+    return a.machine_label == b.machine_label and (fa == fb or fa is None or fb is None)
+
+
+def loop_ns(run: Run) -> float | None:
+    """The machine's single-process speed at the start of a run: pure-Python loop ns per iteration."""
+    value = ((run.env.speed or {}).get("start") or {}).get("loop_ns_per_iter")
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None

@@ -1,0 +1,107 @@
+"""The advice as the command line prints it (text, markdown, JSON) and as the table that opens the page
+(the decisions: report.analysis.advice)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from report.analysis import statistics as stats
+from report.page.html import Markup, join, paragraph, table, tag
+
+if TYPE_CHECKING:
+    from report.analysis.advice import Advice, Plan
+
+FORMATS = ("text", "markdown", "json")
+
+HEADER = [
+    "workload",
+    "interpreter",
+    "machine",
+    "use",
+    "speed vs baseline [95 %]",
+    "peak RSS",
+    "runner-up",
+    "why",
+]
+
+
+def cells(a: Advice) -> list:
+    runner = "%s (%s)" % (a.runner_up.label, a.runner_up.speed_text()) if a.runner_up else "—"
+    why = "; ".join([a.why] + a.notes)
+    return [
+        "%s: %s" % (a.experiment, a.workload),
+        "%s (GIL %s)" % (a.run.interpreter_label, a.run.gil),
+        a.run.machine_label,
+        a.choice.label,
+        a.choice.speed_text(),
+        a.choice.peak_rss(),
+        runner,
+        why,
+    ]
+
+
+def baseline_lines(plan: Plan) -> list:
+    return [
+        "%s: speeds are against the sequential cell of %s (%s), one scale for every interpreter"
+        % (name, run.run_id, run.env_label)
+        for name, run in plan.baselines.items()
+    ]
+
+
+def render_text(plan: Plan) -> str:
+    if not plan.advice:
+        return (
+            "no executor experiment (cells compared over executor and workers against a sequential "
+            "one) in these runs: nothing to advise\n"
+        )
+    lines = baseline_lines(plan) + [""]
+    for a in plan.advice:
+        row = cells(a)
+        lines.append("%s — %s on %s" % (row[0], row[1], row[2]))
+        lines.append("  use %s: %s, peak RSS %s" % (row[3], row[4], row[5]))
+        lines.append("  runner-up: %s" % row[6])
+        lines.append("  why: %s" % row[7])
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_markdown(plan: Plan) -> str:
+    if not plan.advice:
+        return "_No executor experiment in these runs: nothing to advise._\n"
+    esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(esc(c) for c in cells(a)) + " |" for a in plan.advice]
+    lines += [""] + ["_%s._" % line for line in baseline_lines(plan)]
+    return "\n".join(lines) + "\n"
+
+
+def render(plan: Plan, fmt: str) -> str:
+    return {"text": render_text, "markdown": render_markdown, "json": lambda p: p.to_json() + "\n"}[fmt](plan)
+
+
+def render_html(plan: Plan) -> Markup:
+    """The advice table that opens the page."""
+    if not plan.advice:
+        return paragraph(
+            "No executor experiment (cells compared over executor and workers against a sequential one) "
+            "in these runs.",
+            "muted",
+        )
+    rows = [cells(a) for a in plan.advice]
+    classes = ["muted" if a.provisional else None for a in plan.advice]
+    return join(
+        [
+            paragraph(
+                "For each workload, interpreter and machine: the way of running its tasks to use. Options "
+                "not shown slower than the fastest by more than %.0f %% count as indistinguishable, and the "
+                "simplest of them is recommended (one thread, then threads, then processes; fewer workers "
+                "first). %s. The same table prints with `python -m report advise` (or `make advise`)."
+                % (stats.CHANGE_THRESHOLD * 100, "; ".join(baseline_lines(plan))),
+                "muted",
+            ),
+            table(HEADER, rows, row_classes=classes),
+            tag("p", "Greyed rows are provisional: too few rounds for a 95 % interval.", class_="muted")
+            if any(classes)
+            else "",
+        ]
+    )
