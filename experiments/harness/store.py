@@ -13,6 +13,7 @@ from pathlib import Path
 
 from experiments.schema import (
     ENVIRONMENT_FILE,
+    VARIANT_COLUMN,
     Environment,
     ExperimentInfo,
     SchemaError,
@@ -127,6 +128,10 @@ class RunFolder:
         path = self.csv_path(info.name)
         columns = info.columns()
         new = not path.exists() or path.stat().st_size == 0
+        if not new and VARIANT_COLUMN in columns and not _has_column(path, VARIANT_COLUMN):
+            # A folder from before variants, resumed: its rows keep its header.
+            columns.remove(VARIANT_COLUMN)
+            rows = [{k: v for k, v in row.items() if k != VARIANT_COLUMN} for row in rows]
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=columns, extrasaction="raise")
         if new:
@@ -171,6 +176,11 @@ class RunFolder:
 def _write_error(path: Path, exc: OSError) -> StoreError:
     problem = "cannot write %s: %s" % (path, exc.strerror or exc)
     return StoreError("%s; free some space or choose another folder with --results DIR" % problem, problem)
+
+
+def _has_column(path: Path, column: str) -> bool:
+    with open(path, newline="", encoding="utf-8") as f:
+        return column in next(csv.reader([f.readline()]), [])
 
 
 def _drop_torn_tail(path: Path) -> None:

@@ -35,6 +35,7 @@ from experiments.schema.format import (
     ROUND_COLUMNS,
     SCHEMA_VERSION,
     STATUSES,
+    VARIANT_COLUMN,
     SchemaError,
 )
 from experiments.schema.units import (
@@ -68,6 +69,7 @@ __all__ = [
     "SUFFIX_UNITS",
     "SchemaError",
     "UNITS",
+    "VARIANT_COLUMN",
     "Unit",
     "metric",
     "migrate_status",

@@ -19,6 +19,7 @@ from experiments.schema.format import (
     HEAD_COLUMNS,
     MEASURED_COLUMNS,
     SCHEMA_VERSION,
+    VARIANT_COLUMN,
     SchemaError,
 )
 from experiments.schema.units import HARNESS_METRICS, Metric
@@ -71,6 +72,8 @@ class ExperimentInfo:
     interpreter of one invocation in turn (the orchestrator's rounds), so two runs of one
     invocation pair up row by row; false for bench/'s micro-benchmarks, whose *r*-th pytest process
     under one interpreter ran minutes apart from that under another.
+    ``variant_column``: the CSV carries ``variant`` after the head; false for folders written before
+    variants existed, whose CSVs (and rows appended on --resume) keep their header.
     """
 
     name: str
@@ -84,11 +87,13 @@ class ExperimentInfo:
     hangs: tuple = ()
     notes: dict = field(default_factory=dict)
     interleaved_rounds: bool = True
+    variant_column: bool = True
 
     def columns(self) -> list:
         """The CSV header: harness head, parameters, measurements, metrics, derived ratios."""
         return (
             list(HEAD_COLUMNS)
+            + ([VARIANT_COLUMN] if self.variant_column else [])
             + list(self.params)
             + list(MEASURED_COLUMNS)
             + list(self.metrics)
@@ -114,6 +119,7 @@ class ExperimentInfo:
             "hangs": [dict(h) for h in self.hangs],
             "notes": dict(self.notes),
             "interleaved_rounds": self.interleaved_rounds,
+            "variant_column": self.variant_column,
         }
 
     @classmethod
@@ -130,6 +136,7 @@ class ExperimentInfo:
             hangs=tuple(dict(h) for h in data.get("hangs") or ()),
             notes=dict(data.get("notes") or {}),
             interleaved_rounds=bool(data.get("interleaved_rounds", name not in _NEVER_INTERLEAVED)),
+            variant_column=bool(data.get("variant_column", False)),
         )
 
 

@@ -27,6 +27,10 @@ HEAD_COLUMNS = (
     "gil_enabled_end",
     "started_at_utc",
 )
+#: The version of the user's code a row measured (``--variant NAME=...``; empty without variants),
+#: right after the head. CSVs written before variants existed lack it: see
+#: ExperimentInfo.variant_column.
+VARIANT_COLUMN = "variant"
 #: The head columns a CSV cannot be read without.
 REQUIRED_HEAD = ("schema_version", "run_id", "experiment", "cell_id", "repeat", "status")
 #: Measurements the harness takes of every cell, after the parameters.

@@ -72,6 +72,7 @@ def migrate_v1_info(name: str, header: list, numeric: dict) -> ExperimentInfo:
         parallelism=parallelism,
         hangs=_V1_HANGS.get(name, ()),
         interleaved_rounds=name not in _NEVER_INTERLEAVED,
+        variant_column=False,
     )
 
 

@@ -17,6 +17,7 @@ from experiments.schema import (
     HEAD_COLUMNS,
     REQUIRED_HEAD,
     SCHEMA_VERSION,
+    VARIANT_COLUMN,
     Environment,
     ExperimentInfo,
     SchemaError,
@@ -90,9 +91,15 @@ class Run:
         return str(self.machine.get("label"))
 
     @property
+    def variant(self) -> str:
+        """The version of the user's code the run measured (``--variant NAME=...``), else ""."""
+        return str(((self.env.config or {}).get("variant") or {}).get("name") or "")
+
+    @property
     def env_label(self) -> str:
-        """Interpreter and machine: what a row of the scorecard stands for."""
-        return "%s @ %s" % (self.interpreter_label, self.machine_label)
+        """Interpreter (and variant) and machine: what a row of the scorecard stands for."""
+        variant = " [%s]" % self.variant if self.variant else ""
+        return "%s%s @ %s" % (self.interpreter_label, variant, self.machine_label)
 
     @property
     def gil(self) -> str:
@@ -187,7 +194,7 @@ class Results:
     def metric_columns(self, name: str) -> list:
         """Numeric columns that are measurements or metrics (not head or parameter columns)."""
         df = self.frame(name)
-        skip = set(HEAD_COLUMNS) | set(self.param_columns(name)) | set(ENVIRONMENT_COLUMNS)
+        skip = set(HEAD_COLUMNS) | {VARIANT_COLUMN} | set(self.param_columns(name)) | set(ENVIRONMENT_COLUMNS)
         return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
 
 
@@ -400,6 +407,8 @@ def _join(runs: list) -> dict:
             df["run_id"] = run.run_id  # the folder's identity wins over a stale column
             if "interpreter" not in df or df["interpreter"].isna().all():
                 df["interpreter"] = run.interpreter_label
+            if VARIANT_COLUMN not in df or df[VARIANT_COLUMN].isna().all():
+                df[VARIANT_COLUMN] = run.variant  # text, also in folders written before variants
             df["machine"] = run.machine_label
             df["env_label"] = run.env_label
             df["gil"] = run.gil
