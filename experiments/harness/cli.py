@@ -7,8 +7,10 @@ import signal
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
+from experiments.catalogue.toolkit.user_code import PATH_ENV
 from experiments.harness import registry
 from experiments.harness.cell_runner import Interpreter
 from experiments.harness.command_line import ROOT, OneLineParser, UsageError, invocation, quote
@@ -25,6 +27,7 @@ from experiments.harness.orchestrator import execute
 from experiments.harness.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
 from experiments.harness.progress import LOG_FILE, Console, silence
 from experiments.harness.store import RunFolder, StoreError, default_machine_label, new_run_id
+from experiments.harness.variants import Checkouts, Variant, VariantError, parse_variants
 from experiments.harness.workload_check import Workload, WorkloadError, check_workloads, parse_workload
 
 EXIT_BAD_INPUT = 2
@@ -100,6 +103,13 @@ def _add_workload_options(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--path", metavar="DIR", help="folder --workload's module is imported from (default: the current one)"
     )
+    run.add_argument(
+        "--variant",
+        action="append",
+        metavar="NAME=FOLDER|NAME=git:REV",
+        help="a version of --workload's code to compare, interleaved round by round with the others "
+        "(two or more; git:REV is checked out into a temporary worktree of the current repository)",
+    )
 
 
 #: What ``list`` plans an experiment of --workload with: any function, to count its cells.
@@ -151,33 +161,47 @@ def _interpreters(args) -> list:
     return chosen
 
 
-def _resumed(args):
+def _resumed(args, checkouts: Checkouts):
     run_options = [args.only, args.repeat, args.set, args.python, args.gil, args.machine]
-    run_options += [args.workload, args.workload_args, args.path]
+    run_options += [args.workload, args.workload_args, args.path, args.variant]
     if any(run_options) or args.precision is not None or args.budget is not None or args.profile != "default":
         raise UsageError("--resume takes the run's own settings; give no other run options with it")
     folder = RunFolder.open(Path(args.results), args.resume)
     env = folder.read_environment()
     config = env.config
     interp = Interpreter(config["python"], dict(config.get("python_env") or {}), env.interpreter["label"])
+    if (config.get("variant") or {}).get("revision"):
+        # Its worktree went with the run that made it: the same commit again, in a new one.
+        variant = Variant.recorded(config["variant"])
+        checkouts.check_out(variant, variant.commit)
+        interp.env[PATH_ENV] = variant.import_folder
     return [(folder, env, interp)]
 
 
-def _new_runs(args) -> list:
+def _new_runs(args, checkouts: Checkouts) -> list:
     if args.memory_cap_mib < 0:
         raise UsageError("--memory-cap-mib must be 0 (no limit) or more, got %d" % args.memory_cap_mib)
     if args.capacity_rounds is not None and args.capacity_rounds < 1:
         raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
-    workload = _workload(args)
+    variants = _variants(args)
+    workload = _workload(args, variants)
     workload_config = workload.to_config() if workload else None
     # Bad input stops here, before anything is created.
     plans = plan_run(
         args.profile, args.only, overrides, args.repeat, args.precision, args.budget, workload_config
     )
     chosen = _interpreters(args)
+    # One run per interpreter x variant, all of one invocation: the orchestrator interleaves them.
+    sides = [(interp, facts, None) for interp, facts in chosen]
     if workload:
-        _check_workload(workload, chosen, next(p for p in plans if p.name == "user_function"))
+        plan = next(p for p in plans if p.name == "user_function")
+        if variants:
+            for variant in variants:
+                checkouts.resolve(variant)
+            sides = _check_variants(workload, variants, chosen, plan)
+        else:
+            _check_workload(workload, chosen, plan)
     for interp, facts in chosen:
         calibration = calibrate_interpreter(interp, [p.spec for p in plans])
         if calibration:
@@ -187,11 +211,11 @@ def _new_runs(args) -> list:
     # Runs started together are measured interleaved, round by round: the report pairs their rounds.
     invocation = uuid.uuid4().hex[:12]
     runs = []
-    for interp, facts in chosen:
+    for interp, facts, variant in sides:
         config = {
             "profile": args.profile,
             "experiments": [p.name for p in plans],
-            "workload": workload_config,
+            "workload": dict(workload_config, path=variant.import_folder) if variant else workload_config,
             "repeat": args.repeat,
             "precision": args.precision,
             "budget_s": args.budget,
@@ -204,20 +228,64 @@ def _new_runs(args) -> list:
             "invocation_id": invocation,
             "results": str(Path(args.results).resolve()),
         }
-        folder = RunFolder.create(Path(args.results), new_run_id(label, interp.label))
-        env = new_environment(folder.run_id, facts, dict(machine), config)
+        name = interp.label
+        if variant:
+            config["variant"] = variant.describe()
+            config["variants"] = [v.name for v in variants]
+            name = "%s-%s" % (interp.label, variant.name)
+        folder = RunFolder.create(Path(args.results), new_run_id(label, name))
+        env = new_environment(folder.run_id, dict(facts), dict(machine), config)
         folder.write_environment(env)
         folder.write_experiments(_described(plans))
         runs.append((folder, env, interp))
     return runs
 
 
-def _workload(args) -> Workload | None:
+def _variants(args) -> list:
+    """The --variant options, checked as text (resolved later, once the plan is known to be good)."""
+    if not args.variant:
+        return []
+    if args.workload is None:
+        raise UsageError("--variant goes with --workload MODULE:FUNCTION: the function each variant holds")
+    if len(args.variant) < 2:
+        raise UsageError(
+            "--variant needs two or more variants to compare, e.g. --variant base=git:main --variant new=."
+        )
+    return parse_variants(args.variant, args.path)
+
+
+def _workload(args, variants: list) -> Workload | None:
     if args.workload is None:
         if args.workload_args is not None or args.path is not None:
             raise UsageError("--workload-args and --path go with --workload MODULE:FUNCTION")
         return None
-    return parse_workload(args.workload, args.workload_args, args.path)
+    # With variants, --path is a folder inside each variant, resolved with it.
+    return parse_workload(args.workload, args.workload_args, None if variants else args.path)
+
+
+def _check_variants(workload: Workload, variants: list, chosen: list, plan) -> list:
+    """Try the function of every variant under every interpreter before anything is measured; the
+    (interpreter, facts, variant) of each run, each interpreter carrying its variant's folder."""
+    sides = {}
+    for vi, variant in enumerate(variants):
+        mine = replace(workload, path=variant.import_folder)
+        interps = [replace(interp, env=dict(interp.env)) for interp, _ in chosen]
+        try:
+            notes = check_workloads([mine.interpreter(i) for i in interps], mine, plan)
+        except WorkloadError as exc:
+            raise WorkloadError("variant %s (%s): %s" % (variant.name, _where(variant), exc)) from None
+        for note in notes:
+            print("gilbench: note: variant %s: %s" % (variant.name, note), file=sys.stderr)
+        for ii, (interp, (_, facts)) in enumerate(zip(interps, chosen)):
+            sides[ii, vi] = (interp, facts, variant)
+    # Interpreter by interpreter, each with its variants in the order given.
+    return [sides[key] for key in sorted(sides)]
+
+
+def _where(variant: Variant) -> str:
+    return (
+        variant.source if not variant.revision else "%s at %s" % (variant.source, (variant.commit or "")[:12])
+    )
 
 
 def _check_workload(workload: Workload, chosen: list, plan) -> None:
@@ -243,8 +311,14 @@ def _resume_hint(runs: list) -> str:
 
 
 def cmd_run(args, console: Console) -> int:
+    # Worktrees of git:REV variants live as long as the run, however it ends.
+    with Checkouts() as checkouts:
+        return _run(args, console, checkouts)
+
+
+def _run(args, console: Console, checkouts: Checkouts) -> int:
     runs = []
-    for folder, env, interp in _resumed(args) if args.resume else _new_runs(args):
+    for folder, env, interp in _resumed(args, checkouts) if args.resume else _new_runs(args, checkouts):
         console.attach(folder.path / LOG_FILE)
         console.record(
             "gilbench: %s: %s %s\n"
@@ -259,7 +333,8 @@ def cmd_run(args, console: Console) -> int:
         plans = plan_run(
             config["profile"], config["experiments"], config["overrides"], *rounds, config.get("workload")
         )
-        what = (folder.path, interp.label, config["profile"])
+        variant = (config.get("variant") or {}).get("name")
+        what = (folder.path, interp.label + (", variant %s" % variant if variant else ""), config["profile"])
         print("gilbench: run %s (%s, profile %s)" % what, file=console)
         runs.append((plans, folder, env, interp))
     try:
@@ -339,7 +414,15 @@ def main(argv=None) -> int:
         if args.command == "interpreters":
             return _quietly_to_a_closed_pipe(cmd_interpreters)
         return cmd_run(args, console)
-    except (UsageError, PlanError, StoreError, InterpreterError, InterpreterNotFound, WorkloadError) as exc:
+    except (
+        UsageError,
+        PlanError,
+        StoreError,
+        InterpreterError,
+        InterpreterNotFound,
+        WorkloadError,
+        VariantError,
+    ) as exc:
         print("gilbench: error: %s" % exc, file=console)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

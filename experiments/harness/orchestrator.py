@@ -89,6 +89,8 @@ class RunContext:
         # Every worker of the run reads the calibration recorded at its start (also on --resume).
         self.interpreter = calibrated(interpreter, env.interpreter.get("calibration"))
         self.label = env.interpreter["label"]
+        #: The version of the user's code this run measures (--variant), "" without variants.
+        self.variant = (env.config.get("variant") or {}).get("name") or ""
         self.cores = cores
         self.progress = progress
         self.prefix = prefix
@@ -196,6 +198,7 @@ class RunContext:
             "status": status,
             "error": outcome.error.replace("\n", " ")[:500],
             "interpreter": self.label,
+            "variant": self.variant,
             "gil_enabled_start": outcome.gil_enabled_start,
             "gil_enabled_end": outcome.gil_enabled_end,
             "started_at_utc": started,
@@ -299,6 +302,12 @@ def _capacity_probe_s(ctx: RunContext) -> tuple:
     return cells, cells * (3 * ctx.probe_region_ms / 1000.0 + PROBE_OVERHEAD_S)
 
 
+def _prefix(env: Environment) -> str:
+    """What a progress line starts with when several runs are measured: interpreter [and variant]."""
+    variant = (env.config.get("variant") or {}).get("name")
+    return env.interpreter["label"] + (" [%s]" % variant if variant else "") + " "
+
+
 def execute(runs: list, cores: int, progress_stream=None) -> list:
     """Measure everything the runs still lack, then write each run's end-of-run facts.
 
@@ -308,9 +317,7 @@ def execute(runs: list, cores: int, progress_stream=None) -> list:
     progress = Progress(0, stream=progress_stream)
     several = len(runs) > 1
     ctxs = [
-        RunContext(
-            plans, folder, env, interp, cores, progress, env.interpreter["label"] + " " if several else ""
-        )
+        RunContext(plans, folder, env, interp, cores, progress, _prefix(env) if several else "")
         for plans, folder, env, interp in runs
     ]
     progress.total = sum(c.remaining_cells() + _capacity_probe_s(c)[0] for c in ctxs)
