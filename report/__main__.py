@@ -12,6 +12,7 @@ from pathlib import Path
 
 from experiments.harness.command_line import OneLineParser, UsageError
 from report.analysis.load import DataProblems, ResultsError, load_results
+from report.analysis.runs import variant_gate
 
 EXIT_BAD_INPUT = 2
 #: The project's results folder, where ``python -m experiments run`` writes by default.
@@ -37,6 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=("slower",),
         help="exit 1 when a run is significantly slower than the baseline run in some cell (a CI gate)",
+    )
+    parser.add_argument(
+        "--baseline-variant",
+        metavar="NAME",
+        help="for runs of --variant: the variant the others are gated against (default: the first given)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="with --fail-on: markdown prints the gate's outcome on stdout for a CI step summary",
     )
     parser.add_argument(
         "--threshold",
@@ -176,11 +188,16 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         if args.threshold is not None and not args.fail_on:
             raise ResultsError("--threshold only means something with --fail-on slower")
+        if args.format != "text" and not args.fail_on:
+            raise ResultsError("--format markdown is the gate's summary: give it with --fail-on slower")
+        if args.baseline and args.baseline_variant:
+            raise ResultsError("give --baseline RUN_ID or --baseline-variant NAME, not both")
         results = _load(args)
+        results, baseline = _variant_baseline(args, results)
         output = Path(args.output) if args.output else Path(args.results) / "report.html"
         from report.page.build import write_report  # matplotlib: not for a mistyped argument or --help
 
-        path = write_report(results, output, args.baseline)
+        path = write_report(results, output, baseline)
         for warning in results.warnings:  # after rendering: a section that failed adds one
             print("report: warning: %s" % warning, file=sys.stderr)
         print(
@@ -188,20 +205,40 @@ def main(argv=None) -> int:
             % (len(results.runs), "" if len(results.runs) == 1 else "s", time.perf_counter() - started, path),
             file=sys.stderr,
         )
-        _print("%s\n" % path)
+        if args.format == "text":
+            _print("%s\n" % path)
         if args.fail_on:
             from report.analysis.gate import slower_cells
             from report.page.sections import metrics_for
 
             threshold = 0.05 if args.threshold is None else args.threshold
             gated = metrics_for(results, gated_only=True)
-            outcome["slower"] = slower_cells(results, args.baseline, threshold, gated)
+            outcome["slower"] = slower_cells(results, baseline, threshold, gated)
+            if args.format == "markdown":
+                from report.analysis.compare import baseline_run
+                from report.page.gate import markdown
+
+                base = baseline_run(results, baseline)
+                others = [r for r in results.runs if r is not base]
+                _print(markdown(outcome["slower"], base, others, threshold))
         return 0
 
     code = _errors_as_lines(run)
     if code or "slower" not in outcome:
         return code
     return _gate(outcome["slower"])
+
+
+def _variant_baseline(args, results) -> tuple:
+    """(results, baseline run id): for runs of --variant, the baseline is a variant's run, and the
+    gate looks at the newest such invocation only (its runs under one interpreter), unless runs
+    were named."""
+    base, gated = variant_gate(results, args.baseline_variant)
+    if base is None or args.baseline:
+        return results, args.baseline
+    if args.fail_on and not args.runs and len(gated) < len(results.runs):
+        results = load_results([r.path for r in results.runs if r.run_id in gated], lenient=args.lenient)
+    return results, base
 
 
 def _gate(slower: list) -> int:

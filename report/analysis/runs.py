@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from report.analysis.load import ResultsError
+
 if TYPE_CHECKING:
-    from report.analysis.load import Run
+    from report.analysis.load import Results, Run
 
 
 def interleaved(base: Run, other: Run) -> bool:
@@ -37,3 +39,28 @@ def loop_ns(run: Run) -> float | None:
     """The machine's single-process speed at the start of a run: pure-Python loop ns per iteration."""
     value = ((run.env.speed or {}).get("start") or {}).get("loop_ns_per_iter")
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def variant_gate(results: Results, name: str | None) -> tuple:
+    """(baseline run id, the run ids gated) for runs of ``--variant``: the newest invocation that
+    measured variants, under its first interpreter; the baseline is variant ``name``, else the first
+    variant given. (None, []) when no run was measured with variants."""
+    measured = [r for r in results.runs if r.variant]
+    if not measured:
+        if name:
+            raise ResultsError(
+                "--baseline-variant %s: none of the runs loaded was measured with --variant" % name
+            )
+        return None, []
+    newest = (measured[-1].env.config or {}).get("invocation_id")
+    runs = [r for r in measured if (r.env.config or {}).get("invocation_id") == newest]
+    runs = [r for r in runs if r.interpreter_label == runs[0].interpreter_label]
+    order = (runs[0].env.config or {}).get("variants") or [r.variant for r in runs]
+    wanted = name or order[0]
+    base = [r for r in runs if r.variant == wanted]
+    if not base:
+        raise ResultsError(
+            "no variant %r in run %s; its variants are %s"
+            % (wanted, runs[0].run_id.rsplit("-", 1)[0], ", ".join(r.variant for r in runs))
+        )
+    return base[0].run_id, [r.run_id for r in runs]
