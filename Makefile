@@ -16,11 +16,17 @@ FORMAT  ?= text
 WORKLOAD ?=
 WORKLOAD_ARGS ?=
 WORKLOAD_PATH ?=
+# make gate: the current tree (new) against BASE (a folder or git:REV), interleaved; THRESHOLD e.g. 10%;
+# SUMMARY=FILE appends the markdown outcome to FILE (in CI: SUMMARY="$$GITHUB_STEP_SUMMARY").
+BASE    ?= git:main
+THRESHOLD ?=
+SUMMARY ?=
+GATE_RESULTS ?= $(RESULTS)/gate
 RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE)) \
 	$(if $(WORKLOAD),--workload $(WORKLOAD)) $(if $(WORKLOAD_ARGS),--workload-args '$(WORKLOAD_ARGS)') \
 	$(if $(WORKLOAD_PATH),--path $(WORKLOAD_PATH))
 
-.PHONY: bench quick report advise test lint venv clean python-ft clean-ft aa
+.PHONY: bench quick report advise gate test lint venv clean python-ft clean-ft aa
 
 venv: $(VENV)/.installed
 
@@ -47,6 +53,16 @@ report: venv
 # Which executor, how many workers, which interpreter, per workload (report/analysis/advice.py).
 advise: venv
 	$(GILBENCH) advise --results $(RESULTS) --format $(FORMAT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
+
+# Is the current tree slower than BASE for WORKLOAD? Both measured in the same rounds; exit 1 if slower.
+gate: venv
+	@test -n "$(WORKLOAD)" || { echo "make gate: name the function, e.g. WORKLOAD=mypkg.tasks:resize_image" >&2; exit 2; }
+	@set -e; runs=$$($(GILBENCH) run --profile $(PROFILE) --results $(GATE_RESULTS) \
+		$(if $(MACHINE),--machine $(MACHINE)) --workload $(WORKLOAD) \
+		$(if $(WORKLOAD_ARGS),--workload-args '$(WORKLOAD_ARGS)') $(if $(WORKLOAD_PATH),--path $(WORKLOAD_PATH)) \
+		--variant base=$(BASE) --variant new=.); \
+	$(GILBENCH) report $$runs --output $(GATE_RESULTS)/report.html --fail-on slower \
+		$(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(SUMMARY),--format markdown >> "$(SUMMARY)")
 
 # A/A test: the project's own interpreter twice back to back into $(RESULTS)/aa, compared (scripts/aa.py).
 aa: venv
