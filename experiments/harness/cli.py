@@ -7,7 +7,6 @@ import signal
 import sys
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 from experiments.catalogue.toolkit.user_code import PATH_ENV
@@ -27,8 +26,14 @@ from experiments.harness.orchestrator import execute
 from experiments.harness.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
 from experiments.harness.progress import LOG_FILE, Console, silence
 from experiments.harness.store import RunFolder, StoreError, default_machine_label, new_run_id
-from experiments.harness.variants import Checkouts, Variant, VariantError, parse_variants
-from experiments.harness.workload_check import Workload, WorkloadError, check_workloads, parse_workload
+from experiments.harness.variants import Checkouts, VariantError, parse_variants
+from experiments.harness.workload_check import (
+    Workload,
+    WorkloadError,
+    check_variants,
+    check_workloads,
+    parse_workload,
+)
 
 EXIT_BAD_INPUT = 2
 DEFAULT_RESULTS = str(ROOT / "results")
@@ -171,10 +176,7 @@ def _resumed(args, checkouts: Checkouts):
     config = env.config
     interp = Interpreter(config["python"], dict(config.get("python_env") or {}), env.interpreter["label"])
     if (config.get("variant") or {}).get("revision"):
-        # Its worktree went with the run that made it: the same commit again, in a new one.
-        variant = Variant.recorded(config["variant"])
-        checkouts.check_out(variant, variant.commit)
-        interp.env[PATH_ENV] = variant.import_folder
+        interp.env[PATH_ENV] = checkouts.again(config["variant"])
     return [(folder, env, interp)]
 
 
@@ -184,7 +186,7 @@ def _new_runs(args, checkouts: Checkouts) -> list:
     if args.capacity_rounds is not None and args.capacity_rounds < 1:
         raise UsageError("--capacity-rounds must be at least 1, got %d" % args.capacity_rounds)
     overrides = parse_overrides(args.set)
-    variants = _variants(args)
+    variants = parse_variants(args.variant or [], args.path, args.workload is not None)
     workload = _workload(args, variants)
     workload_config = workload.to_config() if workload else None
     # Bad input stops here, before anything is created.
@@ -194,14 +196,10 @@ def _new_runs(args, checkouts: Checkouts) -> list:
     chosen = _interpreters(args)
     # One run per interpreter x variant, all of one invocation: the orchestrator interleaves them.
     sides = [(interp, facts, None) for interp, facts in chosen]
-    if workload:
-        plan = next(p for p in plans if p.name == "user_function")
-        if variants:
-            for variant in variants:
-                checkouts.resolve(variant)
-            sides = _check_variants(workload, variants, chosen, plan)
-        else:
-            _check_workload(workload, chosen, plan)
+    if variants:
+        sides = check_variants(workload, [checkouts.resolve(v) for v in variants], chosen, _user(plans))
+    elif workload:
+        _check_workload(workload, chosen, _user(plans))
     for interp, facts in chosen:
         calibration = calibrate_interpreter(interp, [p.spec for p in plans])
         if calibration:
@@ -241,17 +239,8 @@ def _new_runs(args, checkouts: Checkouts) -> list:
     return runs
 
 
-def _variants(args) -> list:
-    """The --variant options, checked as text (resolved later, once the plan is known to be good)."""
-    if not args.variant:
-        return []
-    if args.workload is None:
-        raise UsageError("--variant goes with --workload MODULE:FUNCTION: the function each variant holds")
-    if len(args.variant) < 2:
-        raise UsageError(
-            "--variant needs two or more variants to compare, e.g. --variant base=git:main --variant new=."
-        )
-    return parse_variants(args.variant, args.path)
+def _user(plans: list):
+    return next(p for p in plans if p.name == "user_function")
 
 
 def _workload(args, variants: list) -> Workload | None:
@@ -261,31 +250,6 @@ def _workload(args, variants: list) -> Workload | None:
         return None
     # With variants, --path is a folder inside each variant, resolved with it.
     return parse_workload(args.workload, args.workload_args, None if variants else args.path)
-
-
-def _check_variants(workload: Workload, variants: list, chosen: list, plan) -> list:
-    """Try the function of every variant under every interpreter before anything is measured; the
-    (interpreter, facts, variant) of each run, each interpreter carrying its variant's folder."""
-    sides = {}
-    for vi, variant in enumerate(variants):
-        mine = replace(workload, path=variant.import_folder)
-        interps = [replace(interp, env=dict(interp.env)) for interp, _ in chosen]
-        try:
-            notes = check_workloads([mine.interpreter(i) for i in interps], mine, plan)
-        except WorkloadError as exc:
-            raise WorkloadError("variant %s (%s): %s" % (variant.name, _where(variant), exc)) from None
-        for note in notes:
-            print("gilbench: note: variant %s: %s" % (variant.name, note), file=sys.stderr)
-        for ii, (interp, (_, facts)) in enumerate(zip(interps, chosen)):
-            sides[ii, vi] = (interp, facts, variant)
-    # Interpreter by interpreter, each with its variants in the order given.
-    return [sides[key] for key in sorted(sides)]
-
-
-def _where(variant: Variant) -> str:
-    return (
-        variant.source if not variant.revision else "%s at %s" % (variant.source, (variant.commit or "")[:12])
-    )
 
 
 def _check_workload(workload: Workload, chosen: list, plan) -> None:

@@ -72,9 +72,17 @@ class Variant:
         )
 
 
-def parse_variants(texts: list, path: str | None) -> list:
+def parse_variants(texts: list, path: str | None, with_workload: bool) -> list:
     """``NAME=FOLDER`` / ``NAME=git:REV`` options as Variants (not yet resolved); VariantError when
     one is malformed. ``path`` (--path) is a folder inside every variant."""
+    if not texts:
+        return []
+    if not with_workload:
+        raise VariantError("--variant goes with --workload MODULE:FUNCTION: the function each variant holds")
+    if len(texts) < 2:
+        raise VariantError(
+            "--variant needs two or more variants to compare, e.g. --variant base=git:main --variant new=."
+        )
     if path is not None and os.path.isabs(os.path.expanduser(path)):
         raise VariantError(
             "with --variant, --path is the folder inside each variant the module is imported from; "
@@ -181,6 +189,13 @@ class Checkouts:
         variant.subfolder = os.path.normpath(os.path.join(inside, variant.subfolder))
         variant.repository = repo
         self.check_out(variant, commit)
+
+    def again(self, recorded: dict) -> str:
+        """Check a recorded revision's commit out again (--resume: the run's worktree went with it);
+        the folder to import from."""
+        variant = Variant.recorded(recorded)
+        self.check_out(variant, str(variant.commit))
+        return variant.import_folder
 
     def check_out(self, variant: Variant, commit: str) -> None:
         """Check ``commit`` of ``variant.repository`` out into a new temporary worktree, its root."""

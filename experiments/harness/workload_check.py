@@ -8,9 +8,10 @@ import os
 import re
 import select
 import subprocess
+import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from experiments.catalogue.toolkit import executors
 from experiments.catalogue.toolkit.user_code import (
@@ -22,6 +23,7 @@ from experiments.catalogue.toolkit.user_code import (
 )
 from experiments.harness.cell_runner import ROOT, Interpreter, kill_group, worker_env
 from experiments.harness.plan import ExperimentPlan
+from experiments.harness.variants import Variant
 
 #: How long importing the user's module may take under a measured interpreter.
 IMPORT_LIMIT_S = 60.0
@@ -87,6 +89,31 @@ def parse_workload(function: str, args_json: str | None = None, path: str | None
             "(default: the current one)" % folder
         )
     return Workload(function, args, folder)
+
+
+def check_variants(workload: Workload, variants: list, chosen: list, plan) -> list:
+    """Try the function of every variant under every interpreter before anything is measured; the
+    (interpreter, facts, variant) of each run, each interpreter carrying its variant's folder."""
+    sides = {}
+    for vi, variant in enumerate(variants):
+        mine = replace(workload, path=variant.import_folder)
+        interps = [replace(interp, env=dict(interp.env)) for interp, _ in chosen]
+        try:
+            notes = check_workloads([mine.interpreter(i) for i in interps], mine, plan)
+        except WorkloadError as exc:
+            raise WorkloadError("variant %s (%s): %s" % (variant.name, where(variant), exc)) from None
+        for note in notes:
+            print("gilbench: note: variant %s: %s" % (variant.name, note), file=sys.stderr)
+        for ii, (interp, (_, facts)) in enumerate(zip(interps, chosen)):
+            sides[ii, vi] = (interp, facts, variant)
+    # Interpreter by interpreter, each with its variants in the order given.
+    return [sides[key] for key in sorted(sides)]
+
+
+def where(variant: Variant) -> str:
+    return (
+        variant.source if not variant.revision else "%s at %s" % (variant.source, (variant.commit or "")[:12])
+    )
 
 
 def call_budget(plan: ExperimentPlan) -> tuple:
