@@ -25,6 +25,8 @@ from experiments.schema.units import HARNESS_METRICS, Metric
 
 #: Experiments written without rounds before ``interleaved_rounds`` was stored: bench/'s export.
 _NEVER_INTERLEAVED = ("primitives",)
+#: The harness's own probe of the machine before ``run_by_harness`` was stored.
+_RUN_BY_HARNESS_BEFORE = ("capacity",)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ class ExperimentInfo:
     ``interleaved_rounds``: the rows of repeat *r* were measured in round *r*, under every
     interpreter of one invocation in turn (the orchestrator's rounds), so two runs of one
     invocation pair up row by row; false for bench/'s micro-benchmarks, whose *r*-th pytest process
-    under one interpreter ran minutes apart from that under another.
+    under one interpreter ran minutes apart from that under another. ``run_by_harness``: the
+    harness runs it itself, at a run's start and end (the machine's capacity probe), not as a lesson.
     """
 
     name: str
@@ -84,6 +87,7 @@ class ExperimentInfo:
     hangs: tuple = ()
     notes: dict = field(default_factory=dict)
     interleaved_rounds: bool = True
+    run_by_harness: bool = False
 
     def columns(self) -> list:
         """The CSV header: harness head, parameters, measurements, metrics, derived ratios."""
@@ -114,6 +118,7 @@ class ExperimentInfo:
             "hangs": [dict(h) for h in self.hangs],
             "notes": dict(self.notes),
             "interleaved_rounds": self.interleaved_rounds,
+            "run_by_harness": self.run_by_harness,
         }
 
     @classmethod
@@ -130,6 +135,7 @@ class ExperimentInfo:
             hangs=tuple(dict(h) for h in data.get("hangs") or ()),
             notes=dict(data.get("notes") or {}),
             interleaved_rounds=bool(data.get("interleaved_rounds", name not in _NEVER_INTERLEAVED)),
+            run_by_harness=bool(data.get("run_by_harness", name in _RUN_BY_HARNESS_BEFORE)),
         )
 
 

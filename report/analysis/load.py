@@ -35,8 +35,6 @@ ENVIRONMENT_COLUMNS = (
     "usable_cores",
     "run_created_utc",
 )
-#: The harness's probe of the machine (environment.json summarises it), not a lesson: listed last.
-MACHINE_PROBE = "capacity"
 # Text that stands for a missing value; "none" (lower case) stays a value, e.g. a primitive called none.
 _MISSING = ["", "nan", "NaN", "None", "null"]
 
@@ -154,7 +152,8 @@ class Results:
 
     def experiments(self) -> list:
         """Experiment names in the order the runs were configured to measure them (the catalogue's
-        order), then any others alphabetically, the machine's probe (MACHINE_PROBE) last."""
+        order), then any others alphabetically, what the harness runs itself (experiments.json's
+        ``run_by_harness``: the machine's probe, which environment.json summarises) last."""
         order: list = []
         for r in self.runs:
             for name in r.env.config.get("experiments") or []:
@@ -162,7 +161,8 @@ class Results:
                     order.append(name)
         names = {name for r in self.runs for name in r.tables}
         return sorted(
-            names, key=lambda n: (n == MACHINE_PROBE, order.index(n) if n in order else len(order), n)
+            names,
+            key=lambda n: (self.info(n).run_by_harness, order.index(n) if n in order else len(order), n),
         )
 
     def frame(self, name: str) -> pd.DataFrame:
