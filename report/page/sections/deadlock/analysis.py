@@ -119,3 +119,8 @@ class Analysis:
             for c in self.mine(env)
             if c.scenario == scenario and (detection is None or c.detection == detection)
         ]
+
+
+def of(n: int, total: int) -> str:
+    """ "3 of 4": a count of repetitions out of how many, as the sentences and the table write it."""
+    return "%d of %d" % (n, total)

@@ -6,11 +6,7 @@ import math
 
 from report.page.formatting import DASH, duration_ci, duration_ms, duration_s, num
 from report.page.sections import Findings
-from report.page.sections.deadlock.analysis import Analysis
-
-
-def of(n: int, total: int) -> str:
-    return "%d of %d" % (n, total)
+from report.page.sections.deadlock.analysis import Analysis, of
 
 
 def _detections(found: list) -> str:

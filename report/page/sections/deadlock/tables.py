@@ -7,8 +7,7 @@ import math
 from report.page.formatting import DASH, duration_ms, duration_s, num, with_ci
 from report.page.html import Markup, join, paragraph, table, tag
 from report.page.sections import Context
-from report.page.sections.deadlock.analysis import Analysis, Cell
-from report.page.sections.deadlock.findings import of
+from report.page.sections.deadlock.analysis import Analysis, Cell, of
 from report.page.tables import blank_repeats, failures
 
 

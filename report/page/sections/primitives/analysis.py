@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from report.analysis.cells import Context
+if TYPE_CHECKING:
+    from report.analysis.cells import Context
 
 EMPTY_CALL = "test_empty_call"
 
