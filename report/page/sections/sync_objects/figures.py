@@ -63,15 +63,21 @@ def _lines(ctx: Context, a: Analysis, ax, obj: str, x: str, metrics: tuple) -> l
     return sorted(xs_all)
 
 
-def _barrier_panel(ctx: Context, a: Analysis, ax) -> None:
-    xs = _lines(ctx, a, ax, "barrier", "threads", ("barrier_skew_p50_us", "barrier_skew_max_us"))
+def _sweep_axes(ax, xs: list, title: str, xlabel: str, ylabel: str, base: int = 10) -> None:
+    """A sweep's axes: the measured x values on a log2 axis, y on a log axis of ``base``, the labels."""
     if xs:
         log2_axis(ax, xs)
-        ax.set_yscale("log")
+        ax.set_yscale("log", base=base)
         plain_log(ax, "y")
-    ax.set_title("Barrier release skew, %s cycles" % num(a.setting("barrier", "cycles")))
-    ax.set_xlabel("parties")
-    ax.set_ylabel("first to last past it (µs)")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def _barrier_panel(ctx: Context, a: Analysis, ax) -> None:
+    xs = _lines(ctx, a, ax, "barrier", "threads", ("barrier_skew_p50_us", "barrier_skew_max_us"))
+    title = "Barrier release skew, %s cycles" % num(a.setting("barrier", "cycles"))
+    _sweep_axes(ax, xs, title, "parties", "first to last past it (µs)")
 
 
 def _throughput_panel(ctx: Context, a: Analysis, ax) -> None:
@@ -83,42 +89,23 @@ def _throughput_panel(ctx: Context, a: Analysis, ax) -> None:
     if ideal:
         ks = sorted(ideal)
         ax.plot(ks, [ideal[k] for k in ks], color="#999999", lw=4, alpha=0.3, solid_capstyle="butt")
-    if xs:
-        log2_axis(ax, xs)
-        ax.set_yscale("log", base=2)
-        plain_log(ax, "y")
-    ax.set_title(
-        "Semaphore(k) pool: %s tasks × %s"
-        % (
-            num(a.setting("semaphore", "threads")),
-            duration_ms(a.setting("semaphore", "sleep_ms") or math.nan),
-        )
+    title = "Semaphore(k) pool: %s tasks × %s" % (
+        num(a.setting("semaphore", "threads")),
+        duration_ms(a.setting("semaphore", "sleep_ms") or math.nan),
     )
-    ax.set_xlabel("permits k")
-    ax.set_ylabel("tasks per second")
+    _sweep_axes(ax, xs, title, "permits k", "tasks per second", base=2)
 
 
 def _concurrency_panel(ctx: Context, a: Analysis, ax) -> None:
     xs = _lines(ctx, a, ax, "semaphore", "permits", ("max_concurrency",))
     if xs:
         ax.plot(xs, xs, color="black", ls=":", lw=1.2)
-        log2_axis(ax, xs)
-        ax.set_yscale("log", base=2)
-        plain_log(ax, "y")
-    ax.set_title("Semaphore(k): most threads inside at once")
-    ax.set_xlabel("permits k")
-    ax.set_ylabel("threads inside")
+    _sweep_axes(ax, xs, "Semaphore(k): most threads inside at once", "permits k", "threads inside", base=2)
 
 
 def _event_panel(ctx: Context, a: Analysis, ax) -> None:
     xs = _lines(ctx, a, ax, "event", "threads", ("wake_latency_p50_us", "wake_latency_p99_us"))
-    if xs:
-        log2_axis(ax, xs)
-        ax.set_yscale("log")
-        plain_log(ax, "y")
-    ax.set_title("Event: set() to each waiter awake")
-    ax.set_xlabel("waiters")
-    ax.set_ylabel("µs")
+    _sweep_axes(ax, xs, "Event: set() to each waiter awake", "waiters", "µs")
 
 
 def _exit_panel(ctx: Context, a: Analysis, ax) -> None:
