@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 from report.analysis import statistics as stats
-from report.page.sections.deadlock import (
-    Analysis,
+from report.page.sections.deadlock.analysis import Analysis
+from report.page.sections.deadlock.findings import (
     finding_hangs,
     finding_lock_order,
     finding_lock_reentry,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from report.page.formatting import percent
-from report.page.sections.sync_objects import (
-    Analysis,
+from report.page.sections.sync_objects.analysis import Analysis
+from report.page.sections.sync_objects.findings import (
     finding_barrier,
     finding_daemon,
     finding_daemon_slow,

@@ -7,8 +7,8 @@ import numpy as np
 
 from report.page.formatting import duration_s, num
 from report.page.sections import timer_drift
-from report.page.sections.timer_drift import (
-    Analysis,
+from report.page.sections.timer_drift.analysis import Analysis
+from report.page.sections.timer_drift.findings import (
     finding_drift,
     finding_idle,
     finding_load_ratio,

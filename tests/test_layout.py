@@ -26,10 +26,21 @@ INSIDE = [
 ]
 #: The oldest Python gilbench measures.
 PYTHON_39 = Path(os.path.expanduser("~/.pyenv/versions/3.9.18/bin/python"))
-#: Folders held to the size limits; report/ joins when its restructuring lands.
-SIZED = ["experiments"]
+#: Folders held to the size limits (issue 18's done-when).
+SIZED = ["experiments", "report"]
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
+#: Over the limits still, and how far; an entry may only shrink or go, nothing new may join it.
+#: report/analysis/verdicts.py: its split is owned by the engineer integrating the verdicts
+#: (branch integrate-verdicts), who moves it into compare, advice, gate and rounds.
+NOT_YET = {
+    "report/analysis/verdicts.py": 1204,
+    "report/analysis/verdicts.py paired_verdict()": 65,
+    "report/analysis/verdicts.py family_verdicts()": 104,
+    "report/analysis/verdicts.py pooled_verdict()": 72,
+    "report/analysis/verdicts.py separate_runs()": 164,
+    "report/analysis/verdicts.py advise()": 104,
+}
 
 # Standard-library names for an interpreter older than 3.10 (no sys.stdlib_module_names).
 STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
@@ -124,12 +135,12 @@ def _sizes(folder: str) -> tuple:
         text = path.read_text()
         where = path.relative_to(ROOT)
         lines = len(text.splitlines())
-        if lines > MAX_MODULE_LINES:
+        if lines > max(MAX_MODULE_LINES, NOT_YET.get(str(where), 0)):
             long_modules.append("%s: %d lines" % (where, lines))
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 length = node.end_lineno - node.lineno + 1
-                if length > MAX_FUNCTION_LINES:
+                if length > max(MAX_FUNCTION_LINES, NOT_YET.get("%s %s()" % (where, node.name), 0)):
                     long_functions.append("%s:%d %s(): %d lines" % (where, node.lineno, node.name, length))
     return long_modules, long_functions
 

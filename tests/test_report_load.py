@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -43,6 +44,15 @@ def test_loads_every_run_joined_with_its_environment(two_runs):
     assert {"capacity", "demo_counter", "io_vs_cpu"} <= set(res.experiments())
     assert res.experiments()[-1] == "capacity"
     assert io["workers"].dtype.kind == "i" and io["speedup"].dtype.kind == "f"
+
+
+def test_what_the_harness_runs_itself_comes_last_whatever_its_name(two_runs):
+    results, a, b = two_runs
+    res = load_results(results)
+    for run in res.runs:
+        for name, own in (("capacity", False), ("demo_counter", True)):
+            run.experiments[name] = dataclasses.replace(run.experiments[name], run_by_harness=own)
+    assert res.experiments()[-1] == "demo_counter" and "capacity" in res.experiments()[:-1]
 
 
 def test_run_ids_and_folder_paths_can_be_named(two_runs):

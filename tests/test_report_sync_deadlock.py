@@ -14,7 +14,9 @@ from report.page import quality
 from report.page.figures import Palette
 from report.page.formatting import duration_s, percent
 from report.page.sections import Context, deadlock, sync_objects
-from report.page.sections.deadlock import Analysis, findings
+from report.page.sections.deadlock.analysis import Analysis
+from report.page.sections.deadlock.findings import findings
+from report.page.sections.sync_objects.analysis import OBJECT_METRICS
 from tests.support.records import deadlock_cell
 from tests.support.synthetic import write_experiment, write_run
 
@@ -212,9 +214,9 @@ def test_deadlock_findings_flag_what_the_theory_does_not_predict():
 def test_sync_objects_section_has_a_figure_and_one_table_row_perdeadlock_cell(results, sync_html):
     assert sync_html.count('<img src="data:image/png;base64,') == 1
     tables = sync_html.split("<h4>")[1:]
-    assert len(tables) == len(sync_objects.OBJECT_METRICS)
+    assert len(tables) == len(OBJECT_METRICS)
     cells = pd.DataFrame(list(SYNC.PROFILES["default"].points()))
-    for obj, part in zip(sync_objects.OBJECT_METRICS, tables):
+    for obj, part in zip(OBJECT_METRICS, tables):
         assert len(_rows(part)) == len(ENVS) * int((cells["object"] == obj).sum()), obj
 
 

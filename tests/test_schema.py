@@ -82,3 +82,17 @@ def test_a_version_1_run_folder_loads_migrated_and_renders(tmp_path):
     assert results.info("primitives").metrics["median_ns"].unit == "ns"
     html = render_report(results)
     assert "deadlock" in html and "Comparisons across runs" in html
+
+
+def test_what_the_harness_runs_itself_is_declared_and_older_folders_keep_their_probe(tmp_path):
+    from experiments.catalogue import capacity, io_vs_cpu
+    from experiments.spec import load_spec
+
+    assert load_spec(capacity).info.run_by_harness and not load_spec(io_vs_cpu).info.run_by_harness
+    probe = ExperimentInfo("probe", "Probe", run_by_harness=True)
+    write_experiments(tmp_path, [probe, ExperimentInfo("e", "E")])
+    back = read_experiments(tmp_path)
+    assert back["probe"].run_by_harness and not back["e"].run_by_harness
+    # A folder written before the field was stored: the harness's probe then was "capacity".
+    assert ExperimentInfo.from_dict("capacity", {}).run_by_harness
+    assert not ExperimentInfo.from_dict("probe", {}).run_by_harness

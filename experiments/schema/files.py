@@ -26,6 +26,8 @@ from experiments.schema.units import HARNESS_METRICS, Metric
 
 #: Experiments written without rounds before ``interleaved_rounds`` was stored: bench/'s export.
 _NEVER_INTERLEAVED = ("primitives",)
+#: The harness's own probe of the machine before ``run_by_harness`` was stored.
+_RUN_BY_HARNESS_BEFORE = ("capacity",)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class ExperimentInfo:
     under one interpreter ran minutes apart from that under another.
     ``variant_column``: the CSV carries ``variant`` after the head; false for folders written before
     variants existed, whose CSVs (and rows appended on --resume) keep their header.
+    ``run_by_harness``: the harness runs it itself, at a run's start and end (the machine's capacity
+    probe), not as a lesson.
     """
 
     name: str
@@ -88,6 +92,7 @@ class ExperimentInfo:
     notes: dict = field(default_factory=dict)
     interleaved_rounds: bool = True
     variant_column: bool = True
+    run_by_harness: bool = False
 
     def columns(self) -> list:
         """The CSV header: harness head, parameters, measurements, metrics, derived ratios."""
@@ -120,6 +125,7 @@ class ExperimentInfo:
             "notes": dict(self.notes),
             "interleaved_rounds": self.interleaved_rounds,
             "variant_column": self.variant_column,
+            "run_by_harness": self.run_by_harness,
         }
 
     @classmethod
@@ -137,6 +143,7 @@ class ExperimentInfo:
             notes=dict(data.get("notes") or {}),
             interleaved_rounds=bool(data.get("interleaved_rounds", name not in _NEVER_INTERLEAVED)),
             variant_column=bool(data.get("variant_column", False)),
+            run_by_harness=bool(data.get("run_by_harness", name in _RUN_BY_HARNESS_BEFORE)),
         )
 
 

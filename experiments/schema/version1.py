@@ -6,7 +6,7 @@ Standard library only.
 
 from __future__ import annotations
 
-from experiments.schema.files import _NEVER_INTERLEAVED, ExperimentInfo, ParamInfo
+from experiments.schema.files import _NEVER_INTERLEAVED, _RUN_BY_HARNESS_BEFORE, ExperimentInfo, ParamInfo
 from experiments.schema.format import DERIVED_COLUMNS, HEAD_COLUMNS, MEASURED_COLUMNS
 from experiments.schema.units import Metric, unit_from_name
 
@@ -73,6 +73,7 @@ def migrate_v1_info(name: str, header: list, numeric: dict) -> ExperimentInfo:
         hangs=_V1_HANGS.get(name, ()),
         interleaved_rounds=name not in _NEVER_INTERLEAVED,
         variant_column=False,
+        run_by_harness=name in _RUN_BY_HARNESS_BEFORE,
     )
 
 

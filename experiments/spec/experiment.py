@@ -209,6 +209,7 @@ def _info(module: ModuleType, name: str, params: dict) -> ExperimentInfo:
         parallelism=parallelism,
         hangs=hangs,
         notes=dict(getattr(module, "NOTES", {}) or {}),
+        run_by_harness=bool(getattr(module, "RUN_BY_HARNESS", False)),
     )
 
 
@@ -223,7 +224,7 @@ def load_spec(module: ModuleType) -> ExperimentSpec:
     run_cell = _optional_hook(module, "run_cell")
     if run_cell is None:
         raise SpecError("experiment module %s: run_cell(params, region) is missing" % module.__name__)
-    harness_run = bool(getattr(module, "RUN_BY_HARNESS", False))
+    harness_run = info.run_by_harness
     workload_params = _optional_hook(module, "workload_params")
     return ExperimentSpec(
         module=module,

@@ -26,6 +26,8 @@ from experiments.schema import (
     read_experiments,
 )
 from report.analysis import validate
+from report.analysis.run_folder import ResultsError, Run
+from report.analysis.validate import Problem
 
 #: Columns added to every row from the run's environment.json.
 ENVIRONMENT_COLUMNS = (
@@ -36,14 +38,8 @@ ENVIRONMENT_COLUMNS = (
     "usable_cores",
     "run_created_utc",
 )
-#: The harness's probe of the machine (environment.json summarises it), not a lesson: listed last.
-MACHINE_PROBE = "capacity"
 # Text that stands for a missing value; "none" (lower case) stays a value, e.g. a primitive called none.
 _MISSING = ["", "nan", "NaN", "None", "null"]
-
-
-class ResultsError(Exception):
-    """A run folder or file the report cannot read; the message is one line naming the file and the fix."""
 
 
 class DataProblems(ResultsError):
@@ -56,89 +52,6 @@ class DataProblems(ResultsError):
             super().__init__(first)
         else:
             super().__init__("%d rows cannot be trusted, the first: %s" % (len(self.problems), first))
-
-
-@dataclass
-class Run:
-    """One run folder: its environment, its experiments' descriptions and one DataFrame per CSV."""
-
-    run_id: str
-    path: Path
-    env: Environment
-    tables: dict = field(default_factory=dict)
-    #: {experiment: ExperimentInfo} from experiments.json (inferred for version-1 folders).
-    experiments: dict = field(default_factory=dict)
-
-    @property
-    def interpreter(self) -> dict:
-        return self.env.interpreter
-
-    @property
-    def machine(self) -> dict:
-        return self.env.machine
-
-    @property
-    def params(self) -> dict:
-        """{experiment: its parameter columns, in declaration order}."""
-        return {name: list(info.params) for name, info in self.experiments.items()}
-
-    @property
-    def interpreter_label(self) -> str:
-        return str(self.interpreter.get("label"))
-
-    @property
-    def machine_label(self) -> str:
-        return str(self.machine.get("label"))
-
-    @property
-    def variant(self) -> str:
-        """The version of the user's code the run measured (``--variant NAME=...``), else ""."""
-        return str(((self.env.config or {}).get("variant") or {}).get("name") or "")
-
-    @property
-    def env_label(self) -> str:
-        """Interpreter (and variant) and machine: what a row of the scorecard stands for."""
-        variant = " [%s]" % self.variant if self.variant else ""
-        return "%s%s @ %s" % (self.interpreter_label, variant, self.machine_label)
-
-    @property
-    def gil(self) -> str:
-        start, end = self.interpreter.get("gil_enabled_start"), self.interpreter.get("gil_enabled_end")
-        if start is None:
-            return "?"
-        if end is not None and bool(end) != bool(start):
-            # A free-threaded build turns the GIL back on when it imports an extension that needs it.
-            return "on→off" if start else "off→on"
-        return "on" if start else "off"
-
-    @property
-    def cores(self) -> float:
-        """Cores the run could use: affinity, capped by a cgroup quota."""
-        m = self.machine
-        if m.get("usable_cores"):
-            return float(m["usable_cores"])
-        cores = len(m.get("affinity") or []) or m.get("logical_cores") or 1
-        quota = m.get("cgroup_cpu_quota_cores")
-        return float(min(cores, quota) if quota else cores)
-
-    @property
-    def created(self) -> str:
-        return str(self.env.created_utc or "")
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.env.finished_utc)
-
-    def capacity(self, phase: str = "start") -> dict:
-        """{processes: capacity ratio} measured at the start or end of the run (may be empty)."""
-        cap = self.env.capacity.get(phase) or {}
-        out = {}
-        for k, v in cap.items():
-            try:
-                out[int(k)] = float(v)
-            except (TypeError, ValueError):
-                continue
-        return out
 
 
 @dataclass
@@ -161,7 +74,8 @@ class Results:
 
     def experiments(self) -> list:
         """Experiment names in the order the runs were configured to measure them (the catalogue's
-        order), then any others alphabetically, the machine's probe (MACHINE_PROBE) last."""
+        order), then any others alphabetically, what the harness runs itself (experiments.json's
+        ``run_by_harness``: the machine's probe, which environment.json summarises) last."""
         order: list = []
         for r in self.runs:
             for name in r.env.config.get("experiments") or []:
@@ -169,7 +83,8 @@ class Results:
                     order.append(name)
         names = {name for r in self.runs for name in r.tables}
         return sorted(
-            names, key=lambda n: (n == MACHINE_PROBE, order.index(n) if n in order else len(order), n)
+            names,
+            key=lambda n: (self.info(n).run_by_harness, order.index(n) if n in order else len(order), n),
         )
 
     def frame(self, name: str) -> pd.DataFrame:
@@ -325,7 +240,7 @@ def read_table(
             "%s: missing column%s %s; this file was not written by this gilbench version"
             % (path, "s" if len(missing) > 1 else "", ", ".join(missing))
         )
-    rows = validate.split_rows(path, header, lines, problems)
+    rows = split_rows(path, header, lines, problems)
     text = lines[0] + "".join(line for _, line in rows)
     df = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=_MISSING, low_memory=False)
     if info is None:
@@ -382,6 +297,30 @@ def _csv_lines(path: Path, warnings: list) -> list | None:
             % (path, len(lines) + 1)
         )
     return lines
+
+
+def split_rows(path: Path, header: list, lines: list, problems: list) -> list:
+    """[(line number, line text)] of the rows (after the header) that parse to the header's width.
+
+    A row is one line (the store never writes a line break inside a field), so a cut or damaged
+    line is judged alone and cannot swallow the lines after it.
+    """
+    rows = []
+    for number, text in enumerate(lines[1:], start=2):
+        try:
+            fields = next(csv.reader([text]), [])
+        except csv.Error as exc:
+            problems.append(Problem(path, number, "not valid CSV (%s)" % exc))
+            continue
+        if not fields:
+            problems.append(Problem(path, number, "an empty line", "remove that line"))
+        elif len(fields) != len(header):
+            problems.append(
+                Problem(path, number, "%d fields where the header has %d" % (len(fields), len(header)))
+            )
+        else:
+            rows.append((number, text))
+    return rows
 
 
 def _migrate_statuses(df: pd.DataFrame, info: ExperimentInfo, version: int) -> None:

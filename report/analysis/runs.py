@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from report.analysis.load import ResultsError
+from report.analysis.run_folder import ResultsError
 
 if TYPE_CHECKING:
     from report.analysis.load import Results, Run

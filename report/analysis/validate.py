@@ -1,17 +1,17 @@
 """Checks every row of a run folder's CSV against its declarations and physics before the report uses it.
 
-One place decides what a row must be: a whole line of the header's width, numbers where the run folder
-declares numbers, a known status, each metric inside the range its unit allows (no negative duration,
-no fraction above 1, nothing infinite), harness durations no longer than the run that measured them,
-every always-measured column filled in an ``ok`` row, parameters matching their declaration and the
-row's own ``cell_id``, and no (cell_id, repeat) twice. Each problem is one line naming the file, the
-line and the fix; the caller refuses the folder or, when asked to be lenient, leaves those rows out.
+One place decides what a row must be (report.analysis.load has kept the whole lines of the header's
+width): numbers where the run folder declares numbers, a known status, each metric inside the range its
+unit allows (no negative duration, no fraction above 1, nothing infinite), harness durations no longer
+than the run that measured them, every always-measured column filled in an ``ok`` row, parameters
+matching their declaration and the row's own ``cell_id``, and no (cell_id, repeat) twice. Each problem
+is one line naming the file, the line and the fix; the caller refuses the folder or, when asked to be
+lenient, leaves those rows out.
 """
 
 from __future__ import annotations
 
 import calendar
-import csv
 import math
 import time
 from dataclasses import dataclass, field
@@ -76,30 +76,6 @@ class Table:
             self.noted.add((i, column))
             self.bad[i] = True
             self.problems.append(Problem(self.path, self.lines[i], what(i) if callable(what) else what, fix))
-
-
-def split_rows(path: Path, header: list, lines: list, problems: list) -> list:
-    """[(line number, line text)] of the rows (after the header) that parse to the header's width.
-
-    A row is one line (the store never writes a line break inside a field), so a cut or damaged
-    line is judged alone and cannot swallow the lines after it.
-    """
-    rows = []
-    for number, text in enumerate(lines[1:], start=2):
-        try:
-            fields = next(csv.reader([text]), [])
-        except csv.Error as exc:
-            problems.append(Problem(path, number, "not valid CSV (%s)" % exc))
-            continue
-        if not fields:
-            problems.append(Problem(path, number, "an empty line", "remove that line"))
-        elif len(fields) != len(header):
-            problems.append(
-                Problem(path, number, "%d fields where the header has %d" % (len(fields), len(header)))
-            )
-        else:
-            rows.append((number, text))
-    return rows
 
 
 def is_numeric(info: ExperimentInfo, column: str) -> bool:

@@ -10,7 +10,7 @@ from experiments.schema import Environment
 from report.analysis.load import Results, Run, _join
 from report.page.figures import Palette
 from report.page.sections import Context
-from report.page.sections.deadlock import Cell
+from report.page.sections.deadlock.analysis import Cell
 
 
 def environment(
