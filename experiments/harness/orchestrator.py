@@ -134,12 +134,18 @@ class RunContext:
     def spec_of(self, plan: ExperimentPlan, cell: Cell) -> ExperimentSpec:
         return self.capacity_spec if cell.experiment == self.capacity_spec.name else plan.spec
 
-    def run_round(self, plan: ExperimentPlan, items: list, r: int) -> list:
-        """Run every cell (and capacity probe) of a round in the given order: (cell, started, outcome)."""
+    def run_round(self, plan: ExperimentPlan, items: list, r: int, known: dict | None = None) -> list:
+        """Run every cell (and capacity probe) of a round in the given order: (cell, started, outcome).
+        A cell in ``known`` ({cell_id: (started, outcome)}) is not run again: that is its outcome."""
         results = []
         for cell in items:
             what = self.prefix + cell.experiment
             self.progress.start(what, cell.cell_id, r)
+            if cell.cell_id in (known or {}):
+                started, outcome = known[cell.cell_id]
+                results.append((cell, started, outcome))
+                self.progress.cell(what, cell.cell_id, r, outcome.status)
+                continue
             started = _utc_now()
             outcome = self.run_one(self.spec_of(plan, cell), plan.profile, cell)
             results.append((cell, started, outcome))
@@ -152,11 +158,16 @@ class RunContext:
         items = rotated(group.cells + self.probes(plan, group), r, plan.profile.rotation_rounds())
         if r >= (plan.profile.rotation_rounds()):
             self.progress.total += len(items)  # a round beyond the estimate the total was made from
+        known = {}
         if (id(plan), gi) not in self._started and not rec.rows:
             # One unrecorded run first: disk caches, imports and CPU clocks settle before round 0.
-            self.run_one(plan.spec, plan.profile, group.cells[0])
+            started = _utc_now()
+            warm = self.run_one(plan.spec, plan.profile, group.cells[0])
+            if warm.status in ("error", "timeout"):
+                # A cell that failed or hung here would only fail or hang again: its result stands.
+                known[group.cells[0].cell_id] = (started, warm)
         self._started.add((id(plan), gi))
-        results = self.run_round(plan, items, r)
+        results = self.run_round(plan, items, r, known)
         outcomes = {cell.cell_id: outcome for cell, _, outcome in results}
         base = outcomes.get(group.baseline.cell_id) if group.baseline else None
         probes = {
