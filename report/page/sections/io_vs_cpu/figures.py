@@ -22,7 +22,7 @@ from report.page.figures import (
     subplots,
     to_data_uri,
 )
-from report.page.sections.io_vs_cpu.analysis import Analysis, panel_title, workload_order
+from report.page.sections.io_vs_cpu.analysis import Analysis, workload_order
 
 
 def _capacity_curve(run: Run, max_workers: float):
@@ -97,7 +97,7 @@ def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     bottom, top = _span(seen, 1.0, 1.0)
     log2_yaxis(ax, min(0.5, bottom * 0.8), top * 1.4)
     log2_axis(ax, ws)
-    ax.set_title(panel_title(panel))
+    ax.set_title(a.panel_title(panel))
     ax.set_xlabel("workers")
     if first:
         ax.set_ylabel("speedup vs sequential (x)")
@@ -132,7 +132,7 @@ def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     ax.axhline(run.cores, color="black", ls=":", lw=1.2)
     ax.set_ylim(0, _span(seen, 0.0, max(run.cores, 1.0))[1] * 1.2)
     log2_axis(ax, sorted(set(a.workers(env, panel)) | {1}))
-    ax.set_title("CPU busy: " + panel_title(panel))
+    ax.set_title("CPU busy: " + a.panel_title(panel))
     ax.set_xlabel("workers")
     if first:
         ax.set_ylabel("CPU busy (cores)")
