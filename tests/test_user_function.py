@@ -204,7 +204,7 @@ def test_a_function_that_cannot_be_pickled_skips_process_executors_and_the_rest_
     assert (by["thread_pool"]["status"] == "ok").all() and by["thread_pool"]["speedup"].notna().all()
 
 
-def test_a_run_whose_every_cell_fails_has_error_rows_goes_on_and_exits_non_zero(tmp_path):
+def test_a_run_whose_every_cell_fails_has_error_rows_goes_on_and_exits_non_zero(tmp_path, capsys):
     # raises_after_first passes the check (task 0), then fails on task 1 in every cell.
     out = run_cli(
         "run",
@@ -231,6 +231,13 @@ def test_a_run_whose_every_cell_fails_has_error_rows_goes_on_and_exits_non_zero(
     assert len(df) == 3 and (df["status"] == "error").all()
     assert df["error"].str.contains("ValueError: bad input 1 at sample_workloads.py:").all()
     assert run.env["capacity"]["end"]  # the run went on to its end
+    # advise names the function and why, instead of "nothing to advise" alone.
+    from report.__main__ import main as report_main
+
+    assert report_main(["advise", "--results", str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    assert "user_function tests.sample_workloads:raises_after_first failed in every cell" in said
+    assert "ValueError: bad input 1 at sample_workloads.py:" in said
 
 
 @pytest.mark.parametrize("executor", ["sequential", "thread", "thread_pool", "process", "process_pool"])

@@ -48,7 +48,9 @@ def baseline_lines(plan: Plan) -> list:
     ]
 
 
-def render_text(plan: Plan) -> str:
+def render_text(plan: Plan, failed: list = ()) -> str:
+    if not plan.advice and failed:
+        return "nothing to advise: every cell failed\n" + "".join("  %s\n" % line for line in failed)
     if not plan.advice:
         return (
             "no executor experiment (cells compared over executor and workers against a sequential "
@@ -63,6 +65,30 @@ def render_text(plan: Plan) -> str:
         lines.append("  why: %s" % row[7])
         lines.append("")
     return "\n".join(lines)
+
+
+def failed_functions(results, experiments: list) -> list:
+    """``experiment: function on interpreter: error`` for each function (or experiment) of ``experiments``
+    whose every cell failed on a run: what to say instead of nothing."""
+    lines = []
+    for name in experiments:
+        df = results.frame(name)
+        if df.empty or "status" not in df:
+            continue
+        keys = ["run_id", "function"] if "function" in df else ["run_id"]
+        for key, rows in df.groupby(keys, sort=True):
+            bad = rows[rows["status"].isin(("error", "timeout"))]
+            if bad.empty or (rows["status"] == "ok").any():
+                continue
+            what = "%s %s" % (name, key[1]) if len(keys) > 1 else name
+            errors = bad["error"].fillna("").astype(str)
+            why = (
+                errors[errors != ""].value_counts().index[0]
+                if (errors != "").any()
+                else bad["status"].iloc[0]
+            )
+            lines.append("%s failed in every cell of %s: %s" % (what, key[0], why))
+    return lines
 
 
 def render_markdown(plan: Plan) -> str:
