@@ -33,7 +33,7 @@ $(VENV)/.installed: pyproject.toml
 # With WORKLOAD, only your function is measured (no catalogue, no micro-benchmarks).
 bench: venv
 	@set -e; runs=$$($(GILBENCH) run $(RUN_ARGS) $(foreach p,$(PYTHONS),--python $(p))); \
-	for run in $(if $(WORKLOAD),,$$runs); do echo "micro-benchmarks -> $$run/primitives.csv"; $(PY) -m bench.run --run-dir $$run; done
+	for run in $(if $(WORKLOAD),,$$runs); do $(PY) -m bench.run --run-dir $$run; done
 	$(GILBENCH) report --results $(RESULTS) --output $(REPORT)
 	@$(GILBENCH) advise --results $(RESULTS)
 	@echo "report: $(REPORT)"
