@@ -11,6 +11,8 @@ process (``repeat`` = k) and run comparisons judge each benchmark against that s
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import statistics
@@ -89,10 +91,7 @@ def main(argv=None) -> int:
     run_env[SCALE_ENV] = repr(scale)
     reports = []
     log = args.run_dir / LOG_FILE
-    print(
-        "bench: %d pytest processes under %s; their full tables go to %s" % (PROCESSES, label, log),
-        flush=True,
-    )
+    print("bench: micro-benchmarks under %s, %d pytest processes ..." % (label, PROCESSES), flush=True)
     for k in range(PROCESSES):
         report = args.run_dir / ("primitives-%d.json" % k)
         with open(log, "a") as tables:
@@ -108,9 +107,10 @@ def main(argv=None) -> int:
             return 1
         reports.append(report)
     argv = [arg for report in reports for arg in ("--json", str(report))]
-    status = export_main(argv + ["--run-dir", str(args.run_dir)])
+    with contextlib.redirect_stdout(io.StringIO()) as exported:  # the summary names the file
+        status = export_main(argv + ["--run-dir", str(args.run_dir)])
     if status == 0:
-        print(summary(reports), flush=True)
+        print(summary(reports, exported.getvalue().strip(), log), flush=True)
     return status
 
 
@@ -142,7 +142,7 @@ def _duration(seconds: float) -> str:
     return "%.3g ns" % (seconds * 1e9)
 
 
-def summary(reports: list) -> str:
+def summary(reports: list, csv_path: str = "primitives.csv", log: str | Path = LOG_FILE) -> str:
     """A few lines for the console: per group of benchmarks, its fastest and slowest median (the
     median over the pytest processes); the full tables are in the run's log."""
     medians: dict = {}
@@ -153,7 +153,10 @@ def summary(reports: list) -> str:
     groups: dict = {}
     for (group, name), values in medians.items():
         groups.setdefault(group, []).append((statistics.median(values), name))
-    lines = ["bench: %d micro-benchmarks in %d processes -> primitives.csv" % (len(medians), len(reports))]
+    lines = [
+        "bench: %d micro-benchmarks in %d processes -> %s (full tables: %s)"
+        % (len(medians), len(reports), csv_path, log)
+    ]
     for group in sorted(groups):
         ranked = sorted(groups[group])
         (low, fast), (high, slow) = ranked[0], ranked[-1]

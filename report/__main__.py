@@ -161,7 +161,11 @@ def advise_main(argv) -> int:
 
         plan = advise(results, args.baseline)
         failed = failed_functions(results, advisable(results)) if not plan.advice else []
-        _print(render_text(plan, failed) if failed and args.format == "text" else render(plan, args.format))
+        _print(
+            render_text(plan, failed)
+            if failed and args.format in ("text", "brief")
+            else render(plan, args.format)
+        )
         return 0
 
     return _errors_as_lines(run)

@@ -246,7 +246,7 @@ def test_the_console_gets_a_few_lines_per_group_not_the_tables(tmp_path):
         path.write_text(json.dumps({"benchmarks": benchmarks}))
         reports.append(path)
     lines = summary(reports).splitlines()
-    assert lines[0] == "bench: 3 micro-benchmarks in 3 processes -> primitives.csv"
+    assert lines[0] == "bench: 3 micro-benchmarks in 3 processes -> primitives.csv (full tables: run.log)"
     assert lines[1:] == [
         "  lock (2): test_lock[Lock] 90 ns … test_lock[RLock] 130 ns",
         "  process (1): test_start[spawn] 50 ms",

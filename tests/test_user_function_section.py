@@ -143,3 +143,13 @@ def test_the_break_even_is_set_against_one_call(results, monkeypatch):
     )
     monkeypatch.setattr(a, "_break_even", {env: 400.0})
     assert "shorter than that" in finding_break_even(a, env, pure)[1]
+
+
+def test_the_brief_advice_is_one_line_per_function(results):
+    from report.analysis.advice import advise
+    from report.page.advice import render_brief
+
+    plan = advise(load_results(results))
+    lines = render_brief(plan).splitlines()
+    assert len(lines) == len(plan.advice) == 3
+    assert all(": use " in line and "mytasks:" in line for line in lines)

@@ -66,6 +66,13 @@ def load_records(folder: RunFolder, plan: ExperimentPlan) -> list:
     return records
 
 
+def _status(spec: ExperimentSpec, cell: Cell, outcome: Outcome) -> str:
+    """The status stored for an outcome: a timeout of a cell meant to hang is its result."""
+    if outcome.status == "timeout" and spec.info.expected_hang(cell.params):
+        return "expected_timeout"
+    return outcome.status
+
+
 def _utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -144,12 +151,12 @@ class RunContext:
             if cell.cell_id in (known or {}):
                 started, outcome = known[cell.cell_id]
                 results.append((cell, started, outcome))
-                self.progress.cell(what, cell.cell_id, r, outcome.status)
+                self.progress.cell(what, cell.cell_id, r, _status(plan.spec, cell, outcome))
                 continue
             started = _utc_now()
             outcome = self.run_one(self.spec_of(plan, cell), plan.profile, cell)
             results.append((cell, started, outcome))
-            self.progress.cell(what, cell.cell_id, r, outcome.status)
+            self.progress.cell(what, cell.cell_id, r, _status(self.spec_of(plan, cell), cell, outcome))
         return results
 
     def run_and_store(self, plan: ExperimentPlan, gi: int, r: int) -> None:
@@ -194,9 +201,7 @@ class RunContext:
         self.folder.append_rows(plan.spec.info, rows)
 
     def _row(self, spec: ExperimentSpec, cell: Cell, r: int, started: str, outcome: Outcome) -> dict:
-        status = outcome.status
-        if status == "timeout" and spec.info.expected_hang(cell.params):
-            status = "expected_timeout"  # the cell was meant to hang: the timeout is its result
+        status = _status(spec, cell, outcome)
         row = {
             "schema_version": SCHEMA_VERSION,
             "run_id": self.folder.run_id,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from report.analysis import statistics as stats
@@ -11,7 +12,7 @@ from report.page.html import Markup, join, paragraph, table, tag
 if TYPE_CHECKING:
     from report.analysis.advice import Advice, Plan
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "brief", "markdown", "json")
 
 HEADER = [
     "workload",
@@ -101,8 +102,24 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_brief(plan: Plan) -> str:
+    """One line per advice, no reasons (the console of ``make bench``; ``advise`` gives them)."""
+    if not plan.advice:
+        return render_text(plan)
+    lines = []
+    for a in plan.advice:
+        row = cells(a)
+        r, tag = a.choice.speed, " (provisional)" if a.provisional else ""
+        speed = "" if r is None else ", %.3gx" % r.median
+        if r is not None and math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
+            speed += " [%.3g–%.3g]" % (r.ci_low, r.ci_high)
+        lines.append("%s, %s on %s: use %s%s%s" % (row[0], row[1], row[2], row[3], speed, tag))
+    return "\n".join(lines) + "\n"
+
+
 def render(plan: Plan, fmt: str) -> str:
-    return {"text": render_text, "markdown": render_markdown, "json": lambda p: p.to_json() + "\n"}[fmt](plan)
+    renderers = {"text": render_text, "brief": render_brief, "markdown": render_markdown}
+    return renderers.get(fmt, lambda p: p.to_json() + "\n")(plan)
 
 
 def render_html(plan: Plan) -> Markup:
