@@ -153,3 +153,11 @@ def test_the_brief_advice_is_one_line_per_function(results):
     lines = render_brief(plan).splitlines()
     assert len(lines) == len(plan.advice) == 3
     assert all(": use " in line and "mytasks:" in line for line in lines)
+
+
+def test_no_direction_is_claimed_without_an_interval():
+    from report.page.sections.user_function.findings import UNJUDGED, _verdict
+
+    assert _verdict({"median": 1.8, "ci_low": float("nan"), "ci_high": float("nan")}) == UNJUDGED
+    assert _verdict({"median": 1.8, "ci_low": 1.5, "ci_high": 2.0}) == "faster than sequential"
+    assert _verdict({"median": 1.0, "ci_low": 0.9, "ci_high": 1.1}) == "no clear change from sequential"

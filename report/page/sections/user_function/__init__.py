@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from report.page.html import figure, join, paragraph, tag
 from report.page.sections import Column, Context, Rendered
-from report.page.sections.user_function.analysis import Analysis
+from report.page.sections.user_function.analysis import FAILED, LABEL, Analysis
 from report.page.sections.user_function.figures import function_figure
 from report.page.sections.user_function.findings import findings, score
 from report.page.tables import failures
@@ -81,5 +81,31 @@ def render(ctx: Context, experiment: str) -> Rendered:
         own = score(a, env)
         if own:
             scores[env] = own
+    parts.extend(_unmeasured(a, ctx.results.frame(experiment)))
     parts.append(failures(ctx.results.frame(experiment)))
     return Rendered(html=join(parts), scores=scores)
+
+
+def _unmeasured(a: Analysis, every_row) -> list:
+    """A heading and the commonest error of each function of any run that is not named above (a run
+    whose every cell failed is not the one shown for its interpreter × machine)."""
+    df = a.frame(every_row)
+    if df is None or df.empty or LABEL not in df:
+        return []
+    shown = {f for run in a.runs for f in a.functions(run.env_label)}
+    parts = []
+    for function, rows in df.groupby(LABEL, sort=False):
+        if function in shown:
+            continue
+        bad = rows[rows["status"].isin(FAILED)]
+        errors = bad["error"].fillna("").astype(str)
+        why = errors[errors != ""].value_counts().index[0] if (errors != "").any() else "no ok cell"
+        parts.append(tag("h4", function))
+        text = "No cell measured anything in %s: %d of %d repetitions failed, most often with %s." % (
+            ", ".join(sorted(rows["run_id"].unique())),
+            len(bad),
+            len(rows),
+            why,
+        )
+        parts.append(paragraph(text, "finding"))
+    return parts

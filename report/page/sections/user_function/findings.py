@@ -20,6 +20,16 @@ SPEED_WORDS = {
     -1: "slower than sequential",
     0: "no clear change from sequential",
 }
+UNJUDGED = "too few rounds for an interval, so no direction is claimed"
+
+
+def _has_ci(rec: dict) -> bool:
+    low, high = rec.get("ci_low"), rec.get("ci_high")
+    return low is not None and high is not None and math.isfinite(low) and math.isfinite(high)
+
+
+def _verdict(rec: dict) -> str:
+    return SPEED_WORDS[side(rec)] if _has_ci(rec) else UNJUDGED
 
 
 def _busy(a: Analysis, env: str, panel, ex: str, w: int) -> str:
@@ -40,9 +50,9 @@ def finding_threads(a: Analysis, env: str, panel):
         ex,
         record_ci(p, "x"),
         _busy(a, env, panel, ex, w),
-        SPEED_WORDS[word],
+        _verdict(p),
     )
-    if a.run(env).gil != "off":
+    if a.run(env).gil != "off" and _has_ci(p):
         if word > 0:
             text += ", so it spends its time outside the GIL (C code that releases it, or waiting)"
         else:
@@ -59,7 +69,7 @@ def finding_processes(a: Analysis, env: str, panel):
     return (
         None,
         "Its best process cell, %d workers on %s, ran at %s of sequential%s: %s."
-        % (w, ex, record_ci(p, "x"), _busy(a, env, panel, ex, w), SPEED_WORDS[side(p)]),
+        % (w, ex, record_ci(p, "x"), _busy(a, env, panel, ex, w), _verdict(p)),
     )
 
 
@@ -121,7 +131,9 @@ def finding_memory(a: Analysis, env: str, panel):
     if rec is None:
         return None
     low, high = seq.get("ci_low", math.nan), seq.get("ci_high", math.nan)
-    if side(rec, high) > 0:
+    if not (_has_ci(rec) and _has_ci(seq)):
+        word = "too few rounds to compare with"
+    elif side(rec, high) > 0:
         word = "more than"
     elif side(rec, low) < 0:
         word = "less than"
