@@ -88,3 +88,18 @@ def test_a_reader_that_goes_away_is_dropped_and_the_log_goes_on(tmp_path):
     assert console.lost and terminal.getvalue() == "gilbench: run started\n"
     log = (tmp_path / LOG_FILE).read_text().splitlines()
     assert log[0] == "gilbench: run started" and len(log) == 5 and log[-1].startswith("done: 3 cells")
+
+
+def test_progress_hears_the_status_the_row_stores():
+    # A deadlock cell that hangs on purpose is an expected timeout on the console too, not a failure.
+    from experiments.harness.cell_runner import Outcome
+    from experiments.harness.orchestrator import _status
+    from experiments.harness.plan import plan_run
+
+    plan = plan_run("quick", ["deadlock"])[0]
+    hangs = [c for c in plan.cells() if plan.spec.info.expected_hang(c.params)]
+    others = [c for c in plan.cells() if not plan.spec.info.expected_hang(c.params)]
+    assert hangs and others
+    assert _status(plan.spec, hangs[0], Outcome("timeout")) == "expected_timeout"
+    assert _status(plan.spec, others[0], Outcome("timeout")) == "timeout"
+    assert _status(plan.spec, hangs[0], Outcome("ok")) == "ok"
