@@ -94,18 +94,7 @@ def plan_experiment(
     (text, parsed here) and ``fixed`` values (typed: one value per parameter, in every cell)."""
     if isinstance(spec, ModuleType):
         spec = load_spec(spec)
-    overrides = dict(overrides or {})
-    typed = {}
-    for name, texts in overrides.items():
-        if name not in spec.params:
-            raise PlanError(
-                "experiment %s has no parameter %r; its parameters: %s"
-                % (spec.name, name, ", ".join(spec.params))
-            )
-        try:
-            typed[name] = [spec.params[name].parse(name, t) for t in texts]
-        except ParamError as exc:
-            raise PlanError("%s: %s" % (spec.name, exc)) from None
+    typed = _typed(spec, overrides or {})
     grid = profile.grid
     for name, values in typed.items():
         grid = _override(grid, name, values)
@@ -147,6 +136,22 @@ def plan_experiment(
             raise PlanError("--repeat must be at least 1, got %d" % repeat)
         profile = profile.replace(repeat=repeat, budget_s=None)
     return ExperimentPlan(spec, profile, list(groups.values()))
+
+
+def _typed(spec: ExperimentSpec, overrides: dict) -> dict:
+    """``--set`` values (text) parsed by the parameters' types, or a PlanError naming the problem."""
+    typed = {}
+    for name, texts in overrides.items():
+        if name not in spec.params:
+            raise PlanError(
+                "experiment %s has no parameter %r; its parameters: %s"
+                % (spec.name, name, ", ".join(spec.params))
+            )
+        try:
+            typed[name] = [spec.params[name].parse(name, t) for t in texts]
+        except ParamError as exc:
+            raise PlanError("%s: %s" % (spec.name, exc)) from None
+    return typed
 
 
 def _override(grid: list, name: str, values: list) -> list:

@@ -100,6 +100,9 @@ class Analysis:
     def panel_title(self, panel) -> str:
         return panel_title(panel)
 
+    def workload_order(self, names) -> list:
+        return workload_order(names)
+
     def run(self, env: str) -> Run:
         return next(r for r in self.runs if r.env_label == env)
 

@@ -3,6 +3,8 @@ ideal and model lines), CPU cores busy, and peak memory, one line per executor."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from matplotlib.lines import Line2D
 
 from report.page.figures import (
@@ -15,7 +17,9 @@ from report.page.figures import (
     to_data_uri,
 )
 from report.page.sections.io_vs_cpu.figures import _cpu_panel, _speedup_panel
-from report.page.sections.user_function.analysis import Analysis
+
+if TYPE_CHECKING:
+    from report.page.sections.user_function.analysis import Analysis
 
 
 def function_figure(a: Analysis, env: str, panel) -> str:

@@ -8,12 +8,15 @@ the other side (cells.side); each sentence quotes the cell it describes, with it
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from report.analysis.cells import side
 from report.page.formatting import duration_ms, num, record_ci
 from report.page.sections import Score
 from report.page.sections.io_vs_cpu.analysis import PROCESSES
-from report.page.sections.user_function.analysis import Analysis
+
+if TYPE_CHECKING:
+    from report.page.sections.user_function.analysis import Analysis
 
 SPEED_WORDS = {
     1: "faster than sequential",
