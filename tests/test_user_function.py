@@ -332,7 +332,7 @@ def test_a_note_shared_by_several_interpreters_is_printed_once_naming_them_all()
     )
 
 
-def test_a_cell_that_hangs_in_the_warm_up_costs_one_limit_not_two(tmp_path, monkeypatch):
+def test_a_cell_that_hangs_costs_its_limit_once(tmp_path, monkeypatch):
     # hangs_from_fifth passes the check and the calls before the region (tasks 0..3), then hangs in
     # every cell: the unrecorded warm-up's timeout is that cell's result, not a reason to wait again.
     from experiments.harness import cli, orchestrator, registry
@@ -350,6 +350,12 @@ def test_a_cell_that_hangs_in_the_warm_up_costs_one_limit_not_two(tmp_path, monk
 
     monkeypatch.setattr(orchestrator, "run_cell", counted)
     argv = ["run", "--workload", "tests.sample_workloads:hangs_from_fifth", "--profile", "quick"]
-    argv += ["--set", "executor=thread_pool", "--repeat", "1", "--capacity-rounds", "1"]
+    argv += ["--set", "executor=thread_pool", "--repeat", "2", "--capacity-rounds", "1"]
     assert cli.main(argv + ["--results", str(tmp_path)]) == 1
+    # One run each: the warm-up's timeout stands for round 0, and round 1 does not wait again.
     assert sorted(calls) == ["sequential", "thread_pool"]
+    from tests.conftest import Run
+
+    df = Run(next(p for p in tmp_path.iterdir() if p.is_dir())).csv("user_function")
+    assert list(df.sort_values("repeat")["status"]) == ["timeout", "timeout", "skipped", "skipped"]
+    assert df.loc[df["repeat"] == 1, "error"].str.contains("not run again: it timed out in round 0").all()

@@ -106,6 +106,8 @@ class RunContext:
         self.capacity_spec = capacity_probe()
         self._records: dict = {}
         self._started: set = set()
+        #: {(plan id, cell_id): (round, error)} of cells that hung unexpectedly: not run again.
+        self._hung: dict = {}
 
     def records(self, plan: ExperimentPlan) -> list:
         """The plan's GroupRecords, read from the run folder once, then kept up to date."""
@@ -174,7 +176,16 @@ class RunContext:
                 # A cell that failed or hung here would only fail or hang again: its result stands.
                 known[group.cells[0].cell_id] = (started, warm)
         self._started.add((id(plan), gi))
+        for cell in group.cells:
+            if (id(plan), cell.cell_id) in self._hung:
+                # A hang costs the cell's limit each time: one is enough to know it.
+                first, error = self._hung[(id(plan), cell.cell_id)]
+                skipped = Outcome("skipped", "not run again: it timed out in round %d (%s)" % (first, error))
+                known[cell.cell_id] = (_utc_now(), skipped)
         results = self.run_round(plan, items, r, known)
+        for cell, _, outcome in results:
+            if cell.experiment == plan.name and _status(plan.spec, cell, outcome) == "timeout":
+                self._hung.setdefault((id(plan), cell.cell_id), (r, outcome.error))
         outcomes = {cell.cell_id: outcome for cell, _, outcome in results}
         base = outcomes.get(group.baseline.cell_id) if group.baseline else None
         probes = {
