@@ -161,3 +161,20 @@ def test_no_direction_is_claimed_without_an_interval():
     assert _verdict({"median": 1.8, "ci_low": float("nan"), "ci_high": float("nan")}) == UNJUDGED
     assert _verdict({"median": 1.8, "ci_low": 1.5, "ci_high": 2.0}) == "faster than sequential"
     assert _verdict({"median": 1.0, "ci_low": 0.9, "ci_high": 1.1}) == "no clear change from sequential"
+
+
+def test_the_break_even_comes_from_process_overhead_when_the_runs_have_it(tmp_path):
+    import importlib
+
+    from tests.support.synthetic import write_experiment
+
+    folder = write_rows(tmp_path, "user_function", _rows())
+    write_experiment(
+        folder, importlib.import_module("experiments.catalogue.process_overhead"), profile="full"
+    )
+    a = Analysis(context(tmp_path), "user_function")
+    env, pure = _panel(a, "mytasks:pure_python")
+    be = a.break_even_ms(env)
+    assert be is not None
+    _, text = finding_break_even(a, env, pure)
+    assert "not measured" not in text and "process_overhead" in text
