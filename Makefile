@@ -39,10 +39,10 @@ $(VENV)/.installed: pyproject.toml
 # With WORKLOAD, only your function is measured (no catalogue, no micro-benchmarks).
 bench: venv
 	@set -e; runs=$$($(GILBENCH) run $(RUN_ARGS) $(foreach p,$(PYTHONS),--python $(p))); \
-	for run in $(if $(WORKLOAD),,$$runs); do echo "micro-benchmarks -> $$run/primitives.csv"; $(PY) -m bench.run --run-dir $$run; done
-	$(GILBENCH) report --results $(RESULTS) --output $(REPORT)
-	@$(GILBENCH) advise --results $(RESULTS)
-	@echo "report: $(REPORT)"
+	for run in $(if $(WORKLOAD),,$$runs); do $(PY) -m bench.run --run-dir $$run; done
+	@$(GILBENCH) report --results $(RESULTS) --output $(REPORT) >/dev/null
+	@$(GILBENCH) advise --results $(RESULTS) --format brief
+	@echo "report: $(REPORT); the reasons behind each advice: make advise"
 
 quick:
 	$(MAKE) bench PROFILE=quick

@@ -11,7 +11,11 @@ process (``repeat`` = k) and run comparisons judge each benchmark against that s
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +23,7 @@ from pathlib import Path
 from bench.budget import SCALE_ENV, parse_scale
 from bench.export import main as export_main
 from experiments.harness.command_line import OneLineParser
+from experiments.harness.progress import LOG_FILE
 from experiments.schema import ENVIRONMENT_FILE, Environment, SchemaError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,34 +90,81 @@ def main(argv=None) -> int:
     run_env["PYTHONPATH"] = str(ROOT)
     run_env[SCALE_ENV] = repr(scale)
     reports = []
+    log = args.run_dir / LOG_FILE
+    print("bench: micro-benchmarks under %s, %d pytest processes ..." % (label, PROCESSES), flush=True)
     for k in range(PROCESSES):
         report = args.run_dir / ("primitives-%d.json" % k)
-        print("bench: process %d of %d -> %s" % (k + 1, PROCESSES, report), flush=True)
-        out = subprocess.run(
-            [
-                python,
-                "-m",
-                "pytest",
-                "bench",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--benchmark-only",
-                "--benchmark-json=%s" % report,
-            ],
-            cwd=str(ROOT),
-            env=run_env,
-        )
+        with open(log, "a") as tables:
+            tables.write("bench: process %d of %d -> %s\n" % (k + 1, PROCESSES, report))
+            tables.flush()
+            out = _pytest(python, report, run_env, tables)
         if out.returncode != 0:
             print(
-                "bench: error: the micro-benchmarks failed under %s in process %d of %d (exit %d)"
-                % (label, k + 1, PROCESSES, out.returncode),
+                "bench: error: the micro-benchmarks failed under %s in process %d of %d (exit %d); see %s"
+                % (label, k + 1, PROCESSES, out.returncode, log),
                 file=sys.stderr,
             )
             return 1
         reports.append(report)
     argv = [arg for report in reports for arg in ("--json", str(report))]
-    return export_main(argv + ["--run-dir", str(args.run_dir)])
+    with contextlib.redirect_stdout(io.StringIO()) as exported:  # the summary names the file
+        status = export_main(argv + ["--run-dir", str(args.run_dir)])
+    if status == 0:
+        print(summary(reports, exported.getvalue().strip(), log), flush=True)
+    return status
+
+
+def _pytest(python: str, report: Path, run_env: dict, tables) -> subprocess.CompletedProcess:
+    """One pytest process of bench/, its output (the full tables) appended to ``tables``."""
+    return subprocess.run(
+        [
+            python,
+            "-m",
+            "pytest",
+            "bench",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-only",
+            "--benchmark-json=%s" % report,
+        ],
+        cwd=str(ROOT),
+        env=run_env,
+        stdout=tables,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _duration(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return "%.3g %s" % (seconds / scale, unit)
+    return "%.3g ns" % (seconds * 1e9)
+
+
+def summary(reports: list, csv_path: str = "primitives.csv", log: str | Path = LOG_FILE) -> str:
+    """A few lines for the console: per group of benchmarks, its fastest and slowest median (the
+    median over the pytest processes); the full tables are in the run's log."""
+    medians: dict = {}
+    for report in reports:
+        for bench in json.loads(Path(report).read_text()).get("benchmarks", []):
+            key = (bench.get("group") or "other", bench["name"])
+            medians.setdefault(key, []).append(bench["stats"]["median"])
+    groups: dict = {}
+    for (group, name), values in medians.items():
+        groups.setdefault(group, []).append((statistics.median(values), name))
+    lines = [
+        "bench: %d micro-benchmarks in %d processes -> %s (full tables: %s)"
+        % (len(medians), len(reports), csv_path, log)
+    ]
+    for group in sorted(groups):
+        ranked = sorted(groups[group])
+        (low, fast), (high, slow) = ranked[0], ranked[-1]
+        span = "%s %s" % (fast, _duration(low))
+        if len(ranked) > 1:
+            span += " … %s %s" % (slow, _duration(high))
+        lines.append("  %s (%d): %s" % (group, len(ranked), span))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

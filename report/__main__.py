@@ -168,10 +168,16 @@ def advise_main(argv) -> int:
         results = _load(args)
         if args.baseline:
             results.run(args.baseline)  # an unknown run is one line
-        from report.analysis.advice import advise
-        from report.page.advice import render
+        from report.analysis.advice import advisable, advise
+        from report.page.advice import failed_functions, render, render_text
 
-        _print(render(advise(results, args.baseline), args.format))
+        plan = advise(results, args.baseline)
+        failed = failed_functions(results, advisable(results)) if not plan.advice else []
+        _print(
+            render_text(plan, failed)
+            if failed and args.format in ("text", "brief")
+            else render(plan, args.format)
+        )
         return 0
 
     return _errors_as_lines(run)

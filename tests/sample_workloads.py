@@ -56,6 +56,20 @@ def raises_after_first(index):
     return index
 
 
+def raises_from_fifth(index):
+    """Returns for tasks 0..3 (the check and the calls before the region pass), then raises."""
+    if index >= 4:
+        raise ValueError("bad input %d" % index)
+    return index
+
+
+def hangs_from_fifth(index):
+    """Returns for tasks 0..3, then never again."""
+    while index >= 4:
+        time.sleep(0.05)
+    return index
+
+
 def exits_the_interpreter(index):
     os._exit(3)
 

@@ -230,3 +230,24 @@ def test_failed_write_leaves_no_partial_file(bench_json, run_dir, capsys):
     assert_one_line_error(capsys, run_dir / "primitives.csv")
     assert [p.name for p in run_dir.iterdir()] == ["primitives.csv"]
     assert (run_dir / "primitives.csv").is_dir()
+
+
+def test_the_console_gets_a_few_lines_per_group_not_the_tables(tmp_path):
+    from bench.run import summary
+
+    reports = []
+    for k, factor in enumerate((1.0, 1.2, 0.9)):
+        benchmarks = [
+            {"group": "lock", "name": "test_lock[Lock]", "stats": {"median": 90e-9 * factor}},
+            {"group": "lock", "name": "test_lock[RLock]", "stats": {"median": 130e-9 * factor}},
+            {"group": "process", "name": "test_start[spawn]", "stats": {"median": 0.05 * factor}},
+        ]
+        path = tmp_path / ("primitives-%d.json" % k)
+        path.write_text(json.dumps({"benchmarks": benchmarks}))
+        reports.append(path)
+    lines = summary(reports).splitlines()
+    assert lines[0] == "bench: 3 micro-benchmarks in 3 processes -> primitives.csv (full tables: run.log)"
+    assert lines[1:] == [
+        "  lock (2): test_lock[Lock] 90 ns … test_lock[RLock] 130 ns",
+        "  process (1): test_start[spawn] 50 ms",
+    ]

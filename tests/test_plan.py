@@ -74,6 +74,41 @@ def test_override_replaces_values_and_keeps_baseline():
     assert {c.params["workload"] for c in plan.cells()} == {"sleep_io"}
 
 
+def test_a_workload_override_keeps_that_workloads_own_task_sizes():
+    for profile in ("quick", "default"):
+        whole = plan_run(profile, ["io_vs_cpu"])[0]
+        own = {
+            (c.params["tasks"], c.params["task_size"])
+            for c in whole.cells()
+            if c.params["workload"] == "c_hash"
+        }
+        plan = plan_run(profile, ["io_vs_cpu"], parse_overrides(["workload=c_hash"]))[0]
+        assert {(c.params["tasks"], c.params["task_size"]) for c in plan.cells()} == own
+        assert {c.params["workload"] for c in plan.cells()} == {"c_hash"}
+
+
+def test_a_value_no_block_has_replaces_it_everywhere():
+    plan = plan_run("quick", ["io_vs_cpu"], parse_overrides(["task_size=7"]))[0]
+    assert {c.params["task_size"] for c in plan.cells()} == {7}
+    assert len({c.params["workload"] for c in plan.cells()}) == 4
+
+
+@pytest.mark.parametrize("experiment", ["io_vs_cpu", "user_function"])
+def test_sequential_with_more_workers_is_refused_in_one_line(experiment):
+    workload = {"function": "m:f", "args": {}} if experiment == "user_function" else None
+    overrides = parse_overrides(["executor=sequential,thread_pool"])
+    with pytest.raises(PlanError, match="executor=sequential runs only with workers=1") as caught:
+        plan_run("default", [experiment], overrides, workload=workload)
+    assert "\n" not in str(caught.value)
+    # With workers=1 the combination exists.
+    plan_run(
+        "default",
+        [experiment],
+        parse_overrides(["executor=sequential,thread_pool", "workers=1"]),
+        workload=workload,
+    )
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

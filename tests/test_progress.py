@@ -16,6 +16,27 @@ def test_terminal_bar_shows_the_running_cell_count_and_eta():
     assert "\r" in text and "2/4 ETA" in text and "timeout: workers=8" in text
 
 
+def test_expected_outcomes_are_counted_in_the_last_line_not_announced_on_a_terminal(tmp_path):
+    out = io.StringIO()
+    console = Console(out)
+    console.attach(tmp_path / LOG_FILE)
+    p = Progress(5, stream=console, tty=True)
+    p.cell("io_vs_cpu", "executor=interpreter_pool", 0, "skipped")
+    p.cell("io_vs_cpu", "executor=interpreter_pool", 1, "skipped")
+    p.cell("deadlock", "order=opposite", 0, "expected_timeout")
+    p.cell("convoy", "threads=2", 0, "error")
+    p.cell("convoy", "threads=0", 0, "ok")
+    p.close()
+    console.close()
+    lines = [line.split("\r\033[K")[-1] for line in out.getvalue().split("\n") if line]
+    assert "  error: threads=2" in lines
+    assert not any(line.startswith(("  skipped", "  expected_timeout")) for line in lines)
+    assert lines[-1].startswith("done: 5 cells in ")
+    assert lines[-1].endswith(": 2 skipped, 1 expected timeouts (cells meant to hang), 1 error")
+    # The log keeps one line per cell, whatever its outcome.
+    assert (tmp_path / LOG_FILE).read_text().count("-> skipped") == 2
+
+
 def test_plain_lines_when_not_a_terminal():
     out = io.StringIO()
     p = Progress(2, stream=out, tty=False)
@@ -67,3 +88,18 @@ def test_a_reader_that_goes_away_is_dropped_and_the_log_goes_on(tmp_path):
     assert console.lost and terminal.getvalue() == "gilbench: run started\n"
     log = (tmp_path / LOG_FILE).read_text().splitlines()
     assert log[0] == "gilbench: run started" and len(log) == 5 and log[-1].startswith("done: 3 cells")
+
+
+def test_progress_hears_the_status_the_row_stores():
+    # A deadlock cell that hangs on purpose is an expected timeout on the console too, not a failure.
+    from experiments.harness.cell_runner import Outcome
+    from experiments.harness.orchestrator import _status
+    from experiments.harness.plan import plan_run
+
+    plan = plan_run("quick", ["deadlock"])[0]
+    hangs = [c for c in plan.cells() if plan.spec.info.expected_hang(c.params)]
+    others = [c for c in plan.cells() if not plan.spec.info.expected_hang(c.params)]
+    assert hangs and others
+    assert _status(plan.spec, hangs[0], Outcome("timeout")) == "expected_timeout"
+    assert _status(plan.spec, others[0], Outcome("timeout")) == "timeout"
+    assert _status(plan.spec, hangs[0], Outcome("ok")) == "ok"

@@ -1,6 +1,7 @@
 """Measuring a user's own function (--workload): the physics it must show, and every bad function
 ending as one clear line or a row, never a traceback or a hung run (wide margins, no wall times)."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from experiments.harness.workload_check import Workload, _notes
 from report.analysis.advice import advise
 from report.analysis.load import load_results
 from tests.conftest import ROOT, run_cli
+from tests.sample_workloads import raises_from_fifth
 from tests.support.measured import capacity, median_speedup, two_cores
 
 FREE_THREADED = Path("/work/main/python-ft/bin/python3.13t")
@@ -202,20 +204,51 @@ def test_a_function_that_cannot_be_pickled_skips_process_executors_and_the_rest_
     assert (by["thread_pool"]["status"] == "ok").all() and by["thread_pool"]["speedup"].notna().all()
 
 
-def test_a_function_that_fails_inside_cells_gives_error_rows_and_the_run_goes_on(run_experiment):
+def test_a_run_whose_every_cell_fails_has_error_rows_goes_on_and_exits_non_zero(tmp_path, capsys):
     # raises_after_first passes the check (task 0), then fails on task 1 in every cell.
-    run = _workload_run(
-        run_experiment,
+    out = run_cli(
+        "run",
+        "--workload",
         "tests.sample_workloads:raises_after_first",
+        "--profile",
+        "quick",
         "--set",
         "executor=thread_pool,process",
         "--repeat",
         "1",
+        "--capacity-rounds",
+        "1",
+        "--results",
+        str(tmp_path),
     )
+    assert out.returncode == 1, out.stderr[-1500:]
+    last = out.stderr.strip().splitlines()[-1]
+    assert "every cell of user_function failed" in last and "ValueError: bad input 1" in last
+    from tests.conftest import Run
+
+    run = Run(next(p for p in tmp_path.iterdir() if p.is_dir()))
     df = run.csv("user_function")
     assert len(df) == 3 and (df["status"] == "error").all()
-    assert df["error"].str.contains("ValueError: bad input 1").all()
+    assert df["error"].str.contains("ValueError: bad input 1 at sample_workloads.py:").all()
     assert run.env["capacity"]["end"]  # the run went on to its end
+    # advise names the function and why, instead of "nothing to advise" alone.
+    from report.__main__ import main as report_main
+
+    assert report_main(["advise", "--results", str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    assert "user_function tests.sample_workloads:raises_after_first failed in every cell" in said
+    assert "ValueError: bad input 1 at sample_workloads.py:" in said
+
+
+@pytest.mark.parametrize("executor", ["sequential", "thread", "thread_pool", "process", "process_pool"])
+def test_an_error_row_names_the_line_of_the_users_file(executor):
+    # The calls before the region pass (tasks 0..2); the fifth task raises inside it.
+    outcome = _user_cell(executor, "tests.sample_workloads:raises_from_fifth", tasks=8)
+    assert outcome.status == "error"
+    line = raises_from_fifth.__code__.co_firstlineno + 3  # its raise statement
+    assert re.match(r"ValueError: bad input \d+ at sample_workloads.py:%d$" % line, outcome.error), (
+        outcome.error
+    )
 
 
 def _user_cell(executor, function, timeout_s=60, python=sys.executable, **given):
@@ -297,3 +330,32 @@ def test_a_note_shared_by_several_interpreters_is_printed_once_naming_them_all()
     assert len(pickling) == 1 and pickling[0].startswith(
         "under first, second: process, process_pool will be skipped"
     )
+
+
+def test_a_cell_that_hangs_costs_its_limit_once(tmp_path, monkeypatch):
+    # hangs_from_fifth passes the check and the calls before the region (tasks 0..3), then hangs in
+    # every cell: the unrecorded warm-up's timeout is that cell's result, not a reason to wait again.
+    from experiments.harness import cli, orchestrator, registry
+
+    spec = registry.spec("user_function")
+    quick = spec.profiles["quick"].replace(timeout_s=3)
+    monkeypatch.setitem(spec.profiles, "quick", quick)
+    calls = []
+    real = orchestrator.run_cell
+
+    def counted(interp, module, params, *rest):
+        if module.endswith("user_function"):
+            calls.append(params["executor"])
+        return real(interp, module, params, *rest)
+
+    monkeypatch.setattr(orchestrator, "run_cell", counted)
+    argv = ["run", "--workload", "tests.sample_workloads:hangs_from_fifth", "--profile", "quick"]
+    argv += ["--set", "executor=thread_pool", "--repeat", "2", "--capacity-rounds", "1"]
+    assert cli.main(argv + ["--results", str(tmp_path)]) == 1
+    # One run each: the warm-up's timeout stands for round 0, and round 1 does not wait again.
+    assert sorted(calls) == ["sequential", "thread_pool"]
+    from tests.conftest import Run
+
+    df = Run(next(p for p in tmp_path.iterdir() if p.is_dir())).csv("user_function")
+    assert list(df.sort_values("repeat")["status"]) == ["timeout", "timeout", "skipped", "skipped"]
+    assert df.loc[df["repeat"] == 1, "error"].str.contains("not run again: it timed out in round 0").all()

@@ -40,6 +40,8 @@ DEFAULT_RESULTS = str(ROOT / "results")
 #: Each worker's data-segment limit: far above any experiment, low enough to stop a runaway cell.
 DEFAULT_MEMORY_CAP_MIB = 4096
 EXIT_INTERRUPTED = 130
+#: Every cell of the run errored or timed out: nothing was measured.
+EXIT_ALL_FAILED = 1
 PROG = "python -m experiments"
 
 
@@ -316,12 +318,32 @@ def _run(args, console: Console, checkouts: Checkouts) -> int:
         raise StoreError(
             "%s; free some space, then finish the run with: %s" % (exc.problem, _resume_hint(runs))
         ) from None
-    for (_, folder, _, _), env in zip(runs, envs):
+    failed = []
+    for (plans, folder, _, _), env in zip(runs, envs):
         if env.noisy:
             print("gilbench: noisy run %s: %s" % (folder.run_id, "; ".join(env.noisy_reasons)), file=console)
         console.record("gilbench: finished: %s\n" % folder.path)
         _print_quietly(str(folder.path))
-    return 0
+        failed += [line for line in [_every_cell_failed(folder, plans)] if line]
+    for line in failed:
+        print("gilbench: %s" % line, file=console)
+    return EXIT_ALL_FAILED if failed and len(failed) == len(runs) else 0
+
+
+def _every_cell_failed(folder: RunFolder, plans: list) -> str | None:
+    """One line when no cell of the run measured anything (each errored or timed out unexpectedly)."""
+    rows = [row for plan in plans for row in folder.rows(plan.name)]
+    if not rows or any(row["status"] in ("ok", "expected_timeout") for row in rows):
+        return None
+    bad = [row for row in rows if row["status"] in ("error", "timeout")]
+    if not bad:
+        return None
+    names = sorted({row["experiment"] for row in bad})
+    return "every cell of %s failed in %s, e.g. %s" % (
+        " and ".join(names),
+        folder.run_id,
+        bad[0]["error"] or bad[0]["status"],
+    )
 
 
 #: A stop (SIGTERM or Ctrl-C) asked for and not yet acted on.

@@ -66,6 +66,13 @@ def load_records(folder: RunFolder, plan: ExperimentPlan) -> list:
     return records
 
 
+def _status(spec: ExperimentSpec, cell: Cell, outcome: Outcome) -> str:
+    """The status stored for an outcome: a timeout of a cell meant to hang is its result."""
+    if outcome.status == "timeout" and spec.info.expected_hang(cell.params):
+        return "expected_timeout"
+    return outcome.status
+
+
 def _utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -101,6 +108,8 @@ class RunContext:
         self.capacity_spec = capacity_probe()
         self._records: dict = {}
         self._started: set = set()
+        #: {(plan id, cell_id): (round, error)} of cells that hung unexpectedly: not run again.
+        self._hung: dict = {}
 
     def records(self, plan: ExperimentPlan) -> list:
         """The plan's GroupRecords, read from the run folder once, then kept up to date."""
@@ -136,16 +145,22 @@ class RunContext:
     def spec_of(self, plan: ExperimentPlan, cell: Cell) -> ExperimentSpec:
         return self.capacity_spec if cell.experiment == self.capacity_spec.name else plan.spec
 
-    def run_round(self, plan: ExperimentPlan, items: list, r: int) -> list:
-        """Run every cell (and capacity probe) of a round in the given order: (cell, started, outcome)."""
+    def run_round(self, plan: ExperimentPlan, items: list, r: int, known: dict | None = None) -> list:
+        """Run every cell (and capacity probe) of a round in the given order: (cell, started, outcome).
+        A cell in ``known`` ({cell_id: (started, outcome)}) is not run again: that is its outcome."""
         results = []
         for cell in items:
             what = self.prefix + cell.experiment
             self.progress.start(what, cell.cell_id, r)
+            if cell.cell_id in (known or {}):
+                started, outcome = known[cell.cell_id]
+                results.append((cell, started, outcome))
+                self.progress.cell(what, cell.cell_id, r, _status(plan.spec, cell, outcome))
+                continue
             started = _utc_now()
             outcome = self.run_one(self.spec_of(plan, cell), plan.profile, cell)
             results.append((cell, started, outcome))
-            self.progress.cell(what, cell.cell_id, r, outcome.status)
+            self.progress.cell(what, cell.cell_id, r, _status(self.spec_of(plan, cell), cell, outcome))
         return results
 
     def run_and_store(self, plan: ExperimentPlan, gi: int, r: int) -> None:
@@ -154,11 +169,25 @@ class RunContext:
         items = rotated(group.cells + self.probes(plan, group), r, plan.profile.rotation_rounds())
         if r >= (plan.profile.rotation_rounds()):
             self.progress.total += len(items)  # a round beyond the estimate the total was made from
+        known = {}
         if (id(plan), gi) not in self._started and not rec.rows:
             # One unrecorded run first: disk caches, imports and CPU clocks settle before round 0.
-            self.run_one(plan.spec, plan.profile, group.cells[0])
+            started = _utc_now()
+            warm = self.run_one(plan.spec, plan.profile, group.cells[0])
+            if warm.status in ("error", "timeout"):
+                # A cell that failed or hung here would only fail or hang again: its result stands.
+                known[group.cells[0].cell_id] = (started, warm)
         self._started.add((id(plan), gi))
-        results = self.run_round(plan, items, r)
+        for cell in group.cells:
+            if (id(plan), cell.cell_id) in self._hung:
+                # A hang costs the cell's limit each time: one is enough to know it.
+                first, error = self._hung[(id(plan), cell.cell_id)]
+                skipped = Outcome("skipped", "not run again: it timed out in round %d (%s)" % (first, error))
+                known[cell.cell_id] = (_utc_now(), skipped)
+        results = self.run_round(plan, items, r, known)
+        for cell, _, outcome in results:
+            if cell.experiment == plan.name and _status(plan.spec, cell, outcome) == "timeout":
+                self._hung.setdefault((id(plan), cell.cell_id), (r, outcome.error))
         outcomes = {cell.cell_id: outcome for cell, _, outcome in results}
         base = outcomes.get(group.baseline.cell_id) if group.baseline else None
         probes = {
@@ -185,9 +214,7 @@ class RunContext:
         self.folder.append_rows(plan.spec.info, rows)
 
     def _row(self, spec: ExperimentSpec, cell: Cell, r: int, started: str, outcome: Outcome) -> dict:
-        status = outcome.status
-        if status == "timeout" and spec.info.expected_hang(cell.params):
-            status = "expected_timeout"  # the cell was meant to hang: the timeout is its result
+        status = _status(spec, cell, outcome)
         row = {
             "schema_version": SCHEMA_VERSION,
             "run_id": self.folder.run_id,

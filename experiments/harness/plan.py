@@ -94,22 +94,13 @@ def plan_experiment(
     (text, parsed here) and ``fixed`` values (typed: one value per parameter, in every cell)."""
     if isinstance(spec, ModuleType):
         spec = load_spec(spec)
-    overrides = dict(overrides or {})
-    typed = {}
-    for name, texts in overrides.items():
-        if name not in spec.params:
-            raise PlanError(
-                "experiment %s has no parameter %r; its parameters: %s"
-                % (spec.name, name, ", ".join(spec.params))
-            )
-        try:
-            typed[name] = [spec.params[name].parse(name, t) for t in texts]
-        except ParamError as exc:
-            raise PlanError("%s: %s" % (spec.name, exc)) from None
-    typed.update({name: [value] for name, value in (fixed or {}).items()})
-    if typed:
-        # An override replaces that parameter's values in every block of the grid.
-        grid = [{**block, **typed} for block in profile.grid]
+    typed = _typed(spec, overrides or {})
+    grid = profile.grid
+    for name, values in typed.items():
+        grid = _override(grid, name, values)
+    for name, value in (fixed or {}).items():
+        grid = [{**block, name: [value]} for block in grid]
+    if typed or fixed:
         profile = profile.replace(grid=grid)
     compare, baseline = spec.compare, spec.baseline
     groups: dict = {}
@@ -126,6 +117,8 @@ def plan_experiment(
                 p = {n: spec.params[n].check(n, p[n]) for n in spec.params}
             except ParamError as exc:
                 raise PlanError("%s: %s" % (spec.name, exc)) from None
+            if typed:
+                _check_exists(spec, p)
             cell_id = cell_key(spec, p, spec.params)
             if cell_id in seen:
                 continue
@@ -143,6 +136,50 @@ def plan_experiment(
             raise PlanError("--repeat must be at least 1, got %d" % repeat)
         profile = profile.replace(repeat=repeat, budget_s=None)
     return ExperimentPlan(spec, profile, list(groups.values()))
+
+
+def _typed(spec: ExperimentSpec, overrides: dict) -> dict:
+    """``--set`` values (text) parsed by the parameters' types, or a PlanError naming the problem."""
+    typed = {}
+    for name, texts in overrides.items():
+        if name not in spec.params:
+            raise PlanError(
+                "experiment %s has no parameter %r; its parameters: %s"
+                % (spec.name, name, ", ".join(spec.params))
+            )
+        try:
+            typed[name] = [spec.params[name].parse(name, t) for t in texts]
+        except ParamError as exc:
+            raise PlanError("%s: %s" % (spec.name, exc)) from None
+    return typed
+
+
+def _override(grid: list, name: str, values: list) -> list:
+    """The grid with ``--set name=values``. Where every block of the grid has one value of ``name``
+    (io_vs_cpu's workload), a value some blocks have selects those blocks, with their own other
+    values (a workload's own task sizes); any other value replaces ``name`` in every block."""
+    if not all(len(block.get(name, ())) == 1 for block in grid):
+        return [{**block, name: values} for block in grid]
+    out = [block for block in grid if block[name][0] in values]
+    new = [v for v in values if all(block[name][0] != v for block in grid)]
+    if new:
+        out += [{**block, name: new} for block in grid]
+    return out
+
+
+def _check_exists(spec: ExperimentSpec, point: dict) -> None:
+    """PlanError for a point that cannot exist: the baseline's executor (sequential) at another
+    parallelism than the baseline's (workers other than 1)."""
+    par, base = spec.parallelism, spec.baseline or {}
+    rest = {k: v for k, v in base.items() if k != par}
+    if not rest or par not in base or point.get(par) == base[par]:
+        return
+    if all(point.get(k) == v for k, v in rest.items()):
+        what = ",".join("%s=%s" % (k, format_value(v)) for k, v in rest.items())
+        raise PlanError(
+            "%s: %s runs only with %s=%s (it is the baseline, measured in every group anyway); "
+            "leave it out of --set" % (spec.name, what, par, format_value(base[par]))
+        )
 
 
 def check_rounds(repeat: int | None, precision: float | None, budget_s: float | None) -> None:

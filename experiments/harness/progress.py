@@ -9,6 +9,9 @@ import time
 
 #: The log each run folder keeps of its progress and messages, whatever became of the terminal.
 LOG_FILE = "run.log"
+#: Outcomes a run foresees (a cell that cannot run on this interpreter, a cell meant to hang): counted
+#: in the final line on a terminal, not announced one by one as failures are.
+EXPECTED = {"skipped": "skipped", "expected_timeout": "expected timeouts (cells meant to hang)"}
 
 
 def _duration(seconds: float) -> str:
@@ -116,6 +119,8 @@ class Progress:
         #: Seconds the run is expected to take (its budget), when known: the ETA counts down from it,
         #: since adaptive rounds make the number of cells unknown in advance.
         self.expected_s: float | None = None
+        #: Cell repetitions per status other than ok, for the final line.
+        self.statuses: dict = {}
 
     def eta(self) -> str:
         elapsed = time.monotonic() - self.started
@@ -154,13 +159,30 @@ class Progress:
         self.done += 1
         what = "%s [%s] r%d" % (experiment, cell_id, repeat)
         mark = "" if status in ("", "ok") else " -> " + status
+        if mark:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
         line = "%d/%d ETA %s %s%s\n" % (self.done, self.total, self.eta(), what, mark)
-        terminal = self._bar(what) + ("\n  %s: %s\n" % (status, cell_id) if mark else "")
+        shown = mark and status not in EXPECTED
+        terminal = self._bar(what) + ("\n  %s: %s\n" % (status, cell_id) if shown else "")
         self._emit(terminal, line)
+
+    def _counts(self) -> str:
+        """``: 38 skipped, 6 expected timeouts (cells meant to hang), 1 error``; nothing when all were ok."""
+        parts = ["%d %s" % (self.statuses[s], EXPECTED[s]) for s in EXPECTED if s in self.statuses]
+        parts += [
+            "%d %s%s" % (n, s, "" if n == 1 else "s")
+            for s, n in sorted(self.statuses.items())
+            if s not in EXPECTED
+        ]
+        return ": " + ", ".join(parts) if parts else ""
 
     def note(self, text: str) -> None:
         self._emit("\r\033[K" + text + "\n", text + "\n")
 
     def close(self) -> None:
-        line = "done: %d cells in %s\n" % (self.done, _duration(time.monotonic() - self.started))
+        line = "done: %d cells in %s%s\n" % (
+            self.done,
+            _duration(time.monotonic() - self.started),
+            self._counts(),
+        )
         self._emit("\r\033[K" + line, line)

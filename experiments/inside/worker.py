@@ -22,6 +22,8 @@ import sys
 import time
 import traceback
 
+from experiments.inside.frames import describe
+
 try:
     import resource
 except ImportError:  # not POSIX: the parent falls back to its own counters
@@ -84,9 +86,7 @@ def main(argv):
     except CellSkipped as exc:
         result.update(status="skipped", error=str(exc))
     except BaseException as exc:  # the harness turns any failure into an error row
-        last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-        where = " at %s:%d" % (os.path.basename(last[0].filename), last[0].lineno) if last else ""
-        result.update(status="error", error="%s: %s%s" % (type(exc).__name__, exc, where))
+        result.update(status="error", error=describe(exc))
         traceback.print_exc()
     result["gil_enabled_end"] = gil_enabled()
     result["handshake_cpu_s"] = handshake_cpu["start"] + handshake_cpu["end"]

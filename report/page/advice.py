@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from report.analysis import statistics as stats
@@ -11,7 +12,7 @@ from report.page.html import Markup, join, paragraph, table, tag
 if TYPE_CHECKING:
     from report.analysis.advice import Advice, Plan
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "brief", "markdown", "json")
 
 HEADER = [
     "workload",
@@ -48,7 +49,9 @@ def baseline_lines(plan: Plan) -> list:
     ]
 
 
-def render_text(plan: Plan) -> str:
+def render_text(plan: Plan, failed: list = ()) -> str:
+    if not plan.advice and failed:
+        return "nothing to advise: every cell failed\n" + "".join("  %s\n" % line for line in failed)
     if not plan.advice:
         return (
             "no executor experiment (cells compared over executor and workers against a sequential "
@@ -65,6 +68,30 @@ def render_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def failed_functions(results, experiments: list) -> list:
+    """``experiment: function on interpreter: error`` for each function (or experiment) of ``experiments``
+    whose every cell failed on a run: what to say instead of nothing."""
+    lines = []
+    for name in experiments:
+        df = results.frame(name)
+        if df.empty or "status" not in df:
+            continue
+        keys = ["run_id", "function"] if "function" in df else ["run_id"]
+        for key, rows in df.groupby(keys, sort=True):
+            bad = rows[rows["status"].isin(("error", "timeout"))]
+            if bad.empty or (rows["status"] == "ok").any():
+                continue
+            what = "%s %s" % (name, key[1]) if len(keys) > 1 else name
+            errors = bad["error"].fillna("").astype(str)
+            why = (
+                errors[errors != ""].value_counts().index[0]
+                if (errors != "").any()
+                else bad["status"].iloc[0]
+            )
+            lines.append("%s failed in every cell of %s: %s" % (what, key[0], why))
+    return lines
+
+
 def render_markdown(plan: Plan) -> str:
     if not plan.advice:
         return "_No executor experiment in these runs: nothing to advise._\n"
@@ -75,8 +102,24 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_brief(plan: Plan) -> str:
+    """One line per advice, no reasons (the console of ``make bench``; ``advise`` gives them)."""
+    if not plan.advice:
+        return render_text(plan)
+    lines = []
+    for a in plan.advice:
+        row = cells(a)
+        r, tag = a.choice.speed, " (provisional)" if a.provisional else ""
+        speed = "" if r is None else ", %.3gx" % r.median
+        if r is not None and math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
+            speed += " [%.3g–%.3g]" % (r.ci_low, r.ci_high)
+        lines.append("%s, %s on %s: use %s%s%s" % (row[0], row[1], row[2], row[3], speed, tag))
+    return "\n".join(lines) + "\n"
+
+
 def render(plan: Plan, fmt: str) -> str:
-    return {"text": render_text, "markdown": render_markdown, "json": lambda p: p.to_json() + "\n"}[fmt](plan)
+    renderers = {"text": render_text, "brief": render_brief, "markdown": render_markdown}
+    return renderers.get(fmt, lambda p: p.to_json() + "\n")(plan)
 
 
 def render_html(plan: Plan) -> Markup:

@@ -18,6 +18,8 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+from experiments.inside.frames import TaskFailed, describe
+
 EXECUTORS = (
     "sequential",
     "thread",
@@ -126,7 +128,7 @@ def _process_range(task, start, stop, errors):
         task.prepare()  # a forked child has the parent's state already; a spawned one builds it here
         _run_range(task, start, stop)
     except BaseException as exc:
-        errors.put("%s: %s" % (type(exc).__name__, str(exc)[:300]))
+        errors.put(describe(exc))  # described here, where the traceback is
 
 
 def _warm(task, seconds):
@@ -237,7 +239,7 @@ class Runner:
         while not errors.empty():
             failed.append(errors.get())
         if failed:
-            raise RuntimeError("a task failed in a worker process: %s" % failed[0])
+            raise TaskFailed(failed[0])
         if any(p.exitcode for p in procs):
             raise RuntimeError("a worker process died: exit codes %s" % [p.exitcode for p in procs])
 

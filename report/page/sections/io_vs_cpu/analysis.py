@@ -30,12 +30,12 @@ SIZE_UNITS = {"cpu_python": "k iterations", "c_hash": "MiB", "sleep_io": "ms", "
 HEADLINE_WORKLOAD, HEADLINE_WORKERS = "cpu_python", 2
 
 
-def cpu_bound(df: pd.DataFrame) -> set:
+def cpu_bound(df: pd.DataFrame, column: str = "workload") -> set:
     """Workloads the harness scored against the machine's capacity, i.e. bound by the CPU."""
-    if "capacity_fraction" not in df:
+    if "capacity_fraction" not in df or column not in df:
         return set()
     par = df[df["executor"] != "sequential"]
-    return set(par.loc[par["capacity_fraction"].notna(), "workload"])
+    return set(par.loc[par["capacity_fraction"].notna(), column])
 
 
 def workload_order(names) -> list:
@@ -48,14 +48,20 @@ def executor_order(names) -> list:
 
 class Analysis:
     """Medians, CIs and model fits for the newest run of each interpreter × machine, and each one's
-    cells against the shared baseline (cells.shared_baseline) sequential cell."""
+    cells against the shared baseline (cells.shared_baseline) sequential cell. A section with the same
+    executor columns but another panel (user_function) subclasses it: ``PANEL``, ``METRICS``,
+    ``frame`` (columns derived from the CSV's) and ``panel_title`` are its hooks."""
+
+    PANEL = PANEL
+    METRICS = METRICS
+    CI_METRICS = CI_METRICS
 
     def __init__(self, ctx: Context, experiment: str):
         self.ctx = ctx
         self.info = ctx.results.info(experiment)
         self.runs = ctx.runs_for(experiment)
-        self.df = ctx.rows(experiment)
-        self.cpu_bound = cpu_bound(self.df)
+        self.df = self.frame(ctx.rows(experiment))
+        self.cpu_bound = cpu_bound(self.df, self.PANEL[0])
         base_point = self.info.baseline or {"executor": "sequential", "workers": 1}
         self.sequential = base_point.get("executor", "sequential")
         self.executors = executor_order(self.df["executor"].dropna()) if "executor" in self.df else []
@@ -67,10 +73,11 @@ class Analysis:
         self.against = self._against(experiment, base_point)
 
     def _summarise(self) -> None:
-        by = ["env_label"] + CELL
+        by = ["env_label"] + self.PANEL + ["executor", "workers"]
         # Intervals only where they are drawn or printed; the ratios' medians are enough elsewhere.
-        with_ci = [m for m in METRICS if m in CI_METRICS]
-        without = [m for m in METRICS if m not in CI_METRICS]
+        metrics = [m for m in self.METRICS if m in self.df]
+        with_ci = [m for m in metrics if m in self.CI_METRICS]
+        without = [m for m in metrics if m not in self.CI_METRICS]
         self.summary = pd.concat(
             [stats.summarize(self.df, by, with_ci), stats.summarize(self.df, by, without, ci=False)],
             ignore_index=True,
@@ -80,11 +87,21 @@ class Analysis:
         self._points: dict = {}
         self._workers: dict = {}
         for rec in self.summary.to_dict("records"):
-            panel = (rec["workload"], rec["tasks"], rec["task_size"])
+            panel = tuple(rec[c] for c in self.PANEL)
             self._points[(rec["metric"], rec["env_label"], panel, rec["executor"], rec["workers"])] = rec
             if rec["metric"] == "speedup":
                 for key in ((rec["env_label"], panel, rec["executor"]), (rec["env_label"], panel, None)):
                     self._workers.setdefault(key, set()).add(int(rec["workers"]))
+
+    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows as the analysis reads them (a subclass derives its panel's columns here)."""
+        return df
+
+    def panel_title(self, panel) -> str:
+        return panel_title(panel)
+
+    def workload_order(self, names) -> list:
+        return workload_order(names)
 
     def run(self, env: str) -> Run:
         return next(r for r in self.runs if r.env_label == env)
@@ -96,7 +113,7 @@ class Analysis:
     def panels(self, env: str) -> list:
         keys = {k[1] for k in self._workers if k[0] == env}
         order = workload_order(k[0] for k in keys)
-        return sorted(keys, key=lambda k: (order.index(k[0]), k[1], k[2]))
+        return sorted(keys, key=lambda k: (order.index(k[0]),) + tuple(k[1:]))
 
     def main_panel(self, env: str, workload: str) -> tuple | None:
         """The panel that best represents a workload: the largest tasks (small ones measure the
@@ -125,8 +142,8 @@ class Analysis:
         if self.df.empty or not self.parallel:
             return
         ok = self.df[(self.df["status"] == "ok") & (self.df["executor"] != self.sequential)]
-        for key, g in ok.groupby(["env_label"] + PANEL + ["executor"], sort=True):
-            yield (key[0], tuple(key[1:4]), key[4]), g
+        for key, g in ok.groupby(["env_label"] + self.PANEL + ["executor"], sort=True):
+            yield (key[0], tuple(key[1:-1]), key[-1]), g
 
     def _fit(self, env: str, panel: tuple, executor: str, rows: pd.DataFrame) -> dict | None:
         """Amdahl and USL fitted to one executor's speedups in one panel, with bootstrap intervals.
@@ -165,14 +182,15 @@ class Analysis:
         sequential cell of the same panel (> 1: faster than the baseline)."""
         if self.baseline is None:
             return {}
-        base = self.baseline.tables.get(experiment)
+        base = self.frame(self.baseline.tables.get(experiment))
         base = base[np.logical_and.reduce([base[k] == v for k, v in base_point.items() if k in base])]
         out = {}
         for run in self.runs:
             mine = self.df[self.df["run_id"] == run.run_id]
-            found = ratios_against(self.baseline, run, base, mine, PANEL, CELL, "wall_s")
+            cell_columns = self.PANEL + ["executor", "workers"]
+            found = ratios_against(self.baseline, run, base, mine, self.PANEL, cell_columns, "wall_s")
             for cell, r in found.items():
-                out[(run.env_label, tuple(cell[:3]), cell[3], int(cell[4]))] = r.inverse()
+                out[(run.env_label, tuple(cell[:-2]), cell[-2], int(cell[-1]))] = r.inverse()
         return out
 
     def vs_baseline(self, env: str, panel, executor: str, workers: int) -> Ratio | None:
@@ -184,7 +202,7 @@ class Analysis:
         df = self.df
         mask = (df["env_label"] == env) & (df["status"] == "ok") & (df["executor"] == executor)
         mask &= df["workers"] == workers
-        for col, value in zip(PANEL, panel):
+        for col, value in zip(self.PANEL, panel):
             mask &= df[col] == value
         return df[mask]
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.lines import Line2D
 
 from report.analysis import models
-from report.analysis.cells import Context
-from report.analysis.load import Run
 from report.page.figures import (
     ci_whiskers,
     executor_colour,
@@ -22,7 +21,11 @@ from report.page.figures import (
     subplots,
     to_data_uri,
 )
-from report.page.sections.io_vs_cpu.analysis import Analysis, panel_title, workload_order
+
+if TYPE_CHECKING:
+    from report.analysis.cells import Context
+    from report.analysis.load import Run
+    from report.page.sections.io_vs_cpu.analysis import Analysis
 
 
 def _capacity_curve(run: Run, max_workers: float):
@@ -97,7 +100,7 @@ def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     bottom, top = _span(seen, 1.0, 1.0)
     log2_yaxis(ax, min(0.5, bottom * 0.8), top * 1.4)
     log2_axis(ax, ws)
-    ax.set_title(panel_title(panel))
+    ax.set_title(a.panel_title(panel))
     ax.set_xlabel("workers")
     if first:
         ax.set_ylabel("speedup vs sequential (x)")
@@ -132,7 +135,7 @@ def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     ax.axhline(run.cores, color="black", ls=":", lw=1.2)
     ax.set_ylim(0, _span(seen, 0.0, max(run.cores, 1.0))[1] * 1.2)
     log2_axis(ax, sorted(set(a.workers(env, panel)) | {1}))
-    ax.set_title("CPU busy: " + panel_title(panel))
+    ax.set_title("CPU busy: " + a.panel_title(panel))
     ax.set_xlabel("workers")
     if first:
         ax.set_ylabel("CPU busy (cores)")
@@ -144,7 +147,7 @@ def baseline_figure(ctx: Context, a: Analysis) -> str:
     thread shows instead of being divided out. Rows: raw threads and the process pool (or whatever
     parallel executors were measured); columns: workloads; the sequential cell at 1 worker (square)."""
     s = a.metric("speedup")
-    workloads = workload_order(s["workload"])
+    workloads = a.workload_order(s["workload"])
     shown = [e for e in a.parallel if any(_main_workers(a, e, w) for w in workloads)]
     executors = [e for e in ("thread", "process_pool") if e in shown] or shown[:2]
     fig, axes = subplots(
