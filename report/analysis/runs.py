@@ -37,3 +37,11 @@ def loop_ns(run: Run) -> float | None:
     """The machine's single-process speed at the start of a run: pure-Python loop ns per iteration."""
     value = ((run.env.speed or {}).get("start") or {}).get("loop_ns_per_iter")
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def machine_speed_factor(base: Run, other: Run) -> float | None:
+    """How many times slower the other run's machine runs a fixed loop; None on the same machine."""
+    if same_machine(base, other):
+        return None
+    a, b = loop_ns(base), loop_ns(other)
+    return b / a if a and b else None

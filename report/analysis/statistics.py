@@ -145,6 +145,13 @@ def tail_samples_needed(metric: str) -> float:
     return float(math.ceil(TAIL_EXCEEDANCES / (1 - q) - 1e-9))
 
 
+def judgeable(metric: str, samples: float | None) -> bool:
+    """Whether a verdict may be given: not a tail metric, or one with enough samples behind it (a
+    p99 needs TAIL_EXCEEDANCES values beyond it; a maximum never qualifies)."""
+    need = tail_samples_needed(metric)
+    return need == 0 or (samples is not None and samples >= need)
+
+
 @dataclass
 class Comparison:
     """A metric of one cell in a run against the same cell in the baseline run.

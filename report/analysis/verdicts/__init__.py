@@ -54,9 +54,10 @@ from report.analysis.verdicts.core import (
     POWER,
     SLOWER,
     Verdict,
+    paired_verdict,
 )
 from report.analysis.verdicts.machine import MachineChange, attribute, machine_change
-from report.analysis.verdicts.paired import Family, family_verdicts, paired_verdict
+from report.analysis.verdicts.paired import Family, family_verdicts
 from report.analysis.verdicts.pooled import Pooled, pooled_verdict
 from report.analysis.verdicts.separate import RunNoise, SeparateRuns, run_noise, separate_runs
 from report.analysis.verdicts.stopping import group_settled, settled, stein_rounds

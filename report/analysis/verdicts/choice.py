@@ -33,8 +33,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from report.analysis.verdicts.core import CONFIDENCE, EQUIVALENT, INCONCLUSIVE, SLOWER, Verdict, _band
-from report.analysis.verdicts.paired import paired_verdict
+from report.analysis.verdicts.core import (
+    CONFIDENCE,
+    EQUIVALENT,
+    INCONCLUSIVE,
+    SLOWER,
+    Verdict,
+    _band,
+    paired_verdict,
+)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,4 @@
-"""Rules 1 and 2: one cell measured in interleaved rounds, and a family of such cells.
-
-``paired_verdict``. Error rates (measured with the scenarios of tests/test_verdicts.py, 4000
-simulations each; lognormal per-round noise of 3 %, threshold 5 %):
-
-* 9 rounds. A/A: "faster"/"slower" 0.0 % (bound 2.5 %), "equivalent" 98.2 %. A true +10 %:
-  "slower" 98.4 %, "faster" 0; +20 %: 100 %. The 95 % interval covers the true ratio 95.0 %
-  (A/A) and 95.2 % (+10 %).
-* 6 rounds. A/A: 0.0 % called, 78.5 % equivalent; +10 %: 85.0 % slower; coverage 95.6–95.8 %.
-* A true change exactly at the threshold is called "slower" in 2.3–2.4 % (bound 2.5 %): "slower"
-  means the data show the change *beyond* the threshold.
+"""Rule 2: a family of cells, each measured in interleaved rounds, judged together.
 
 ``family_verdicts``. Why this choice: the t-test's p reaches any level with 2+ rounds (the exact
 signed-rank test cannot go below 2/2^n, so with m = 78 it could never call below 12 rounds), BH keeps
@@ -37,7 +27,6 @@ truth in 0.7 % (false-coverage rate, bound 5 %). Never "faster" in any of these.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -52,72 +41,14 @@ from report.analysis.verdicts.core import (
     INCONCLUSIVE,
     LOWER,
     SLOWER,
-    Verdict,
     _band,
     _clean,
     _judge,
     _min_effect_p,
     _pivot,
     _rounds_to_settle,
+    paired_verdict,
 )
-
-
-def paired_verdict(
-    log_ratios: Sequence[float],
-    threshold: float,
-    *,
-    better: int = -1,
-    confidence: float = CONFIDENCE,
-    n_first: int | None = None,
-) -> Verdict:
-    """The verdict on one cell measured in interleaved rounds.
-
-    Parameters
-    ----------
-    log_ratios
-        One value per round: log(B / A) of the metric, both measured in that round (NaN rounds are
-        left out). Drift between rounds cancels in each ratio, so no run-to-run noise is added.
-    threshold
-        The relative change that matters (0.05: ±5 %), any value >= 0, used as given.
-    better
-        +1 when a larger metric is better (speedup, throughput), -1 when smaller is (times), 0 when
-        neither (the verdict says "higher"/"lower").
-    confidence
-        Level of the interval (and so each one-sided error rate is (1 - confidence) / 2).
-    n_first
-        For rounds that stopped by ``settled`` (Stein's two-stage procedure): the first stage's
-        size; the interval then uses that stage's sd and t with n_first - 1 degrees of freedom,
-        which keeps its coverage exact whatever total the first stage chose.
-
-    Returns
-    -------
-    Verdict
-        ``ratio`` = geometric mean of the per-round ratios, the ``confidence`` t interval on the log
-        ratios, the four-way verdict read off it, ``detectable`` and ``rounds_to_settle``.
-
-    Error rates: the module docstring (A/A never called at 6–9 rounds; +10 % at 3 % noise called
-    85 % with 6 rounds, 98 % with 9; coverage 95–96 %).
-    """
-    delta = _band(threshold)
-    x = _clean(log_ratios)
-    center, se, df, sd = _pivot(x, n_first)
-    if x.size < 2:
-        note = "needs 2 rounds or more for an interval (has %d)" % x.size
-        return Verdict(
-            INCONCLUSIVE,
-            math.exp(center) if x.size else math.nan,
-            math.nan,
-            math.nan,
-            confidence,
-            threshold,
-            int(x.size),
-            rounds_to_settle=math.inf,
-            note=note,
-        )
-    p = float(_min_effect_p(center, se, df, delta))
-    stein = n_first is not None and x.size >= n_first
-    note = "Stein two-stage interval (first %d rounds fix the sd)" % n_first if stein else ""
-    return _judge(center, se, df, x.size, sd, delta, threshold, confidence, better, p, note)
 
 
 @dataclass(frozen=True)

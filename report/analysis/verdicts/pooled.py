@@ -25,8 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from report.analysis.verdicts.core import CONFIDENCE, Verdict, _band, _judge, _min_effect_p
-from report.analysis.verdicts.paired import paired_verdict
+from report.analysis.verdicts.core import CONFIDENCE, Verdict, _band, _judge, _min_effect_p, paired_verdict
 
 
 @dataclass(frozen=True)
