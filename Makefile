@@ -48,7 +48,7 @@ report: venv
 advise: venv
 	$(GILBENCH) advise --results $(RESULTS) --format $(FORMAT) $(if $(BASELINE),--baseline $(BASELINE)) $(RUNS)
 
-# A/A test: the project's own interpreter twice back to back into $(RESULTS)/aa, compared (scripts/aa.py).
+# Calibration: A/A and A/B (+10 %) pairs, interleaved and separately started, into $(RESULTS)/aa (scripts/aa.py).
 aa: venv
 	$(PY) scripts/aa.py --profile $(PROFILE) --results $(RESULTS)/aa
 
