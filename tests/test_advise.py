@@ -280,3 +280,53 @@ def test_the_page_opens_with_the_advice(two_interpreters, tmp_path, report):
     html = (tmp_path / "p.html").read_text()
     assert html.index('id="advice"') < html.index('id="scorecard"')
     assert "process_pool × 2" in html or "process × 2" in html
+
+
+def _invocation(folders: list, name: str = "inv-1") -> None:
+    """Mark run folders as measured in one interleaved invocation."""
+    for folder in folders:
+        path = folder / "environment.json"
+        env = json.loads(path.read_text())
+        env["config"]["invocation_id"] = name
+        path.write_text(json.dumps(env))
+
+
+def test_an_interpreter_is_advised_only_where_its_advantage_is_shown(tmp_path):
+    from tests.support.synthetic import scale_metric
+
+    gil = write_run(tmp_path, interpreter="cpython-3.12.1", gil=True, seed=1, repeats=8, demo=False)
+    ft = write_run(tmp_path, interpreter="cpython-3.13.1t", gil=False, seed=1, repeats=8, demo=False,
+                   created="2026-01-01T00:00:01Z")  # fmt: skip
+    scale_metric(ft, 0.6)  # everything 40 % faster on the free-threaded build, round by round
+    _invocation([gil, ft])
+    plan = advise(load_results(tmp_path))
+    assert len(plan.interpreters) == 4  # one per workload panel
+    for line in plan.interpreters:
+        a = line["advice"]
+        assert a.choice == "cpython-3.13.1t (GIL off)" and a.verdict == "fastest", a.reason
+    text = render(plan, "text")
+    assert "interpreter cpython-3.13.1t (GIL off) (fastest, and every simpler option is shown slower" in text
+    # the same data without the change: the free-threaded build is never advised
+    scale_metric(ft, 1 / 0.6)
+    for line in advise(load_results(tmp_path)).interpreters:
+        assert line["advice"].choice in (None, "cpython-3.12.1 (GIL on)"), line["advice"].reason
+
+
+def test_a_busy_machine_says_what_it_could_not_show(tmp_path):
+    run = write_run(tmp_path, seed=5, repeats=8, demo=False)
+    path = run / "io_vs_cpu.csv"
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:  # the in-round probe of CPU-bound cells read a busy machine
+        r["round_capacity"] = "1.05" if r["workload"] in ("cpu_python", "c_hash") else ""
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    plan = advise(load_results(tmp_path))
+    cpu = [a for a in plan.advice if "workload=cpu_python" in a.workload][0]
+    note = [n for n in cpu.notes if "cores' worth" in n]
+    assert note and "gave 1.05 cores' worth of parallel work of its 2" in note[0], cpu.notes
+    assert "cannot show whether they beat" in note[0]
+    sleep = [a for a in plan.advice if "workload=sleep_io" in a.workload][0]
+    assert not any("cores' worth" in n for n in sleep.notes)  # no capacity probe on I/O cells

@@ -304,17 +304,20 @@ def _why(decided, threshold: float) -> str:
 
 
 def _capacity_note(run: Run, options: list, choice: Option | None) -> str | None:
-    """What a busy machine could not show: parallel options ran on fewer cores' worth than it has."""
-    found = [float(o.rows["round_capacity"].median()) for o in options if "round_capacity" in o.rows]
-    found = [c for c in found if math.isfinite(c)]
-    capacity = min(found) if found else None
-    cap = run.capacity("start")
-    if capacity is None and cap:
-        capacity = cap[max(cap)]
-    if capacity is None or capacity >= 0.9 * run.cores:
-        return None
+    """What a busy machine could not show: parallel options ran on fewer cores' worth than it has
+    (their in-round probes; the run's start probe for a run without them)."""
     parallel = [o for o in options if o.workers > 1]
     if not parallel:
+        return None
+    if any("round_capacity" in o.rows for o in options):
+        found = [float(o.rows["round_capacity"].median()) for o in parallel if "round_capacity" in o.rows]
+        found = [c for c in found if math.isfinite(c)]
+        capacity = max(found) if found else None  # no probe: work that does not use the cores
+    else:
+        cap = run.capacity("start")
+        capacity = cap[max(cap)] if cap else None
+    cores = min(run.cores, max(o.workers for o in parallel))
+    if capacity is None or capacity >= 0.9 * cores:
         return None
     return (
         "the machine gave %s cores' worth of parallel work of its %s during this run: parallel options "

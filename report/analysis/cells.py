@@ -230,7 +230,6 @@ def round_ratios(base: pd.DataFrame, other: pd.DataFrame, on: list, by: list, me
     return out
 
 
-#: What an interval of two runs started separately leaves out, said beside it.
 WITHIN_RUN = "runs started separately: within-run noise only, the drift between runs is not in it"
 
 

@@ -60,7 +60,8 @@ def method_text(family: Family) -> str:
         text += (
             "the common shift of all cells is judged against the run-to-run noise of the baseline's own "
             "repeated runs (never the run judged; with one baseline run it cannot be told from the "
-            "machine's drift); each cell is judged on its change beyond that shift; ratios measured "
+            "machine's drift); each cell is judged on its change beyond that shift (Benjamini–Hochberg per "
+            "experiment); ratios measured "
             "inside a round (speedup, capacity fraction) on their own rounds, without run-to-run noise."
         )
     return text
