@@ -64,7 +64,7 @@ gate: venv
 	$(GILBENCH) report $$runs --output $(GATE_RESULTS)/report.html --fail-on slower \
 		$(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(SUMMARY),--format markdown >> "$(SUMMARY)")
 
-# A/A test: the project's own interpreter twice back to back into $(RESULTS)/aa, compared (scripts/aa.py).
+# Calibration: A/A and A/B (+10 %) pairs, interleaved and separately started, into $(RESULTS)/aa (scripts/aa.py).
 aa: venv
 	$(PY) scripts/aa.py --profile $(PROFILE) --results $(RESULTS)/aa
 

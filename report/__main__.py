@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lenient(parser)
     parser.add_argument(
         "--fail-on",
-        choices=("slower",),
-        help="exit 1 when a run is significantly slower than the baseline run in some cell (a CI gate)",
+        choices=("slower", "slower,inconclusive"),
+        help="exit 1 when a run is shown slower than the baseline by more than --threshold (a CI gate); "
+        "with slower,inconclusive also when a comparison could not show that either way",
     )
     parser.add_argument(
         "--baseline-variant",
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_fraction,
         default=None,
         metavar="PCT",
-        help="with --fail-on: ignore changes smaller than this (default: 5%%; e.g. 10%% or 0.1)",
+        help="the change that matters, used as given (default: 5%%; e.g. 2%%, 10%% or 0.1)",
     )
     return parser
 
@@ -203,7 +204,7 @@ def main(argv=None) -> int:
         output = Path(args.output) if args.output else Path(args.results) / "report.html"
         from report.page.build import write_report  # matplotlib: not for a mistyped argument or --help
 
-        path = write_report(results, output, baseline)
+        path = write_report(results, output, baseline, args.threshold)
         for warning in results.warnings:  # after rendering: a section that failed adds one
             print("report: warning: %s" % warning, file=sys.stderr)
         print(
@@ -214,25 +215,28 @@ def main(argv=None) -> int:
         if args.format == "text":
             _print("%s\n" % path)
         if args.fail_on:
-            from report.analysis.gate import slower_cells
+            from report.analysis import gate
             from report.page.sections import metrics_for
 
             threshold = 0.05 if args.threshold is None else args.threshold
             gated = metrics_for(results, gated_only=True)
-            outcome["slower"] = slower_cells(results, baseline, threshold, gated)
+            outcome["gate"] = gate.check(results, baseline, threshold, gated)
+            outcome["fail_on"] = args.fail_on
             if args.format == "markdown":
                 from report.analysis.compare import baseline_run
                 from report.page.gate import markdown
 
                 base = baseline_run(results, baseline)
                 others = [r for r in results.runs if r is not base]
-                _print(markdown(outcome["slower"], base, others, threshold))
+                _print(markdown(outcome["gate"], base, others, args.fail_on))
         return 0
 
     code = _errors_as_lines(run)
-    if code or "slower" not in outcome:
+    if code or "gate" not in outcome:
         return code
-    return _gate(outcome["slower"])
+    from report.analysis import gate
+
+    return gate.verdict(outcome["gate"], outcome["fail_on"])
 
 
 def _variant_baseline(args, results) -> tuple:
@@ -245,23 +249,6 @@ def _variant_baseline(args, results) -> tuple:
     if args.fail_on and not args.runs and len(gated) < len(results.runs):
         results = load_results([r.path for r in results.runs if r.run_id in gated], lenient=args.lenient)
     return results, base
-
-
-def _gate(slower: list) -> int:
-    """--fail-on slower: 1 and the offending cells when some run is slower than the baseline."""
-    for line in slower[:SHOWN_PROBLEMS]:
-        print("report: slower: %s" % line, file=sys.stderr)
-    if len(slower) > SHOWN_PROBLEMS:
-        print("report: ... and %d more slower cells" % (len(slower) - SHOWN_PROBLEMS), file=sys.stderr)
-    if slower:
-        print(
-            "report: FAIL: %d cell%s significantly slower than the baseline"
-            % (len(slower), "" if len(slower) == 1 else "s"),
-            file=sys.stderr,
-        )
-        return 1
-    print("report: ok: no cell significantly slower than the baseline", file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,28 +1,34 @@
-"""A/A test: the project's own interpreter measured twice back to back (experiments and micro-benchmarks,
-as ``make bench`` runs them), compared as the report compares runs.
+"""Calibrate the whole chain on this machine: an A/A pair and an A/B pair with a known +10 % change,
+interleaved and started separately, judged by the report's own comparison code.
 
-    python scripts/aa.py [--profile default] [--results results/aa] [--runs RUN_A RUN_B]
+    python scripts/aa.py [--profile default] [--results results/aa] [--change 0.10]
+    python scripts/aa.py --runs BASE OTHER [--known 1.10]     # score two existing runs, measure nothing
     make aa [PROFILE=quick]
 
-Both runs go into ``--results`` (default ``results/aa/``, git-ignored like the rest of results/ and
-kept, so they can be inspected or rendered with ``make report RESULTS=results/aa``). Only the two
-runs just made (or the two named with ``--runs``, which measures nothing) are compared: the first is
-the baseline, and they count as runs started separately, so they are judged against the run-to-run
-noise floor with the false-discovery rate controlled, exactly as the report's Comparisons section
-judges them. Nothing is rendered. Printed: comparisons tested, the fraction called faster / slower,
-the fraction of ratio intervals that contain 1.0, the noise floor, and the wall time; and, when the
-results folder holds earlier runs (three or more of this interpreter on this machine in all), the
-same pair judged with the run-to-run noise those runs measure per metric.
-Exit status 0 when the A/A test holds (at most 5 % called different, at least 90 % of intervals
-containing 1.0), 1 when it does not, 2 on bad input.
+Measured: tests/sample_workloads.py's ``scaled_work`` (pure-Python work multiplied by the environment
+variable GILBENCH_WORK_SCALE, a setting outside the cell's identity) through ``--workload``, under this
+interpreter started by three wrapper scripts: A, A again and B (work × 1 + change). One invocation
+measures the three interleaved (A/A: A vs A'; A/B: A vs B); two more invocations, started one after
+the other, measure A and B separately. Every pair is judged by report.analysis.compare at the default
+threshold (5 %), the separately started ones against the baseline's own repeated runs.
+
+Printed per pair: the false-verdict rate (a change called in an A/A pair; "faster" in the A/B pair), the
+detection rate (the A/B pair's wall-time cells called slower, and the experiment's pooled verdict or
+common shift), and the coverage of the known ratio by the cells' intervals. Targets (issue 19): A/A at
+most 5 % faster/slower and at least 50 % equivalent; A/B interleaved: pooled "slower", at least 50 % of
+its cells slower, none faster; A/B started separately: the common shift slower or inconclusive, no
+cell faster; coverage at least 85 %. Exit status 0 when every target is met, 1 when one is missed, 2 on
+bad input. It takes several minutes (four runs of the default profile's user_function experiment).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,132 +37,169 @@ sys.path.insert(0, str(ROOT))
 
 from report.analysis.compare import compare_runs  # noqa: E402
 from report.analysis.load import ResultsError, load_results  # noqa: E402
-from report.page.sections import metrics_for  # noqa: E402
 
-#: The A/A test holds when no more than this fraction of comparisons is called different ...
-MAX_CALLED = 0.05
-#: ... and at least this fraction of the ratio intervals contains 1.0.
-MIN_CONTAINING = 0.90
+WORKLOAD = "sample_workloads:scaled_work"
+EXPERIMENT = "user_function"
+METRIC = "wall_s"
+#: Targets of issue 19.
+MAX_FALSE = 0.05
+MIN_EQUIVALENT = 0.50
+MIN_DETECTED = 0.50
+MIN_COVERAGE = 0.85
 
 
-def _module(*args: str) -> list:
-    """Run ``python -m ARGS`` in the project and return its non-empty stdout lines; exit on failure."""
-    cmd = [sys.executable, "-m", *args]
+def _wrapper(folder: Path, name: str, scale: float) -> str:
+    """A script that runs this interpreter with GILBENCH_WORK_SCALE set (an interpreter to --python)."""
+    path = folder / name
+    path.write_text('#!/bin/sh\nGILBENCH_WORK_SCALE=%r exec %s "$@"\n' % (scale, sys.executable))
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return str(path)
+
+
+def measure(profile: str, results: Path, pythons: list) -> list:
+    """One invocation of ``experiments run`` over ``pythons`` (interleaved); the run folders it made."""
+    cmd = [sys.executable, "-m", "experiments", "run", "--profile", profile, "--results", str(results)]
+    cmd += ["--workload", WORKLOAD, "--path", str(ROOT / "tests")]
+    for p in pythons:
+        cmd += ["--python", p]
     done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     if done.returncode != 0:
-        raise SystemExit("gilbench: error: %s exited with %d" % (" ".join(args), done.returncode))
-    return [line for line in done.stdout.splitlines() if line.strip()]
+        raise SystemExit("gilbench: error: experiments run exited with %d" % done.returncode)
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    return [Path(line) for line in lines[-len(pythons) :]]
 
 
-def measure(profile: str, results: Path) -> Path:
-    """One run of the project's own interpreter; its folder (``experiments run`` prints it last)."""
-    lines = _module("experiments", "run", "--profile", profile, "--results", str(results))
-    if not lines:
-        raise SystemExit("gilbench: error: experiments run printed no run folder")
-    folder = Path(lines[-1].strip())
-    # The micro-benchmarks too, as make bench runs them: their comparisons are part of the test.
-    _module("bench.run", "--run-dir", str(folder))
-    return folder
-
-
-def figures(base_dir: Path, other_dir: Path, context: list = ()) -> dict:
-    """The A/A figures of two run folders, the first as the baseline; ``context`` adds other run
-    folders, whose repeated runs of one interpreter measure the run-to-run noise per metric."""
-    results = load_results([base_dir, other_dir, *context])
-    base = next(r for r in results.runs if r.path.resolve() == base_dir.resolve())
-    other = next(r for r in results.runs if r.path.resolve() == other_dir.resolve() and r is not base)
-    family = compare_runs(base, other, metrics_for(results), results)
-    tested = family.tested
-    intervals = [f["c"] for f in tested if math.isfinite(f["c"].ci_low) and math.isfinite(f["c"].ci_high)]
-    called = family.called
+def score(results, base, other, known: float) -> dict:
+    """The figures of one pair: verdict counts of the gated metric, its coverage of ``known``, and
+    the experiment-level verdict (pooled for interleaved runs, the common shift otherwise)."""
+    family = compare_runs(base, other, lambda name: [METRIC] if name == EXPERIMENT else [], results)
+    cells = [f.verdict for f in family.judged if f.metric == METRIC]
+    n = max(1, len(cells))
+    words = [v.verdict for v in cells]
+    covered = [v for v in cells if math.isfinite(v.low)]
+    if not family.paired:  # cells are judged beyond the common shift: their coverage is of 1
+        target = 1.0
+    else:
+        target = known
+    level = [p["pooled"].verdict for p in family.pooled if p["metric"] == METRIC]
+    level += [s["shift"] for s in family.shifts if s["metric"] == METRIC]
     return {
         "family": family,
-        "tested": len(tested),
-        "faster": len(family.with_verdict("faster")) / max(1, len(tested)),
-        "slower": len(family.with_verdict("slower")) / max(1, len(tested)),
-        "called": len(called) / max(1, len(tested)),
-        "intervals": len(intervals),
-        "containing": sum(c.ci_low <= 1.0 <= c.ci_high for c in intervals) / max(1, len(intervals)),
-        "tails": len(family.tails),
+        "cells": len(cells),
+        "faster": words.count("faster") / n,
+        "slower": words.count("slower") / n,
+        "equivalent": words.count("equivalent") / n,
+        "coverage": sum(v.low <= target <= v.high for v in covered) / max(1, len(covered)),
+        "level": level[0] if level else None,
     }
 
 
-def earlier_runs(results: Path, folders: list) -> list:
-    """Other run folders in the results folder (earlier A/A runs), for the run-to-run noise."""
-    if not results.is_dir():
-        return []
-    mine = {f.resolve() for f in folders}
-    return [
-        c for c in sorted(results.iterdir()) if (c / "environment.json").is_file() and c.resolve() not in mine
-    ]
+def judge(fig: dict, known: float) -> list:
+    """The targets this pair misses (empty: all met)."""
+    missed = []
+    if fig["coverage"] < MIN_COVERAGE:
+        missed.append("coverage %.0f %% < %.0f %%" % (100 * fig["coverage"], 100 * MIN_COVERAGE))
+    level = fig["level"].verdict if fig["level"] is not None else "none"
+    if known == 1.0:
+        if fig["faster"] + fig["slower"] > MAX_FALSE:
+            missed.append(
+                "false verdicts %.1f %% > %.0f %%" % (100 * (fig["faster"] + fig["slower"]), 100 * MAX_FALSE)
+            )
+        if fig["equivalent"] < MIN_EQUIVALENT:
+            missed.append("equivalent %.0f %% < %.0f %%" % (100 * fig["equivalent"], 100 * MIN_EQUIVALENT))
+        return missed
+    if fig["faster"] > 0:
+        missed.append("%.0f %% of cells called faster" % (100 * fig["faster"]))
+    if fig["family"].paired:
+        if level != "slower":
+            missed.append("pooled verdict %s, not slower" % level)
+        if fig["slower"] < MIN_DETECTED:
+            missed.append("detected %.0f %% < %.0f %%" % (100 * fig["slower"], 100 * MIN_DETECTED))
+    elif level not in ("slower", "inconclusive"):
+        missed.append("common shift %s, not slower or inconclusive" % level)
+    return missed
 
 
-def report_with_history(folders: list, context: list) -> None:
-    """The same pair judged with the noise measured from earlier runs too, when there are enough."""
-    try:
-        fig = figures(*folders, context=context)
-    except ResultsError as exc:
-        print("(earlier runs not used: %s)" % exc)
-        return
-    floor = fig["family"].floor
-    if floor is not None and floor.per_metric:
-        print(
-            "with the noise of %d runs:   called %.1f %%, intervals containing 1.0 %.1f %%"
-            % (floor.repeated_runs, 100 * fig["called"], 100 * fig["containing"])
-        )
-
-
-def report(fig: dict, wall_s: float | None) -> bool:
-    """Print the figures; True when the A/A test holds."""
+def report(name: str, fig: dict, known: float) -> bool:
+    """Print one pair's figures; True when it meets its targets."""
     family = fig["family"]
-    print("A/A: %s (baseline) vs %s" % (family.base.run_id, family.other.run_id))
-    print("comparisons tested:        %d (%d tail metrics without a verdict)" % (fig["tested"], fig["tails"]))
-    print(
-        "called different:          %.1f %% (faster %.1f %%, slower %.1f %%)"
-        % (100 * fig["called"], 100 * fig["faster"], 100 * fig["slower"])
-    )
-    print("intervals containing 1.0:  %.1f %% of %d" % (100 * fig["containing"], fig["intervals"]))
-    print("noise floor:               %s" % (family.floor.describe() if family.floor else "paired rounds"))
-    if wall_s is not None:
-        print("wall time:                 %.0f s" % wall_s)
-    for f in sorted(family.called, key=lambda f: -abs(math.log(f["c"].ratio)))[:10]:
-        c = f["c"]
-        print(
-            "  called %s: %s %s %s ratio %.3f q %.3g"
-            % (c.verdict, f["experiment"], f["cell"], f["metric"], c.ratio, c.q_value)
-        )
-    holds = fig["called"] <= MAX_CALLED and fig["containing"] >= MIN_CONTAINING
-    print(
-        "A/A test %s (needs <= %.0f %% called, >= %.0f %% containing 1.0)"
-        % ("holds" if holds else "FAILS", 100 * MAX_CALLED, 100 * MIN_CONTAINING)
-    )
-    return holds
+    how = "interleaved" if family.paired else "started separately"
+    print("%s (%s, known ratio %.3g): %s vs %s" % (name, how, known, family.base.run_id, family.other.run_id))
+    false = fig["faster"] + fig["slower"] if known == 1.0 else fig["faster"]
+    print("  cells judged:                    %d" % fig["cells"])
+    print("  false verdicts:                  %.1f %%" % (100 * false))
+    if known != 1.0:
+        print("  detection (cells slower):        %.1f %%" % (100 * fig["slower"]))
+    print("  equivalent:                      %.1f %%" % (100 * fig["equivalent"]))
+    print("  coverage of the known ratio:     %.1f %%" % (100 * fig["coverage"]))
+    level = fig["level"]
+    print("  experiment-level verdict:        %s" % (level.describe() if level is not None else "none"))
+    missed = judge(fig, known)
+    print("  %s" % ("targets met" if not missed else "MISSED: " + "; ".join(missed)))
+    return not missed
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="default", help="profile of both runs (default: default)")
+    parser.add_argument("--profile", default="default", help="profile of every run (default: default)")
     parser.add_argument("--results", default=str(ROOT / "results" / "aa"), help="where the runs go")
+    parser.add_argument("--change", type=float, default=0.10, help="the known change of B (default: 0.10)")
+    parser.add_argument("--runs", nargs=2, metavar="RUN", help="score these two run folders, measure nothing")
+    parser.add_argument("--known", type=float, default=1.0, help="with --runs: the true ratio (default: 1)")
     parser.add_argument(
-        "--runs", nargs=2, metavar="RUN", help="compare these two run folders, measure nothing"
+        "--score",
+        nargs=5,
+        metavar=("A", "A_AGAIN", "B", "A_APART", "B_APART"),
+        help="score five runs a measurement made (the first three of one invocation), measure nothing",
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
         if args.runs:
-            folders, wall = [Path(p) for p in args.runs], None
+            results = load_results([Path(p) for p in args.runs])
+            base, other = results.runs
+            name = "A/A" if args.known == 1.0 else "A/B"
+            return 0 if report(name, score(results, base, other, args.known), args.known) else 1
+        if args.score:
+            folders = [Path(p) for p in args.score]
+            ok = score_all(folders[:3], folders[3:4], folders[4:], 1.0 + args.change)
         else:
-            folders = [measure(args.profile, Path(args.results)) for _ in range(2)]
-            wall = time.monotonic() - started
-        fig = figures(*folders)
-    except (ResultsError, StopIteration) as exc:
-        print("gilbench: error: %s" % (exc or "the two runs are one run"), file=sys.stderr)
+            ok = run_all(args)
+    except (ResultsError, ValueError) as exc:
+        print("gilbench: error: %s" % exc, file=sys.stderr)
         return 2
-    holds = report(fig, wall)
-    context = earlier_runs(Path(args.results), folders)
-    if context:
-        report_with_history(folders, context)
-    return 0 if holds else 1
+    print("wall time: %.0f s" % (time.monotonic() - started))
+    return 0 if ok else 1
+
+
+def run_all(args) -> bool:
+    """Measure the four runs and score the four pairs."""
+    results_dir = Path(args.results)
+    known = 1.0 + args.change
+    with tempfile.TemporaryDirectory() as tmp:
+        a1, a2, b = (_wrapper(Path(tmp), n, s) for n, s in (("a", 1.0), ("a_again", 1.0), ("b", known)))
+        together = measure(args.profile, results_dir, [a1, a2, b])
+        apart_a = measure(args.profile, results_dir, [a1])
+        apart_b = measure(args.profile, results_dir, [b])
+    print("runs: %s" % " ".join(str(p) for p in together + apart_a + apart_b))
+    return score_all(together, apart_a, apart_b, known)
+
+
+def score_all(together: list, apart_a: list, apart_b: list, known: float) -> bool:
+    """Score the four pairs of the five runs (A, A', B interleaved; A and B started separately)."""
+    results = load_results(together + apart_a + apart_b)
+    runs = {r.path.resolve(): r for r in results.runs}
+    ia, ia2, ib = (runs[p.resolve()] for p in together)  # A, A again, B: one invocation
+    sa, sb = runs[apart_a[0].resolve()], runs[apart_b[0].resolve()]
+    ok = report("A/A", score(results, ia, ia2, 1.0), 1.0)
+    ok &= report("A/B", score(results, ia, ib, known), known)
+    # separately started: against the baseline code's runs (the interleaved A, A' and this A)
+    # (never a B run among them: only the baseline code's runs measure run-to-run noise)
+    aa = load_results([together[0], together[1], apart_a[0]])
+    ok &= report("A/A", score(aa, aa.run(ia.run_id), aa.run(sa.run_id), 1.0), 1.0)
+    ab = load_results([together[0], together[1], apart_a[0], apart_b[0]])
+    ok &= report("A/B", score(ab, ab.run(ia.run_id), ab.run(sb.run_id), known), known)
+    return ok
 
 
 if __name__ == "__main__":

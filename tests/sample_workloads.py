@@ -21,6 +21,16 @@ def pure_python(index, size=300):
     return total
 
 
+def scaled_work(index, size=200):
+    """``size`` thousand iterations of pure-Python arithmetic times GILBENCH_WORK_SCALE (default 1): a
+    known change set outside the cell's identity, for ``make aa`` (scripts/aa.py)."""
+    scale = float(os.environ.get("GILBENCH_WORK_SCALE", "1"))
+    total = index
+    for i in range(int(size * 1000 * scale)):
+        total += i * i % 7
+    return total
+
+
 def zlib_compress(index, mib=8, level=6):
     """Compress ``mib`` MiB with zlib: C code that releases the GIL while it works."""
     size = 0

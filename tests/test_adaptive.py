@@ -290,3 +290,24 @@ def test_the_eta_counts_down_the_budget_when_rounds_adapt():
     p.expected_s = 0.0  # over budget: back to extrapolating the cells
     p.done = 5
     assert p.eta() != "?"
+
+
+def test_steins_rule_fixes_the_rounds_from_the_first_stage_and_later_rounds_never_change_them():
+    from experiments.harness.rounds import N_FIRST
+    from report.analysis.verdicts import stein_rounds
+
+    rng = random.Random(5)
+    rec = GroupRecord(cells=("base", "x"), baseline="base")
+    first = []
+    for r in range(N_FIRST):
+        value = 2.0 * math.exp(rng.gauss(0.0, 0.05))
+        first.append(math.log(value))
+        rec.add(r, "base", 1.0, 0.0)
+        rec.add(r, "x", value, 0.0)
+    need = stein_rounds(first, math.log1p(0.05), n_max=40)
+    assert need > N_FIRST  # 5 % noise needs more than the first stage for ±5 %
+    for r in range(N_FIRST, 40):
+        assert rec.settled(0.05, 40) is (r >= need)
+        rec.add(r, "base", 1.0, 0.0)
+        rec.add(r, "x", 2.0 * math.exp(rng.gauss(0.0, 0.5)), 0.0)  # wild later rounds change nothing
+    assert GroupRecord(cells=("base",), baseline="base").settled(0.05, 40) is None

@@ -47,27 +47,48 @@ def _one(results, interpreter, workload):
     return found[0]
 
 
+def _open_options(a) -> str:
+    """The options an inconclusive advice names as unsettled (its why, before the fastest)."""
+    assert a.verdict == "inconclusive" and a.choice is None and a.provisional
+    return a.why.split(" not shown slower")[0]
+
+
 def test_processes_for_pure_python_on_the_gil_build(two_interpreters):
     a = _one(two_interpreters, "cpython-3.12.1", "cpu_python")
-    # The model: processes 1.9x at 2 workers and no faster at 4 or 8 on 2 cores; threads 1x.
-    assert a.choice.executor in PROCESSES and a.choice.workers == 2, a.to_dict()
-    assert not a.provisional
-    low, high = a.choice.speed.ci_low, a.choice.speed.ci_high
-    assert 1.5 < low <= a.choice.speed.median <= high < 2.4
+    # The model: processes 1.9x at 2 workers and no faster at 4 or 8 on 2 cores; threads 1x. 8 rounds
+    # cannot show the process options within ±5 % of each other: inconclusive among processes only.
+    if a.choice is not None:
+        assert a.choice.executor in PROCESSES, a.to_dict()
+    else:
+        assert "process" in _open_options(a) and "thread" not in _open_options(a), a.why
+        assert "sequential" not in _open_options(a) and "rounds" in a.why
+    best = a.choice or a.runner_up
+    assert (
+        best.executor in PROCESSES
+        and 1.5 < best.speed.ci_low <= best.speed.median <= best.speed.ci_high < 2.4
+    )
 
 
 def test_threads_when_the_gil_is_off_or_released(two_interpreters):
     ft = _one(two_interpreters, "cpython-3.13.1t", "cpu_python")
     c_hash = _one(two_interpreters, "cpython-3.12.1", "c_hash")
-    # Threads and processes are within a few per cent of each other: the simpler one wins, and says so.
-    for a in (ft, c_hash):
-        assert a.choice.executor in ("thread", "thread_pool") and a.choice.workers == 2, a.to_dict()
-        assert "simplest" in a.why
+    # Threads and processes are within a few per cent of each other: a simpler option shown equivalent
+    # to the fastest wins, and says so; never one worker.
+    assert c_hash.choice.executor in ("thread", "thread_pool") and c_hash.choice.workers >= 2, (
+        c_hash.to_dict()
+    )
+    assert c_hash.verdict == "equivalent" and "simpler and shown equivalent to the fastest" in c_hash.why
+    assert ft.choice is not None and ft.choice.workers >= 2 and ft.choice.executor != "sequential", (
+        ft.to_dict()
+    )
 
 
 def test_io_waits_take_many_threads(two_interpreters):
     a = _one(two_interpreters, "cpython-3.12.1", "sleep_io")
-    assert a.choice.executor in ("thread", "thread_pool") and a.choice.workers >= 8, a.to_dict()
+    if a.choice is not None:
+        assert a.choice.executor in ("thread", "thread_pool") and a.choice.workers >= 8, a.to_dict()
+    else:  # thread × 32 against thread_pool × 32: which pool, not whether threads
+        assert _open_options(a) == "inconclusive: thread_pool × 32" and "rounds would settle it" in a.why
 
 
 def test_every_speed_is_against_one_baseline(two_interpreters):
@@ -98,8 +119,9 @@ def test_formats(two_interpreters):
     plan = advise(load_results(two_interpreters))
     data = json.loads(render(plan, "json"))
     assert {a["interpreter"] for a in data["advice"]} == {"cpython-3.12.1", "cpython-3.13.1t"}
-    first = data["advice"][0]["recommended"]
+    first = next(a["recommended"] for a in data["advice"] if a["recommended"])
     assert first["ci_low"] <= first["speed_vs_baseline"] <= first["ci_high"]
+    assert {a["verdict"] for a in data["advice"]} <= {"fastest", "equivalent", "inconclusive", "only option"}
     md = render(plan, "markdown").splitlines()
     assert md[0].startswith("| workload |") and md[1].startswith("|---")
     assert len(md) < 3 + len(plan.advice) + 4  # short enough to paste into an issue
@@ -176,23 +198,60 @@ def test_the_ci_gate(two_interpreters, tmp_path, report):
     )
     out = report("--fail-on", "slower", str(base), str(same), "--output", str(tmp_path / "aa.html"))
     assert out.returncode == 0, out.stderr[-2000:]  # two runs of the same thing pass
+    assert "report: slower:" not in out.stderr
     slow = _slowed(two_interpreters, tmp_path / "slow", 1.3)
-    out = report("--fail-on", "slower", str(base), str(slow), "--output", str(tmp_path / "slow.html"))
-    assert out.returncode == 1, out.stderr[-2000:]
-    offending = [line for line in out.stderr.splitlines() if line.startswith("report: slower:")]
-    assert offending and all("io_vs_cpu" in line and "wall_s" in line for line in offending)
+    args = [str(base), str(slow), "--output", str(tmp_path / "slow.html")]
+    out = report("--fail-on", "slower", *args)
+    # One pair of separately started runs: a common 1.3x cannot be told from the machine's drift, so
+    # the gate says "inconclusive" (never "ok"), exits 0, and names the shift it could not judge.
+    assert out.returncode == 0 and "report: ok" not in out.stderr, out.stderr[-2000:]
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("report: inconclusive: nothing shown slower"), last
+    assert "all cells together: inconclusive 1.3" in out.stderr and "machine or code" in out.stderr
     assert (tmp_path / "slow.html").exists()  # the page is written either way
-    out = report(
-        "--fail-on",
-        "slower",
-        str(base),
-        str(slow),
-        "--threshold",
-        "50%",
-        "--output",
-        str(tmp_path / "t.html"),
+    strict = report("--fail-on", "slower,inconclusive", *args)
+    assert strict.returncode == 1, strict.stderr[-2000:]
+
+
+def test_the_readme_gate_with_four_runs_fails_on_the_regressed_one(tmp_path, report):
+    """Three runs of the old code and one doing its work twice, in one folder: the regressed run is
+    judged against the run-to-run noise of the other three (never its own), and the gate fails."""
+    folder = tmp_path / "ci"
+    for i in range(3):
+        write_run(folder, interpreter="cpython-3.12.1", seed=10 + i, repeats=8, demo=False,
+                  created="2025-12-0%dT00:00:00Z" % (i + 1))  # fmt: skip
+    slow = _slowed(folder, folder, 2.0)
+    assert slow.parent == folder
+    out = report("--fail-on", "slower", "--results", str(folder), "--output", str(tmp_path / "ci.html"))
+    assert out.returncode == 1, out.stderr[-3000:]
+    offending = [line for line in out.stderr.splitlines() if line.startswith("report: slower:")]
+    assert offending and all(slow.name in line for line in offending), offending
+    assert any("all cells together: slower" in line and "cause: code" in line for line in offending)
+    assert out.stderr.strip().splitlines()[-1].startswith("report: FAIL:")
+
+
+def test_the_gate_threshold_means_what_it_says(tmp_path, report):
+    """Interleaved runs (one invocation) of a 30 % slower build: slower at 5 % and at 2 %, not at 50 %."""
+    from tests.support.synthetic import write_pair
+
+    base, slow = write_pair(tmp_path / "pair", factor=1.3)
+    for threshold, code in (("2%", 1), ("5%", 1), ("50%", 0)):
+        out = report("--fail-on", "slower", "--threshold", threshold, str(base), str(slow),
+                     "--output", str(tmp_path / "p.html"))  # fmt: skip
+        assert out.returncode == code, (threshold, out.stderr[-2000:])
+    assert (
+        "shown slower than the baseline by more than 2 %"
+        in report(
+            "--fail-on",
+            "slower",
+            "--threshold",
+            "2%",
+            str(base),
+            str(slow),
+            "--output",
+            str(tmp_path / "p.html"),
+        ).stderr
     )
-    assert out.returncode == 0, out.stderr[-2000:]  # 30 % slower is within a 50 % threshold
 
 
 @pytest.mark.parametrize(
@@ -221,3 +280,53 @@ def test_the_page_opens_with_the_advice(two_interpreters, tmp_path, report):
     html = (tmp_path / "p.html").read_text()
     assert html.index('id="advice"') < html.index('id="scorecard"')
     assert "process_pool × 2" in html or "process × 2" in html
+
+
+def _invocation(folders: list, name: str = "inv-1") -> None:
+    """Mark run folders as measured in one interleaved invocation."""
+    for folder in folders:
+        path = folder / "environment.json"
+        env = json.loads(path.read_text())
+        env["config"]["invocation_id"] = name
+        path.write_text(json.dumps(env))
+
+
+def test_an_interpreter_is_advised_only_where_its_advantage_is_shown(tmp_path):
+    from tests.support.synthetic import scale_metric
+
+    gil = write_run(tmp_path, interpreter="cpython-3.12.1", gil=True, seed=1, repeats=8, demo=False)
+    ft = write_run(tmp_path, interpreter="cpython-3.13.1t", gil=False, seed=1, repeats=8, demo=False,
+                   created="2026-01-01T00:00:01Z")  # fmt: skip
+    scale_metric(ft, 0.6)  # everything 40 % faster on the free-threaded build, round by round
+    _invocation([gil, ft])
+    plan = advise(load_results(tmp_path))
+    assert len(plan.interpreters) == 4  # one per workload panel
+    for line in plan.interpreters:
+        a = line["advice"]
+        assert a.choice == "cpython-3.13.1t (GIL off)" and a.verdict == "fastest", a.reason
+    text = render(plan, "text")
+    assert "interpreter cpython-3.13.1t (GIL off) (fastest, and every simpler option is shown slower" in text
+    # the same data without the change: the free-threaded build is never advised
+    scale_metric(ft, 1 / 0.6)
+    for line in advise(load_results(tmp_path)).interpreters:
+        assert line["advice"].choice in (None, "cpython-3.12.1 (GIL on)"), line["advice"].reason
+
+
+def test_a_busy_machine_says_what_it_could_not_show(tmp_path):
+    run = write_run(tmp_path, seed=5, repeats=8, demo=False)
+    path = run / "io_vs_cpu.csv"
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:  # the in-round probe of CPU-bound cells read a busy machine
+        r["round_capacity"] = "1.05" if r["workload"] in ("cpu_python", "c_hash") else ""
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    plan = advise(load_results(tmp_path))
+    cpu = [a for a in plan.advice if "workload=cpu_python" in a.workload][0]
+    note = [n for n in cpu.notes if "cores' worth" in n]
+    assert note and "gave 1.05 cores' worth of parallel work of its 2" in note[0], cpu.notes
+    assert "cannot show whether they beat" in note[0]
+    sleep = [a for a in plan.advice if "workload=sleep_io" in a.workload][0]
+    assert not any("cores' worth" in n for n in sleep.notes)  # no capacity probe on I/O cells

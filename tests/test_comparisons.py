@@ -1,9 +1,9 @@
-"""Comparisons that hold an A/A test: run-to-run noise, false-discovery control, paired rounds, tails."""
+"""Comparisons across runs on the verdicts core: each sentence and row checked for its direction and its
+cell (interleaved rounds, pooled figures, runs started separately, the machine's attribution, tails)."""
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,154 +13,43 @@ import pandas as pd
 import pytest
 
 from experiments.schema import Environment, ExperimentInfo
-from report.analysis import compare
-from report.analysis import statistics as stats
+from report.analysis import compare, gate, wording
 from report.analysis.load import Results, Run
 from report.page import comparisons
-from tests.support.synthetic import write_run
 
 ROOT = Path(__file__).resolve().parents[1]
-#: metric -> (+1 when it grows with the machine's slowness, -1 when it shrinks; repetition noise)
-METRICS = {"wall_s": (1, 0.04), "throughput_ops_s": (-1, 0.04), "latency_p50_us": (1, 0.10)}
-CELLS = 30
-REPS = 5
+CELLS = 12
 
 
-def simulated_run(rng, run_sd=0.03, local_sd=0.015, slower_cells=(), factor=1.2) -> tuple:
-    """(speeds at start and end, {(cell, metric): repetitions}) of one run started on its own: every
-    value and every speed measurement carries the run's offset (the machine's state over the run) and a
-    time-local one; ``slower_cells`` really are ``factor`` times slower in wall_s."""
-    offset = rng.normal(0.0, run_sd)
-    speeds = 60.0 * np.exp(offset + rng.normal(0.0, local_sd, 2))
-    data = {}
-    for cell in range(CELLS):
-        for metric, (sign, rep_sd) in METRICS.items():
-            shift = offset + rng.normal(0.0, local_sd)
-            values = np.exp(sign * shift + rng.normal(0.0, rep_sd, REPS))
-            if metric == "wall_s" and cell in slower_cells:
-                values *= factor
-            data[(cell, metric)] = values
-    return speeds, data
-
-
-def simulated_family(rng, floor=True, slower_cells=()) -> tuple:
-    """A pair of runs of the same thing (but for ``slower_cells``), compared as the report does."""
-    speeds_a, a = simulated_run(rng)
-    speeds_b, b = simulated_run(rng, slower_cells=slower_cells)
-    noise = stats.speed_noise(speeds_a, speeds_b) if floor else 0.0
-    return list(a), stats.compare_unpaired([(a[k], b[k], k[1]) for k in a], noise)
-
-
-def test_aa_runs_started_separately_read_the_same():
-    rng = np.random.default_rng(20)
-    found = [c for _ in range(40) for c in simulated_family(rng)[1]]
-    assert sum(c.significant for c in found) / len(found) <= 0.05
-    assert sum(c.ci_low <= 1.0 <= c.ci_high for c in found) / len(found) >= 0.90
-    # it is the run-to-run floor that makes it hold: within-run noise alone misses the run's offset
-    rng = np.random.default_rng(20)
-    alone = [c for _ in range(40) for c in simulated_family(rng, floor=False)[1]]
-    assert sum(c.ci_low <= 1.0 <= c.ci_high for c in alone) / len(alone) < 0.90
-
-
-def test_a_real_20_percent_difference_is_still_found():
-    rng = np.random.default_rng(21)
-    slower = set(range(6))
-    hits, false, nulls = 0, 0, 0
-    families = 40
-    for _ in range(families):
-        keys, found = simulated_family(rng, slower_cells=slower)
-        for (cell, metric), c in zip(keys, found):
-            if metric == "wall_s" and cell in slower:
-                hits += c.verdict == "slower"
-                assert c.verdict != "faster"
-            else:
-                nulls += 1
-                false += c.significant
-    assert hits / (families * len(slower)) >= 0.5
-    assert false / nulls <= 0.05
-
-
-def null_family(rng, m=200) -> list:
-    """m comparisons with nothing going on: uniform p, and a ratio far beyond any minimum effect."""
-    return [stats.Comparison(5, 5, 1.0, 2.0, 2.0, p_value=float(p)) for p in rng.uniform(0, 1, m)]
-
-
-def test_benjamini_hochberg_holds_the_false_discovery_rate():
-    rng = np.random.default_rng(22)
-    fractions = []
-    for _ in range(100):
-        family = stats.judge(null_family(rng), ["wall_s"] * 200)
-        fractions.append(sum(c.significant for c in family) / len(family))
-        assert all(c.q_value >= c.p_value for c in family)
-    # raw p < 0.05 would call about 5 % of every family; BH calls almost none when all are null
-    assert max(fractions) <= 0.05 and np.mean(fractions) <= 0.01
-    # and real effects among them are still found
-    mixed = null_family(rng, 180) + [stats.Comparison(5, 5, 1.0, 2.0, 2.0, p_value=1e-5) for _ in range(20)]
-    stats.judge(mixed, ["wall_s"] * 200)
-    assert all(c.verdict == "slower" for c in mixed[180:])
-    assert sum(c.significant for c in mixed[:180]) <= 9
-
-
-def drifting_rounds(rng, ratio: float, rounds: int = 10) -> tuple:
-    """Two interleaved runs: each round's machine state (±30 %) hits both; the other run is ``ratio``
-    times the base."""
-    drift = rng.lognormal(0.0, 0.3, rounds)
-    base = drift * rng.lognormal(0.0, 0.01, rounds)
-    return base, ratio * drift * rng.lognormal(0.0, 0.01, rounds)
-
-
-def test_interleaved_rounds_are_paired_so_shared_drift_cancels():
-    rng = np.random.default_rng(23)
-    base, other = drifting_rounds(rng, 1.15)
-    paired = stats.compare_paired([(base, other, "wall_s")])[0]
-    assert paired.verdict == "slower" and paired.paired
-    assert paired.ci_low <= 1.15 <= paired.ci_high and paired.ci_low > 1.0
-    # the same numbers unpaired: the drift swamps a 15 % change
-    assert stats.compare_unpaired([(base, other, "wall_s")])[0].verdict == "same"
-    # paired A/A: nothing called, and the exact intervals hold 1.0
-    found = [
-        c for _ in range(40) for c in stats.compare_paired([(*drifting_rounds(rng, 1.0), "wall_s")] * 25)
-    ]
-    assert sum(c.significant for c in found) / len(found) <= 0.05
-    assert sum(c.ci_low <= 1.0 <= c.ci_high for c in found) / len(found) >= 0.90
-
-
-def test_paired_rounds_below_six_have_no_interval_and_cannot_be_significant():
-    rng = np.random.default_rng(24)
-    base, other = drifting_rounds(rng, 2.0, rounds=5)
-    c = stats.compare_paired([(base, other, "wall_s")])[0]
-    assert c.verdict == "same" and np.isnan(c.ci_low) and "n=5, needs 6" in c.note
-    assert stats.min_signed_rank_p(5) > stats.ALPHA > stats.min_signed_rank_p(6)
-
-
-def test_tail_metrics_get_no_verdict_unless_their_sample_is_large():
-    rng = np.random.default_rng(25)
-    base, other = rng.lognormal(0, 0.01, 8), 2.0 * rng.lognormal(0, 0.01, 8)
-    assert stats.compare(base, other, "latency_p50_us").verdict == "slower"
-    for metric in ("latency_p99_us", "wake_latency_p99_us", "barrier_skew_max_us", "lateness_p999_us"):
-        c = stats.compare(base, other, metric)
-        assert c.verdict == stats.TAIL_VERDICT and not c.tested and not c.significant
-    found = stats.compare_unpaired([(base, other, "latency_p99_us")] * 3, tail_samples=[5000, 999, None])
-    assert [c.verdict for c in found] == ["slower", stats.TAIL_VERDICT, stats.TAIL_VERDICT]
-    assert stats.compare_unpaired([(base, other, "x_max_us")], tail_samples=[10**9])[0].tail
-
-
-def test_speed_noise_between_runs_and_between_machines():
-    assert stats.speed_noise([60.0, 60.0], [66.0, 66.0]) == pytest.approx(np.log(1.1))
-    assert np.isnan(stats.speed_noise([], [60.0]))
-    # another machine's speed is no noise: only each run's own start-to-end change counts
-    assert stats.speed_noise([60.0, 63.0], [30.0, 30.0], same_machine=False) == pytest.approx(
-        np.sqrt(np.log(1.05) ** 2 / 2)
-    )
-
-
-def make_run(run_id, rng, offset=0.0, invocation=None, factor=None, speeds=(60.0, 61.0), extra=None) -> Run:
-    """An in-memory run of one experiment: 12 cells × 10 rounds of wall_s; ``factor`` scales cell 0."""
+def make_run(
+    run_id,
+    rng,
+    offset=0.0,
+    invocation=None,
+    factors=None,
+    speeds=(60.0, 61.0),
+    extra=None,
+    rounds=10,
+    drift=None,
+    capacity=None,
+    parallel=(),
+    noise=0.03,
+) -> Run:
+    """An in-memory run of one experiment: 12 cells × ``rounds`` rounds of wall_s. ``factors`` {cell:
+    factor} scales cells; ``drift`` (one factor per round) is the machine's state shared by every cell of
+    a round (so by both runs of one invocation); ``capacity`` (start/end cores' worth) and ``parallel``
+    cells (carrying an in-round capacity probe, their wall divided by it) model a busy machine."""
+    factors = factors or {}
+    drift = np.ones(rounds) if drift is None else drift
     rows = []
-    for cell in range(12):
-        for r in range(10):
-            wall = np.exp(offset + rng.normal(0.0, 0.03)) * (factor if factor and cell == 0 else 1.0)
+    for cell in range(CELLS):
+        for r in range(rounds):
+            wall = np.exp(offset + rng.normal(0.0, noise)) * drift[r] * factors.get(cell, 1.0)
             row = {"cell_id": "c%d" % cell, "repeat": r, "status": "ok", "wall_s": wall}
+            if capacity is not None:
+                row["round_capacity"] = capacity * np.exp(rng.normal(0, 0.02)) if cell in parallel else np.nan
+                if cell in parallel:
+                    row["wall_s"] = wall * 2.0 / row["round_capacity"]
             row.update({k: v(cell, r) for k, v in (extra or {}).items()})
             rows.append(row)
     env = Environment(
@@ -170,22 +59,143 @@ def make_run(run_id, rng, offset=0.0, invocation=None, factor=None, speeds=(60.0
         machine={"label": "m"},
         config={"invocation_id": invocation} if invocation else {},
         speed={"start": {"loop_ns_per_iter": speeds[0]}, "end": {"loop_ns_per_iter": speeds[1]}},
+        capacity={"start": {"2": capacity}, "end": {"2": capacity}} if capacity is not None else {},
     )
     return Run(run_id, Path(run_id), env, {"exp": pd.DataFrame(rows)})
 
 
 def metrics_for(name):
-    return ["wall_s", "latency_p99_us"]
+    return ["wall_s", "latency_p99_us", "speedup"]
 
 
-def test_runs_of_one_invocation_are_compared_round_by_round():
+def by_cell(family) -> dict:
+    return {(f.experiment, f.cell, f.metric): f for f in family.items}
+
+
+def test_interleaved_runs_give_each_cell_its_verdict_and_direction():
     rng = np.random.default_rng(26)
-    a, b = make_run("a", rng, invocation="inv1"), make_run("b", rng, invocation="inv1", factor=1.5)
+    drift = rng.lognormal(0, 0.3, 10)  # the machine's state, shared by both runs round by round
+    a = make_run("a", rng, invocation="inv1", drift=drift)
+    b = make_run("b", rng, invocation="inv1", drift=drift, factors={0: 1.5, 1: 0.6})
     family = compare.compare_runs(a, b, metrics_for)
-    assert family.paired and family.floor is None and len(family.tested) == 12
-    assert [f["cell"] for f in family.called] == ["c0"] and family.called[0]["c"].paired
-    separate = compare.compare_runs(a, make_run("c", rng, invocation="inv2"), metrics_for)
-    assert not separate.paired and separate.floor.speed > 0
+    assert family.paired and family.machine is None and len(family.judged) == CELLS
+    cells = by_cell(family)
+    slow, fast = cells[("exp", "c0", "wall_s")], cells[("exp", "c1", "wall_s")]
+    assert slow.verdict.verdict == "slower" and 1.35 < slow.verdict.low and slow.verdict.high < 1.65
+    assert fast.verdict.verdict == "faster" and fast.verdict.high < 0.7
+    others = [f.verdict.verdict for f in family.judged if f.cell not in ("c0", "c1")]
+    assert set(others) <= {"equivalent", "inconclusive"} and others.count("equivalent") >= 6
+    assert all(f.by_round and f.cause == "" for f in family.items)
+    counts = family.counts()
+    assert counts["slower"] == 1 and counts["faster"] == 1 and sum(counts.values()) == CELLS
+
+
+def test_the_page_row_and_summary_say_which_cell_moved_which_way():
+    rng = np.random.default_rng(27)
+    a = make_run("a", rng, invocation="x")
+    b = make_run("b", rng, invocation="x", factors={3: 1.5})
+    family = compare.compare_runs(a, b, metrics_for)
+    row = comparisons.row(by_cell(family)[("exp", "c3", "wall_s")])
+    assert row[:3] == ["exp", "c3", "wall_s"] and row[6] == ("slower", "slower")
+    assert row[5][0].startswith("1.") and row[9] == "—"  # interleaved: no cause to attribute
+    counts = family.counts()
+    summary = wording.summary_text(family)
+    assert summary.startswith(
+        "12 comparisons at ±5 %%: %d faster, %d slower, %d equivalent, %d inconclusive."
+        % (counts["faster"], counts["slower"], counts["equivalent"], counts["inconclusive"])
+    )
+    assert counts["slower"] == 1 and counts["faster"] == 0 and "Smallest change detectable" in summary
+    html = str(comparisons.render(Results(runs=[a, b]), [family]))
+    assert "same" not in summary and "equivalent" in html and "interval lies entirely beyond ±5 %" in html
+    assert html.index("c3") < html.index("c0")  # the change first
+    for f in family.with_verdict("inconclusive"):
+        assert comparisons.row(f)[8][0] != "—"  # an inconclusive row says the rounds that would settle it
+
+
+def test_a_common_change_is_pooled_once_for_the_experiment():
+    rng = np.random.default_rng(28)
+    drift = rng.lognormal(0, 0.05, 8)
+    a = make_run("a", rng, invocation="y", rounds=8, drift=drift, noise=0.06)
+    b = make_run("b", rng, invocation="y", rounds=8, drift=drift * 1.08, noise=0.06)
+    family = compare.compare_runs(a, b, metrics_for, threshold=0.02)
+    (pooled,) = [p for p in family.pooled if p["metric"] == "wall_s"]
+    assert pooled["pooled"].verdict.verdict == "slower" and pooled["pooled"].cells == CELLS
+    assert family.moved_together() == [pooled]
+    text = wording.pooled_text(pooled)
+    assert text.startswith("exp wall_s over 12 cells: slower 1.0") and "of cells moved this way" in text
+    assert "Moved together" in str(comparisons.render(Results(runs=[a, b]), [family]))
+    found = gate.Gate(0.02)
+    gate.judge(family, found)
+    assert any("over 12 cells: slower" in line for line in found.slower)
+
+
+def test_the_threshold_means_what_it_says():
+    rng = np.random.default_rng(29)
+    a = make_run("a", rng, invocation="t", noise=0.005)
+    b = make_run("b", rng, invocation="t", noise=0.005, factors={c: 1.03 for c in range(CELLS)})
+    at2 = compare.compare_runs(a, b, metrics_for, threshold=0.02)
+    at5 = compare.compare_runs(a, b, metrics_for, threshold=0.05)
+    assert all(f.verdict.verdict == "slower" for f in at2.judged)
+    assert all(f.verdict.verdict == "equivalent" for f in at5.judged)
+    assert "±2 %" in wording.method_text(at2) and "±5 %" in wording.summary_text(at5)
+
+
+def test_runs_started_separately_judge_a_common_shift_against_the_baselines_own_runs():
+    rng = np.random.default_rng(30)
+    old = [make_run("r%d" % i, rng, offset=rng.normal(0, 0.02)) for i in range(3)]
+    regressed = make_run("r3", rng, offset=np.log(2.0))
+    results = Results(runs=old + [regressed])
+    family = compare.compare_runs(old[0], regressed, metrics_for, results)
+    assert not family.paired and family.machine is not None
+    (shift,) = [s for s in family.shifts if s["metric"] == "wall_s"]
+    assert shift["shift"].verdict == "slower" and shift["cause"] == "code" and shift["runs"] == 3
+    text = wording.shift_text(shift)
+    assert text.startswith("exp wall_s, all cells together: slower 1.9") and "cause: code" in text
+    assert not family.with_verdict("faster")  # cells are judged beyond the shift: none flips
+    # an old run against the baseline: nothing called, and the regressed run is not its noise... it is
+    # among the baseline's runs then, which only widens; never a false "faster"/"slower"
+    aa = compare.compare_runs(old[0], old[1], metrics_for, Results(runs=old))
+    assert aa.shifts[0]["shift"].verdict in ("equivalent", "inconclusive") and not aa.changed
+
+
+def test_one_pair_started_separately_cannot_tell_the_code_from_the_machine():
+    rng = np.random.default_rng(31)
+    a, b = make_run("a", rng), make_run("b", rng, offset=0.03)
+    family = compare.compare_runs(a, b, metrics_for, Results(runs=[a, b]))
+    (shift,) = family.shifts
+    assert shift["shift"].verdict == "inconclusive" and shift["cause"] == "machine or code"
+    assert not family.changed
+    text = wording.method_text(family)
+    assert "Started separately" in text and "never the run judged" in text
+
+
+def test_same_round_ratios_of_separate_runs_get_no_run_to_run_noise():
+    rng = np.random.default_rng(32)
+    extra = {"speedup": lambda cell, r: 1.8 * np.exp(rng.normal(0, 0.01))}
+    a = make_run("a", rng, offset=0.2, extra=extra)
+    faster = {"speedup": lambda cell, r: (2.2 if cell == 5 else 1.8) * np.exp(rng.normal(0, 0.01))}
+    b = make_run("b", rng, offset=-0.2, extra=faster)
+    family = compare.compare_runs(a, b, metrics_for, Results(runs=[a, b]))
+    speedups = {f.cell: f.verdict.verdict for f in family.items if f.metric == "speedup"}
+    assert speedups.pop("c5") == "faster" and set(speedups.values()) == {"equivalent"}
+    assert all(s["metric"] != "speedup" for s in family.shifts)  # judged on its rounds, not as a shift
+
+
+def test_a_busy_machine_is_blamed_not_the_code():
+    rng = np.random.default_rng(33)
+    parallel = range(3)  # a minority of the cells (21 of 225 in the issue's pair)
+    busy = make_run("busy", rng, capacity=1.14, parallel=parallel)
+    quiet = make_run("quiet", rng, capacity=1.95, parallel=parallel)
+    family = compare.compare_runs(busy, quiet, metrics_for, Results(runs=[busy, quiet]))
+    assert family.machine.capacity.verdict == "changed" and family.machine.speed.verdict != "changed"
+    moved = [f for f in family.changed if f.metric == "wall_s"]
+    assert moved and {f.cell for f in moved} <= {"c%d" % i for i in parallel}
+    assert all(f.verdict.verdict == "faster" and f.cause == "the machine changed" for f in moved)
+    assert "parallel capacity changed" in wording.machine_text(family)
+    assert comparisons.row(moved[0])[9] == "the machine changed"
+    found = gate.Gate(0.05)
+    gate.judge(compare.compare_runs(quiet, busy, metrics_for, Results(runs=[busy, quiet])), found)
+    assert not found.slower  # the busy run's "slower" parallel cells are the machine's
 
 
 def _with_micro_benchmarks(run: Run, slow: float = 1.0) -> Run:
@@ -206,67 +216,30 @@ def _with_micro_benchmarks(run: Run, slow: float = 1.0) -> Run:
     return run
 
 
-def test_an_experiment_without_rounds_is_judged_unpaired_inside_an_interleaved_invocation():
-    rng = np.random.default_rng(30)
+def test_an_experiment_without_rounds_is_judged_as_separate_runs_inside_an_invocation():
+    rng = np.random.default_rng(34)
     a = _with_micro_benchmarks(make_run("a", rng, invocation="inv"))
-    b = _with_micro_benchmarks(make_run("b", rng, invocation="inv", factor=1.5), slow=2.0)
+    b = _with_micro_benchmarks(make_run("b", rng, invocation="inv", factors={0: 1.5}), slow=2.0)
     family = compare.compare_runs(a, b, metrics_for)
-    assert family.paired and family.unpaired == ["micro"] and family.floor.speed > 0
-    by = {(f["experiment"], f["cell"]): f["c"] for f in family.items if f["metric"] == "wall_s"}
-    # Round by round, 3 rounds could never reach p < 0.05; as separate samples a 2x change is found.
-    assert not by[("micro", "b0")].paired and by[("micro", "b0")].verdict == "slower"
-    assert all(by[("micro", "b%d" % i)].verdict == "same" for i in (1, 2, 3))
-    assert by[("exp", "c0")].paired and by[("exp", "c0")].verdict == "slower"
-    assert family.floor_for("exp", "wall_s") == 0.0 and family.floor_for("micro", "wall_s") > 0
-    assert "micro measured without rounds" in compare.method_text(family)
+    assert family.paired and family.unpaired == ["micro"] and family.machine is not None
+    cells = by_cell(family)
+    assert not cells[("micro", "b0", "wall_s")].by_round and cells[("exp", "c0", "wall_s")].by_round
+    assert cells[("exp", "c0", "wall_s")].verdict.verdict == "slower"
+    assert "micro measured without rounds" in wording.method_text(family)
 
 
-def test_three_runs_of_one_interpreter_give_a_noise_floor_per_metric():
-    rng = np.random.default_rng(27)
-    runs = [make_run("r%d" % i, rng, offset=rng.normal(0, 0.1)) for i in range(4)]
-    family = compare.compare_runs(runs[0], runs[1], metrics_for, Results(runs=runs))
-    floor = family.floor.for_metric("exp", "wall_s")
-    # offsets of sd 0.1 per run: a difference of two runs has sd 0.14
-    assert 0.05 < floor < 0.3 and family.floor.per_metric == {("exp", "wall_s"): floor}
-    assert all(f["c"].noise_floor == floor for f in family.items)
-    assert "4 runs" in family.floor.describe()
-    # two runs only: the machine's speed is the floor
-    two = compare.compare_runs(runs[0], runs[1], metrics_for, Results(runs=runs[:2]))
-    assert two.floor.per_metric == {} and two.floor.for_metric("exp", "wall_s") == two.floor.speed
-
-
-def test_tail_metric_judged_with_the_column_counting_its_samples():
-    rng = np.random.default_rng(28)
+def test_tail_metric_judged_only_with_the_column_counting_its_samples():
+    rng = np.random.default_rng(35)
     extra = {"latency_p99_us": lambda cell, r: 100.0 + cell, "samples": lambda cell, r: 5000}
     a = make_run("a", rng, invocation="i", extra=extra)
     b = make_run("b", rng, invocation="i", extra={**extra, "latency_p99_us": lambda cell, r: 200.0 + cell})
-    assert all(f["c"].tail for f in compare.compare_runs(a, b, metrics_for).items if "p99" in f["metric"])
+    plain = compare.compare_runs(a, b, metrics_for)
+    assert all(f.verdict is None for f in plain.items if "p99" in f.metric) and len(plain.tails) == CELLS
+    html = str(comparisons.render(Results(runs=[a, b]), [plain]))
+    assert "Tail metrics whose medians moved beyond ±5 %" in html and "n/a: tail metric" in html
     judged = compare.compare_runs(a, b, metrics_for, tail_samples={"latency_p99_us": "samples"})
-    p99 = [f["c"] for f in judged.items if f["metric"] == "latency_p99_us"]
-    assert len(p99) == 12 and all(c.verdict == "slower" for c in p99)
-
-
-def test_the_page_shows_the_noise_floor_and_how_many_were_tested():
-    rng = np.random.default_rng(29)
-    runs = [make_run("a", rng), make_run("b", rng, factor=2.0, speeds=(62.0, 60.0))]
-    html = str(comparisons.render(Results(runs=runs), None, metrics_for))
-    assert "Run-to-run noise floor" in html and "12 comparisons tested" in html
-    assert "1 of 12 tested comparisons called different (1 slower)" in html
-    paired = [make_run("a", rng, invocation="x"), make_run("b", rng, invocation="x")]
-    assert "compared round by round" in str(comparisons.render(Results(runs=paired), None, metrics_for))
-
-
-def synthetic_pair(tmp_path: Path, other_gil: bool) -> list:
-    """Two run folders from tests.support.synthetic, with the machine's speed the real harness records."""
-    folders = []
-    for i, gil in enumerate((True, other_gil)):
-        folder = write_run(tmp_path, created="2026-01-0%dT00:00:00Z" % (i + 1), seed=i, gil=gil, repeats=6)
-        env_path = folder / "environment.json"
-        env = json.loads(env_path.read_text())
-        env["speed"] = {"start": {"loop_ns_per_iter": 60.0 + i}, "end": {"loop_ns_per_iter": 61.0}}
-        env_path.write_text(json.dumps(env))
-        folders.append(folder)
-    return folders
+    p99 = [f.verdict.verdict for f in judged.items if f.metric == "latency_p99_us"]
+    assert p99 == ["slower"] * CELLS
 
 
 def load_aa():
@@ -274,25 +247,6 @@ def load_aa():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def test_aa_script_reports_the_figures_of_two_runs(tmp_path, capsys):
-    aa = load_aa()
-    pair = synthetic_pair(tmp_path / "aa", other_gil=True)
-    assert aa.main(["--runs", *map(str, pair), "--results", str(tmp_path / "aa")]) == 0
-    out = capsys.readouterr().out
-    for line in ("comparisons tested:", "called different:", "intervals containing 1.0:", "noise floor:"):
-        assert line in out
-    assert "A/A test holds" in out and "with the noise of" not in out
-    # a third run of the same interpreter beside them: the noise is measured from the three runs too
-    write_run(tmp_path / "aa", created="2026-01-03T00:00:00Z", seed=7, repeats=6)
-    assert aa.main(["--runs", *map(str, pair), "--results", str(tmp_path / "aa")]) == 0
-    assert "with the noise of 3 runs" in capsys.readouterr().out
-    # the GIL off makes pure-Python threads faster: not an A/A pair, and the script says so
-    ab = synthetic_pair(tmp_path / "ab", other_gil=False)
-    assert aa.main(["--runs", *map(str, ab), "--results", str(tmp_path / "ab")]) == 1
-    out = capsys.readouterr().out
-    assert "A/A test FAILS" in out and "called faster" in out
 
 
 def test_aa_script_refuses_bad_input_in_one_line(tmp_path):
@@ -306,3 +260,55 @@ def test_aa_script_refuses_bad_input_in_one_line(tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.startswith("gilbench: error:")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("ratio, expected", [(1.0, "A/A"), (1.1, "A/B")])
+def test_aa_script_scores_a_pair_of_runs(tmp_path, capsys, ratio, expected):
+    from tests.support.synthetic import write_pair
+
+    aa = load_aa()
+    pair = write_pair(tmp_path / "p", factor=ratio, repeats=9)
+    code = aa.main(["--runs", *map(str, pair), "--known", str(ratio)])
+    out = capsys.readouterr().out
+    assert "false verdicts:" in out and "coverage of the known ratio" in out and expected in out
+    assert code in (0, 1)
+
+
+def test_rounds_stopped_by_steins_rule_get_its_interval_back():
+    rng = np.random.default_rng(36)
+    a = make_run("a", rng, invocation="s", factors={0: 1.3})
+    b = make_run("b", rng, invocation="s", factors={0: 1.3, 1: 1.3})
+    for run in (a, b):
+        run.env.config["n_first"] = 6
+    family = compare.compare_runs(a, b, metrics_for)
+    assert family.n_first == 6 and "Stein two-stage, first 6 rounds" in wording.method_text(family)
+    assert all("Stein" in f.verdict.note for f in family.judged)
+    assert by_cell(family)[("exp", "c1", "wall_s")].verdict.verdict == "slower"
+    b.env.config["n_first"] = None  # one run fixed, one adaptive: plain t intervals
+    assert compare.compare_runs(a, b, metrics_for).n_first is None
+
+
+def test_issue_19_rates_through_the_projects_own_comparison_code():
+    """10 % in every cell at 3 % per-round noise and 9 rounds is called in >= 80 % of cells, 20 % in
+    >= 99 %, never faster, and the intervals cover the truth; an A/A pair started separately with a
+    3 % run-level offset calls <= 5 % (40 families each measured: 98.5 %, 100 %, 0 %; coverage
+    96.9 %, 95.6 %)."""
+    rng = np.random.default_rng(1)
+    for change, least in ((1.10, 0.80), (1.20, 0.99)):
+        found = []
+        for k in range(15):
+            drift = rng.lognormal(0, 0.1, 9)
+            same = dict(invocation="i%d" % k, rounds=9, drift=drift, noise=0.03 / np.sqrt(2))
+            a = make_run("a", rng, **same)
+            b = make_run("b", rng, factors={c: change for c in range(CELLS)}, **same)
+            found += [f.verdict for f in compare.compare_runs(a, b, metrics_for).judged]
+        words = [v.verdict for v in found]
+        assert words.count("slower") / len(words) >= least and "faster" not in words
+        assert 0.9 <= sum(v.low <= change <= v.high for v in found) / len(found)
+    called = []
+    for _ in range(15):
+        a, b = make_run("a", rng, rounds=9), make_run("b", rng, offset=rng.normal(0, 0.03), rounds=9)
+        called += [
+            f.verdict.changed for f in compare.compare_runs(a, b, metrics_for, Results(runs=[a, b])).judged
+        ]
+    assert sum(called) / len(called) <= 0.05

@@ -49,17 +49,17 @@ def test_round_ratios_pair_each_round_with_the_baseline_of_that_round():
     assert math.isnan(few.ci_low) and few.ci_note == stats.ci_note(4)
 
 
-def test_separate_ratios_widen_with_the_run_to_run_noise():
+def test_separate_ratios_say_their_interval_holds_within_run_noise_only():
     rng = np.random.default_rng(1)
     base = _frame({"seq": rng.lognormal(0, 0.02, 8)})
     other = _frame({"a": 2 * rng.lognormal(0, 0.02, 8)})
-    quiet = separate_ratios(base, other, ["g"], ["g", "cell"], "wall_s", 0.0)[("x", "a")]
-    noisy = separate_ratios(base, other, ["g"], ["g", "cell"], "wall_s", 0.2)[("x", "a")]
-    unknown = separate_ratios(base, other, ["g"], ["g", "cell"], "wall_s")[("x", "a")]
+    r = separate_ratios(base, other, ["g"], ["g", "cell"], "wall_s")[("x", "a")]
     expected = np.median(other["wall_s"]) / np.median(base["wall_s"])
-    assert quiet.median == pytest.approx(expected) and not quiet.paired
-    assert noisy.ci_high - noisy.ci_low > 3 * (quiet.ci_high - quiet.ci_low)
-    assert "run-to-run noise unknown" in unknown.ci_note and quiet.ci_note == ""
+    assert r.median == pytest.approx(expected) and not r.paired
+    assert r.ci_low < r.median < r.ci_high and 1.9 < r.ci_low and r.ci_high < 2.1
+    assert "within-run noise only" in r.ci_note and "within-run noise" in r.how()
+    one = separate_ratios(base.head(1), other, ["g"], ["g", "cell"], "wall_s")[("x", "a")]
+    assert math.isnan(one.ci_low) and "no interval" in one.ci_note
 
 
 def test_shifted_is_a_rank_test():

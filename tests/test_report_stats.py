@@ -1,10 +1,10 @@
-"""report.analysis.statistics: exact intervals, noise flags and honest run-to-run verdicts."""
+"""report.analysis.statistics: exact intervals, noise flags, directions and the tail rule (verdicts between
+runs: tests/test_verdicts.py and tests/test_comparisons.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from report.analysis import statistics as stats
 
@@ -30,42 +30,11 @@ def test_summarize_per_cell_with_cv_and_noisy_flag():
     assert s.loc[("quiet", "rate_hz")]["cv"] == 0
 
 
-def test_verdicts_need_significance_and_a_large_enough_change():
-    rng = np.random.default_rng(5)
-    base = rng.normal(1.0, 0.02, 10)
-    slower = rng.normal(1.3, 0.02, 10)
-    c = stats.compare(base, slower, "wall_s")
-    assert c.verdict == "slower" and c.p_value < 0.01 and c.ci_low <= c.ratio <= c.ci_high and c.ratio > 1.2
-    assert stats.compare(base, slower, "throughput_ops_s").verdict == "faster"
-    assert stats.compare(base, slower, "tasks_done").verdict == "higher"
-    assert stats.compare(slower, base, "tasks_done").verdict == "lower"
-    assert stats.compare(base, rng.normal(1.0, 0.02, 10), "wall_s").verdict == "same"
-    assert stats.compare(base, base.copy(), "wall_s").verdict == "same"
-    # significant but below the 5 % threshold: still "same"
-    tiny = stats.compare(1.0 + rng.normal(0, 1e-4, 10), 1.03 + rng.normal(0, 1e-4, 10), "wall_s")
-    assert tiny.p_value < 0.01 and tiny.verdict == "same"
-    # three repetitions each are tested too: their spread is what it is
-    few = stats.compare([1.0, 1.01, 1.02], [2.0, 2.01, 2.02], "wall_s")
-    assert few.verdict == "slower" and few.tested
-
-
-def test_run_to_run_noise_floor_widens_intervals_and_raises_the_minimum_effect():
-    rng = np.random.default_rng(6)
-    base, other = rng.lognormal(0, 0.01, 8), 1.12 * rng.lognormal(0, 0.01, 8)
-    alone = stats.compare(base, other, "wall_s")
-    assert alone.verdict == "slower" and not alone.ci_low <= 1.0 <= alone.ci_high
-    # 12 % slower is inside the noise between two runs of ±15 %: not called, and the interval holds 1
-    noisy = stats.compare(base, other, "wall_s", noise_floor=0.15)
-    assert noisy.verdict == "same" and noisy.ci_low <= 1.0 <= noisy.ci_high and noisy.noise_floor == 0.15
-    assert stats.minimum_effect(0.15) == 0.15 and stats.minimum_effect(0.0) == pytest.approx(np.log(1.05))
-
-
-def test_comparisons_that_cannot_give_a_ratio_are_not_tested():
-    zero = stats.compare([0.0, 0.0, 1.0], [0.0, 2.0, 0.0], "lost_updates")
-    assert zero.verdict == "n/a" and not zero.tested and "positive" in zero.note
-    constant = stats.compare([0, 0, 0], [0, 0, 0], "lost_updates")
-    assert constant.verdict == "same" and not constant.tested
-    assert stats.compare([], [1.0], "wall_s").verdict == "n/a"
+def test_the_tail_rule_judges_a_p99_only_with_samples_enough():
+    assert stats.judgeable("wall_s", None) and stats.judgeable("latency_p50_us", None)
+    assert stats.tail_samples_needed("latency_p99_us") == 1000
+    assert stats.judgeable("latency_p99_us", 1000) and not stats.judgeable("latency_p99_us", 999)
+    assert not stats.judgeable("latency_p99_us", None) and not stats.judgeable("x_max_us", 10**9)
 
 
 def test_direction_of_metrics():

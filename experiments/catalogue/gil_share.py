@@ -16,7 +16,7 @@ import statistics
 import sys
 
 from experiments.catalogue.toolkit import executors, workloads
-from experiments.spec import CellSkipped, Metric, Param, Profile, calibration
+from experiments.spec import INTERVAL_ROUNDS, CellSkipped, Metric, Param, Profile, calibration
 
 TITLE = "Where threads stop paying: the share of each task that holds the GIL"
 PARAMS = {
@@ -80,6 +80,7 @@ PROFILES = {
     # left to the full profile.
     "default": Profile(
         budget_s=50,
+        min_rounds=INTERVAL_ROUNDS,  # advise needs an interval on every panel: Stein's first stage
         timeout_s=90,
         grid=[
             {

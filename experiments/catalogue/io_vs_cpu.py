@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 
 from experiments.catalogue.toolkit import executors, workloads
-from experiments.spec import CellSkipped, Metric, Param, Profile
+from experiments.spec import INTERVAL_ROUNDS, CellSkipped, Metric, Param, Profile
 
 TITLE = "I/O-bound vs CPU-bound work across the GIL"
 EXECUTORS = executors.EXECUTORS
@@ -75,6 +75,7 @@ PROFILES = {
     # "Default budgets"). Workers 1 of each executor and 4, 16 threads on I/O are in the full profile.
     "default": Profile(
         budget_s=120,
+        min_rounds=INTERVAL_ROUNDS,  # advise needs an interval on every panel: Stein's first stage
         timeout_s=90,
         grid=[
             {

@@ -22,7 +22,7 @@ from experiments.catalogue.toolkit.user_code import (
     result_skip_reason,
     solo_calls,
 )
-from experiments.spec import CellSkipped, Metric, Param, Profile
+from experiments.spec import INTERVAL_ROUNDS, CellSkipped, Metric, Param, Profile
 
 TITLE = "Your function on threads, pools, processes, asyncio and subinterpreters"
 PARAMS = {
@@ -47,7 +47,10 @@ _PARALLEL = ["thread", "thread_pool", "process", "process_pool", "asyncio", "int
 PROFILES = {
     "quick": Profile(repeat=6, timeout_s=60, grid=[{"executor": _PARALLEL, "workers": [2], "tasks": [8]}]),
     "default": Profile(
-        budget_s=60, timeout_s=120, grid=[{"executor": _PARALLEL, "workers": [1, 2, 4, 8], "tasks": [16]}]
+        budget_s=60,
+        min_rounds=INTERVAL_ROUNDS,  # advise needs an interval on every panel: Stein's first stage
+        timeout_s=120,
+        grid=[{"executor": _PARALLEL, "workers": [1, 2, 4, 8], "tasks": [16]}],
     ),
     "full": Profile(
         budget_s=240,

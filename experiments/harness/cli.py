@@ -25,6 +25,7 @@ from experiments.harness.interpreters import InterpreterNotFound, discover, reso
 from experiments.harness.orchestrator import execute
 from experiments.harness.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
 from experiments.harness.progress import LOG_FILE, Console, silence
+from experiments.harness.rounds import N_FIRST
 from experiments.harness.store import RunFolder, StoreError, default_machine_label, new_run_id
 from experiments.harness.variants import Checkouts, VariantError, parse_variants
 from experiments.harness.workload_check import (
@@ -141,6 +142,7 @@ def _new_runs(args, checkouts: Checkouts) -> list:
             "repeat": args.repeat,
             "precision": args.precision,
             "budget_s": args.budget,
+            "n_first": None if args.repeat else N_FIRST,  # Stein's first stage: the report's intervals
             "capacity_rounds": args.capacity_rounds,
             "memory_cap_mib": args.memory_cap_mib or None,
             "overrides": overrides,

@@ -1,9 +1,13 @@
-"""How many rounds a comparison group runs: fixed, or until its ratios are precise or its budget is spent.
+"""How many rounds a comparison group runs: fixed, or until its ratios are settled or its budget is spent.
 
-A group's ratios are its non-baseline cells' per-round ``speedup``s. Their precision is the
-half-width of the exact distribution-free 95 % interval of each one's median, relative to the
-median (the interval the report shows); a group is as precise as its least precise ratio. The
-harness runs here, not the measured interpreter, so scipy may be used.
+A group's ratios are its non-baseline cells' per-round ``speedup``s. Adaptive rounds stop by Stein's
+two-stage rule (report.analysis.verdicts.stopping, the one definition the report's intervals rely
+on): the first N_FIRST rounds' spread fixes how many rounds the group needs for an interval of
+half-width ``precision`` (relative, on the log scale), and later rounds never change that number, so
+asking after every round keeps the intervals' coverage. The run records N_FIRST
+(``config.n_first``) and the report passes it back to its t intervals. The harness runs here, not
+in the measured interpreter, so numpy and scipy may be used (and the decision core imported: it
+imports nothing from report/ or experiments/).
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ import statistics
 from dataclasses import dataclass, field
 
 from experiments.spec import INTERVAL_ROUNDS, Profile
+from report.analysis.verdicts.stopping import group_settled
+
+#: A maximum no group reaches: Stein's own count, not a cap, decides whether a target was met.
+UNCAPPED = 10**6
+#: Rounds of Stein's first stage: their spread fixes the total (recorded as ``config.n_first``).
+N_FIRST = INTERVAL_ROUNDS
 
 #: Confidence of the interval the precision target refers to.
 CONFIDENCE = 0.95
@@ -71,6 +81,31 @@ class GroupRecord:
     def has_ratios(self) -> bool:
         return self.baseline is not None and len(self.cells) > 1
 
+    def log_ratios(self) -> list | None:
+        """Each non-baseline cell's log speedups in round order (None: the group has no ratios)."""
+        if not self.has_ratios():
+            return None
+        out = []
+        for cell in self.cells:
+            if cell == self.baseline:
+                continue
+            ratios = [self.rows[r].get(cell) for r in sorted(self.rows)]
+            logs = [math.log(v) for v in ratios if v is not None and v > 0]
+            if not logs and any(cell in got for got in self.rows.values()):
+                continue  # a cell that never succeeds has no ratio to settle
+            out.append(logs)
+        return out
+
+    def settled(self, precision: float, n_max: int) -> bool | None:
+        """Whether Stein's rule says the group has all its rounds for intervals of half-width
+        ``precision``; None for a group without ratios."""
+        ratios = self.log_ratios()
+        if ratios is None or not ratios:
+            return None
+        return group_settled(
+            ratios, precision, n_first=N_FIRST, n_max=n_max, half_width=math.log1p(precision)
+        )
+
     def precision(self) -> float | None:
         """Relative half-width of its least precise ratio (inf: too few rounds); None: no ratios."""
         if not self.has_ratios():
@@ -93,8 +128,9 @@ class RoundPolicy:
     Adaptive rounds come in two phases. First every group runs ``min_rounds``, group by group,
     whatever the budget. Then what is left of the experiment's budget goes, one round at a time,
     to the group that wants one and has run the fewest rounds (ties: the first in the plan): a group
-    wants rounds until it has the INTERVAL_ROUNDS a 95 % interval needs and each of its ratios is
-    precise, as long as a round of its cost fits in what is left and it is below ``max_rounds``.
+    wants rounds until Stein's rule says it is settled (its first N_FIRST rounds fix how many it
+    needs for intervals of half-width ``precision``), as long as a round of its cost fits in what is
+    left and it is below ``max_rounds``.
     An expensive group early in the plan is so not starved by cheap, precise ones after it.
     """
 
@@ -115,15 +151,15 @@ class RoundPolicy:
 
     def wants(self, records: list, index: int) -> tuple:
         """(must, wanting, affordable) for group ``index``'s next round: must run it (fixed count
-        or minimum not reached); wants it (fewer rounds than a 95 % interval needs, or a ratio not
-        yet precise enough); can afford it (below the maximum, and a round of its mean cost fits in
+        or minimum not reached); wants it (Stein's first stage not done, or the rounds it fixed not
+        yet run); can afford it (below the maximum, and a round of its mean cost fits in
         what is left of the budget)."""
         rec = records[index]
         r = rec.next_round()
         if self.fixed is not None:
             return r < self.fixed, False, False
-        width = rec.precision()
-        wanting = r < INTERVAL_ROUNDS or (width is not None and width > self.precision)
+        settled = rec.settled(self.precision, self.max_rounds)
+        wanting = r < N_FIRST or settled is False
         affordable = r < self.max_rounds and rec.round_cost_s() <= self.left_s(records)
         return r < self.min_rounds, wanting, affordable
 
@@ -140,10 +176,12 @@ def must_round(wants: list) -> bool:
 
 
 def precision_columns(record: GroupRecord, target: float) -> dict:
-    """The derived columns a round's rows carry: rounds so far, precision reached, target met."""
+    """The derived columns a round's rows carry: rounds so far, the precision its medians' intervals
+    reached, and whether the group ran all the rounds Stein's rule asks for the target (uncapped:
+    a group stopped by its maximum or its budget did not meet it)."""
     width = record.precision()
     out = {"group_rounds": len(record.complete())}
     if width is not None:
         out["group_precision"] = width if math.isfinite(width) else None
-        out["precision_met"] = int(width <= target)
+        out["precision_met"] = int(bool(record.settled(target, UNCAPPED)))
     return out

@@ -3,10 +3,13 @@
 Every option (executor × workers) of a run is a cell of an executor experiment (any experiment
 compared over ``executor`` and ``workers`` against a sequential baseline, as experiments.json
 declares it). The fastest option is found from the per-cell medians; every other option is
-set against it round by round (the cells of one panel ran in the same rounds). Options whose
-interval does not show them slower than the fastest by more than stats.CHANGE_THRESHOLD are
-indistinguishable from it, and the simplest of those is recommended (one thread, then thread
-pools, threads, asyncio, interpreter pools, process pools, processes; fewer workers first).
+set against it round by round (the cells of one panel ran in the same rounds) by verdicts.advise:
+the fastest by median is advised unless a simpler option (one thread, then thread pools, threads,
+asyncio, interpreter pools, process pools, processes; fewer workers first) is shown *equivalent* to
+it (its interval inside ±threshold); when neither is shown, the advice is "inconclusive" with the
+rounds that would settle it. An option the data show slower than another is never advised. Runs of
+several interpreters measured in one invocation are also set against each other (the GIL build
+first: a free-threaded build is advised only where its advantage is shown).
 
 Speeds are quoted against one shared baseline (cells.shared_baseline: the sequential cell of the
 reference interpreter, round by round where it ran interleaved), so rows of different interpreters
@@ -21,11 +24,14 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from report.analysis import statistics as stats
-from report.analysis.cells import Context, Ratio, ratios_against, round_ratios, shared_baseline
+from report.analysis.cells import Context, Ratio, ratios_against, shared_baseline
+from report.analysis.family import DEFAULT_THRESHOLD
 from report.analysis.numbers import num
+from report.analysis.runs import interleaved
+from report.analysis.verdicts.choice import advise as choose
 
 if TYPE_CHECKING:
     from report.analysis.load import Results, Run
@@ -104,11 +110,14 @@ class Advice:
     experiment: str
     workload: str
     run: Run
-    choice: Option
+    choice: Option | None
     runner_up: Option | None
     why: str
     notes: list = field(default_factory=list)
     provisional: bool = False
+    #: "fastest", "equivalent", "only option" or "inconclusive" (verdicts.advise)
+    verdict: str = ""
+    rounds_to_settle: float = math.nan
 
     def to_dict(self) -> dict:
         def option(o: Option | None) -> dict | None:
@@ -136,7 +145,9 @@ class Advice:
             "interpreter": self.run.interpreter_label,
             "machine": self.run.machine_label,
             "gil": self.run.gil,
+            "verdict": self.verdict,
             "recommended": option(self.choice),
+            "rounds_to_settle": _finite(self.rounds_to_settle),
             "runner_up": option(self.runner_up),
             "why": self.why,
             "notes": list(self.notes),
@@ -155,20 +166,34 @@ class Plan:
 
     advice: list
     baselines: dict  # experiment -> Run
+    #: {experiment, workload, machine, advice (verdicts.Advice)}: which interpreter, where runs of
+    #: several were measured in one invocation
+    interpreters: list = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "baselines": {k: {"run_id": r.run_id, "env": r.env_label} for k, r in self.baselines.items()},
                 "advice": [a.to_dict() for a in self.advice],
+                "interpreters": [
+                    {k: v for k, v in i.items() if k != "advice"}
+                    | {
+                        "choice": i["advice"].choice,
+                        "verdict": i["advice"].verdict,
+                        "why": i["advice"].reason,
+                    }
+                    for i in self.interpreters
+                ],
             },
             indent=2,
             ensure_ascii=False,
         )
 
 
-def advise(results: Results, baseline: str | None = None) -> Plan:
-    """Advice for every panel of every run of every advisable experiment."""
+def advise(results: Results, baseline: str | None = None, threshold: float = DEFAULT_THRESHOLD) -> Plan:
+    """Advice for every panel (workload) of every run of every advisable experiment: every run read,
+    not only the newest of each interpreter × machine; a panel measured again by a newer run of the
+    same interpreter × machine is advised from the newer one."""
     ctx = Context(results, None, baseline)
     out, baselines = [], {}
     for name in advisable(results):
@@ -179,8 +204,11 @@ def advise(results: Results, baseline: str | None = None) -> Plan:
         panel = _panel_columns(results, name)
         info = results.info(name)
         base_rows = _matching(base_run.tables[name], info.baseline)
-        for run in ctx.runs_for(name):
-            df = run.tables[name]
+        newest: dict = {}
+        for run in results.runs:  # oldest first: a newer run of a panel replaces an older one
+            df = run.tables.get(name)
+            if df is None or not (df["status"] == "ok").any():
+                continue
             df = df[df["status"] == "ok"]
             speeds = ratios_against(
                 base_run, run, base_rows, df, panel, panel + list(OPTION_COLUMNS), "wall_s"
@@ -189,8 +217,10 @@ def advise(results: Results, baseline: str | None = None) -> Plan:
                 key = key if isinstance(key, tuple) else (key,)
                 options = _options(rows, speeds, key)
                 if options:
-                    out.append(_decide(name, _describe(panel, key), run, options, panel))
-    return Plan(out, baselines)
+                    decided = _decide(name, _describe(panel, key), run, options, threshold)
+                    newest[(run.env_label, key)] = decided
+        out += [newest[k] for k in sorted(newest, key=lambda k: (str(k[1]), k[0]))]
+    return Plan(out, baselines, _interpreters(out, threshold))
 
 
 def _panel_columns(results: Results, name: str) -> list:
@@ -234,73 +264,66 @@ def _options(rows: pd.DataFrame, speeds: dict, key: tuple) -> list:
     return out
 
 
-def _slower_than(best: Option, other: Option, panel: list) -> Ratio | None:
-    """other's time over best's, round by round (> 1: other is slower)."""
-    by = panel + list(OPTION_COLUMNS)
-    found = round_ratios(best.rows, other.rows, panel, by, "wall_s")
-    return next(iter(found.values()), None)
+def _log_rounds(option: Option) -> pd.Series:
+    """log wall time per round (repeat) of one option: the rounds its panel's options shared."""
+    rows = option.rows[option.rows["wall_s"] > 0]
+    key = rows["repeat"] if "repeat" in rows else pd.Series(range(len(rows)), index=rows.index)
+    return np.log(rows["wall_s"]).groupby(key.to_numpy()).median()
 
 
-def _indistinguishable(r: Ratio | None) -> bool:
-    """Not shown slower than the fastest by more than the minimum effect the report calls."""
-    limit = 1 + stats.CHANGE_THRESHOLD
-    if r is None:
-        return False
-    if math.isfinite(r.ci_low):
-        return r.ci_low <= limit
-    return r.median <= limit  # no interval: the medians decide, and the advice is provisional
-
-
-def _decide(experiment: str, workload: str, run: Run, options: list, panel: list) -> Advice:
-    best = min(options, key=lambda o: o.wall_s)
-    against = {id(o): _slower_than(best, o, panel) for o in options if o is not best}
-    ties = [best] + [o for o in options if o is not best and _indistinguishable(against[id(o)])]
-    choice = min(ties, key=lambda o: o.simplicity)
+def _decide(experiment: str, workload: str, run: Run, options: list, threshold: float) -> Advice:
+    """verdicts.advise over the panel's options, simplest first, on their per-round log times."""
+    ordered = sorted(options, key=lambda o: o.simplicity)
+    frame = pd.DataFrame({o.label: _log_rounds(o) for o in ordered})
+    decided = choose({o.label: frame[o.label].to_numpy(dtype=float) for o in ordered}, threshold)
+    by_label = {o.label: o for o in ordered}
+    choice = by_label.get(decided.choice) if decided.choice else None
+    fastest = by_label[decided.fastest]
     rest = sorted((o for o in options if o is not choice), key=lambda o: o.wall_s)
     runner_up = rest[0] if rest else None
-    provisional = any(
-        r is not None and not math.isfinite(r.ci_low) for o, r in ((o, against.get(id(o))) for o in ties[1:])
-    ) or not _has_interval(choice)
-    why = _why(best, choice, ties, runner_up, against, panel)
-    notes = [_process_note(options, choice, ties, run), _provisional_note(choice, provisional)]
+    why = _why(decided, threshold)
+    notes = [_capacity_note(run, options, choice)]
+    if choice is not None:
+        notes.append(_process_note(options, choice, [choice, fastest], run))
+    provisional = decided.verdict == "inconclusive"
     notes = [n for n in notes if n]
-    return Advice(experiment, workload, run, choice, runner_up, why, notes, provisional)
+    return Advice(
+        experiment, workload, run, choice, runner_up, why, notes, provisional, decided.verdict,
+        decided.rounds_to_settle,
+    )  # fmt: skip
 
 
-def _has_interval(o: Option) -> bool:
-    return o.speed is not None and math.isfinite(o.speed.ci_low)
+def _why(decided, threshold: float) -> str:
+    """The sentence that says why: verdicts.advise's reason, with the rounds that would settle it."""
+    if decided.verdict == "inconclusive":
+        text = decided.reason
+        if not math.isfinite(decided.rounds_to_settle):
+            text += "; more rounds are unlikely to settle it at this noise"
+        return text
+    return decided.reason
 
 
-def _pct(r: Ratio) -> str:
-    text = "%+.0f %%" % ((r.median - 1) * 100)
-    if math.isfinite(r.ci_low):
-        text += " [%+.0f %% to %+.0f %%]" % ((r.ci_low - 1) * 100, (r.ci_high - 1) * 100)
-    return text
-
-
-def _why(best: Option, choice: Option, ties: list, runner_up, against: dict, panel: list) -> str:
-    limit = "%.0f %%" % (stats.CHANGE_THRESHOLD * 100)
-    if choice is not best:
-        r = against[id(choice)]
-        return (
-            "the simplest of %d options not shown slower than the fastest (%s) by more than %s: %s's time %s"
-            % (
-                len(ties),
-                best.label,
-                limit,
-                choice.label,
-                _pct(r),
-            )
-        )
-    if runner_up is None:
-        return "the only option measured"
-    r = _slower_than(best, runner_up, panel)
-    if len(ties) > 1:
-        return "fastest, and the simplest of the %d options not shown slower than it by more than %s" % (
-            len(ties),
-            limit,
-        )
-    return "fastest; the runner-up takes %s longer" % (_pct(r) if r is not None else "?")
+def _capacity_note(run: Run, options: list, choice: Option | None) -> str | None:
+    """What a busy machine could not show: parallel options ran on fewer cores' worth than it has
+    (their in-round probes; the run's start probe for a run without them)."""
+    parallel = [o for o in options if o.workers > 1]
+    if not parallel:
+        return None
+    if any("round_capacity" in o.rows for o in options):
+        found = [float(o.rows["round_capacity"].median()) for o in parallel if "round_capacity" in o.rows]
+        found = [c for c in found if math.isfinite(c)]
+        capacity = max(found) if found else None  # no probe: work that does not use the cores
+    else:
+        cap = run.capacity("start")
+        capacity = cap[max(cap)] if cap else None
+    cores = min(run.cores, max(o.workers for o in parallel))
+    if capacity is None or capacity >= 0.9 * cores:
+        return None
+    return (
+        "the machine gave %s cores' worth of parallel work of its %s during this run: parallel options "
+        "could not show more than about %sx, so this cannot show whether they beat %s on a quiet machine"
+        % (num(capacity), num(run.cores), num(capacity), choice.label if choice else "the others")
+    )
 
 
 def _process_note(options: list, choice: Option, ties: list, run: Run) -> str | None:
@@ -348,12 +371,24 @@ def _tasks(o: Option) -> int | None:
     return None
 
 
-def _provisional_note(choice: Option, provisional: bool) -> str | None:
-    if not provisional:
-        return None
-    return "provisional: %d round%s, and a 95 %% interval needs %d; run again with --repeat %d" % (
-        choice.rounds,
-        "" if choice.rounds == 1 else "s",
-        stats.min_n_for_ci(),
-        stats.min_n_for_ci(),
-    )
+def _interpreters(advice: list, threshold: float) -> list:
+    """Which interpreter to use, per experiment × workload × machine where runs of several interpreters
+    were measured in one invocation: each one's advised (else fastest) option, round by round,
+    through verdicts.advise with the GIL builds first (a free-threaded build wins only when shown)."""
+    groups: dict = {}
+    for a in advice:
+        groups.setdefault((a.experiment, a.workload, a.run.machine_label), []).append(a)
+    out = []
+    for (experiment, workload, machine), members in groups.items():
+        members = [m for m in members if interleaved(m.run, members[0].run)]
+        if len({m.run.env_label for m in members}) < 2:
+            continue
+        members.sort(key=lambda m: (bool(m.run.interpreter.get("free_threaded_build")), m.run.gil == "off"))
+        series = {}
+        for m in members:
+            best = m.choice or m.runner_up  # the advised option, else the fastest by median
+            series["%s (GIL %s)" % (m.run.interpreter_label, m.run.gil)] = _log_rounds(best)
+        frame = pd.DataFrame(series)
+        decided = choose({k: frame[k].to_numpy(dtype=float) for k in series}, threshold)
+        out.append({"experiment": experiment, "workload": workload, "machine": machine, "advice": decided})
+    return out

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from report.analysis import statistics as stats
-from report.analysis.runs import interleaved, run_speeds, same_machine
+from report.analysis.runs import interleaved
 from report.analysis.statistics import missing
 
 if TYPE_CHECKING:
@@ -167,8 +167,8 @@ def shifted(a, b) -> tuple:
 class Ratio:
     """A ratio of one cell's metric to a baseline's, with its 95 % interval (NaN, and ``ci_note``
     saying why, when there is none). ``paired``: the median of per-round ratios of runs interleaved in
-    one invocation, its exact interval; else the ratio of the two runs' medians, its interval widened
-    by the run-to-run noise (stats.compare_unpaired)."""
+    one invocation, its exact interval; else the ratio of the two runs' medians, its interval from
+    within-run noise only, without the drift between runs (separate_ratios)."""
 
     median: float
     ci_low: float = math.nan
@@ -195,7 +195,7 @@ class Ratio:
         """How the ratio was made, in words for the page."""
         if self.paired:
             return "paired round by round over %d round%s" % (self.n, "" if self.n == 1 else "s")
-        return "ratio of medians of runs started separately, run-to-run noise in its interval"
+        return "ratio of medians of runs started separately, within-run noise in its interval"
 
 
 def _ok_rows(df: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -230,35 +230,43 @@ def round_ratios(base: pd.DataFrame, other: pd.DataFrame, on: list, by: list, me
     return out
 
 
-def separate_ratios(
-    base: pd.DataFrame, other: pd.DataFrame, on: list, by: list, metric: str, noise_floor: float = math.nan
-) -> dict:
+WITHIN_RUN = "runs started separately: within-run noise only, the drift between runs is not in it"
+
+
+def separate_ratios(base: pd.DataFrame, other: pd.DataFrame, on: list, by: list, metric: str) -> dict:
     """As round_ratios for runs started separately: the ratio of medians (other / base, base rows
-    matched on ``on``), its interval from stats.compare_unpaired with ``noise_floor`` (the standard
-    deviation of the log ratio two runs of the same thing show; unknown: NaN, and ``ci_note`` says the
-    interval holds within-run noise only)."""
+    matched on ``on``), its 95 % interval a Welch t interval on the two runs' log values: within-run
+    noise only (``ci_note`` says so). The drift between separately started runs is measured only by
+    repeated runs (report.analysis.separately judges it); no loop-speed floor stands in for it."""
     b, o = _ok_rows(base, metric), _ok_rows(other, metric)
     if b.empty or o.empty:
         return {}
     b_values, o_values = b[metric].to_numpy(dtype=float), o[metric].to_numpy(dtype=float)
     base_rows = {_key(_as_tuple(k)): rows for k, rows in b.groupby(list(on), dropna=False).indices.items()}
     at = [list(by).index(c) for c in on]
-    cells, pairs = [], []
+    out = {}
     for cell, rows in o.groupby(list(by), dropna=False).indices.items():
         cell = _key(_as_tuple(cell))
         found = base_rows.get(tuple(cell[i] for i in at))
         if found is not None:
-            cells.append(cell)
-            pairs.append((b_values[found], o_values[rows], metric))
-    if not pairs:
-        return {}
-    known = noise_floor is not None and math.isfinite(noise_floor)
-    unknown = [] if known else ["run-to-run noise unknown: within-run spread only"]
-    out = {}
-    for cell, c in zip(cells, stats.compare_unpaired(pairs, noise_floor if known else 0.0)):
-        note = "; ".join(n for n in [c.note] + unknown if n)
-        out[cell] = Ratio(c.ratio, c.ci_low, c.ci_high, min(c.n_base, c.n_other), False, note)
+            out[cell] = _welch(b_values[found], o_values[rows])
     return out
+
+
+def _welch(a: np.ndarray, b: np.ndarray) -> Ratio:
+    """Ratio of medians median(b) / median(a) and the Welch t 95 % interval of the log difference."""
+    center = float(np.log(np.median(b)) - np.log(np.median(a)))
+    a, b = np.log(a), np.log(b)
+    n = min(a.size, b.size)
+    if a.size < 2 or b.size < 2:
+        return Ratio(math.exp(center), n=n, ci_note="fewer than 2 values a side: no interval")
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return Ratio(math.exp(center), math.exp(center), math.exp(center), n, False, WITHIN_RUN)
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = float(sps.t.ppf(0.975, df)) * se
+    return Ratio(math.exp(center), math.exp(center - half), math.exp(center + half), n, False, WITHIN_RUN)
 
 
 def _as_tuple(key) -> tuple:
@@ -268,12 +276,10 @@ def _as_tuple(key) -> tuple:
 def ratios_against(base_run, other_run, base: pd.DataFrame, other: pd.DataFrame, on, by, metric) -> dict:
     """Every cell of ``other`` (rows of ``other_run``) against the base rows (of ``base_run``):
     round by round when the two runs were interleaved in one invocation, or are one run; else as runs
-    started separately, judged against the run-to-run noise of the machine's speed at each run's
-    start and end. See round_ratios and separate_ratios."""
+    started separately (ratio of medians, within-run interval). See round_ratios and separate_ratios."""
     if base_run is other_run or base_run.run_id == other_run.run_id or interleaved(base_run, other_run):
         return round_ratios(base, other, on, by, metric)
-    floor = stats.speed_noise(run_speeds(base_run), run_speeds(other_run), same_machine(base_run, other_run))
-    return separate_ratios(base, other, on, by, metric, floor)
+    return separate_ratios(base, other, on, by, metric)
 
 
 def shared_baseline(ctx, experiment: str):

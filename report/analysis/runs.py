@@ -64,3 +64,11 @@ def variant_gate(results: Results, name: str | None) -> tuple:
             % (wanted, runs[0].run_id.rsplit("-", 1)[0], ", ".join(r.variant for r in runs))
         )
     return base[0].run_id, [r.run_id for r in runs]
+
+
+def machine_speed_factor(base: Run, other: Run) -> float | None:
+    """How many times slower the other run's machine runs a fixed loop; None on the same machine."""
+    if same_machine(base, other):
+        return None
+    a, b = loop_ns(base), loop_ns(other)
+    return b / a if a and b else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from report.analysis import statistics as stats
+from report.analysis.family import DEFAULT_THRESHOLD
 from report.page.html import Markup, join, paragraph, table, tag
 
 if TYPE_CHECKING:
@@ -27,18 +27,33 @@ HEADER = [
 
 
 def cells(a: Advice) -> list:
+    """One advised panel: the option to use (or "inconclusive"), its speed, the runner-up and why."""
     runner = "%s (%s)" % (a.runner_up.label, a.runner_up.speed_text()) if a.runner_up else "—"
     why = "; ".join([a.why] + a.notes)
+    use = a.choice.label if a.choice is not None else "inconclusive"
     return [
         "%s: %s" % (a.experiment, a.workload),
         "%s (GIL %s)" % (a.run.interpreter_label, a.run.gil),
         a.run.machine_label,
-        a.choice.label,
-        a.choice.speed_text(),
-        a.choice.peak_rss(),
+        use,
+        a.choice.speed_text() if a.choice is not None else "—",
+        a.choice.peak_rss() if a.choice is not None else "—",
         runner,
         why,
     ]
+
+
+def interpreter_lines(plan: Plan) -> list:
+    """Which interpreter to use, where several were measured in one invocation."""
+    out = []
+    for i in plan.interpreters:
+        a = i["advice"]
+        use = a.choice if a.choice else "inconclusive"
+        out.append(
+            "%s: %s on %s: interpreter %s (%s)"
+            % (i["experiment"], i["workload"], i["machine"], use, a.reason)
+        )
+    return out
 
 
 def baseline_lines(plan: Plan) -> list:
@@ -57,11 +72,14 @@ def render_text(plan: Plan, failed: list = ()) -> str:
             "no executor experiment (cells compared over executor and workers against a sequential "
             "one) in these runs: nothing to advise\n"
         )
-    lines = baseline_lines(plan) + [""]
+    lines = baseline_lines(plan) + [""] + interpreter_lines(plan) + ([""] if plan.interpreters else [])
     for a in plan.advice:
         row = cells(a)
         lines.append("%s — %s on %s" % (row[0], row[1], row[2]))
-        lines.append("  use %s: %s, peak RSS %s" % (row[3], row[4], row[5]))
+        if a.choice is None:
+            lines.append("  inconclusive: no option shown fastest or shown equivalent to it")
+        else:
+            lines.append("  use %s: %s, peak RSS %s" % (row[3], row[4], row[5]))
         lines.append("  runner-up: %s" % row[6])
         lines.append("  why: %s" % row[7])
         lines.append("")
@@ -98,7 +116,7 @@ def render_markdown(plan: Plan) -> str:
     esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(esc(c) for c in cells(a)) + " |" for a in plan.advice]
-    lines += [""] + ["_%s._" % line for line in baseline_lines(plan)]
+    lines += [""] + ["_%s._" % line for line in baseline_lines(plan) + interpreter_lines(plan)]
     return "\n".join(lines) + "\n"
 
 
@@ -122,7 +140,7 @@ def render(plan: Plan, fmt: str) -> str:
     return renderers.get(fmt, lambda p: p.to_json() + "\n")(plan)
 
 
-def render_html(plan: Plan) -> Markup:
+def render_html(plan: Plan, threshold: float = DEFAULT_THRESHOLD) -> Markup:
     """The advice table that opens the page."""
     if not plan.advice:
         return paragraph(
@@ -135,15 +153,19 @@ def render_html(plan: Plan) -> Markup:
     return join(
         [
             paragraph(
-                "For each workload, interpreter and machine: the way of running its tasks to use. Options "
-                "not shown slower than the fastest by more than %.0f %% count as indistinguishable, and the "
-                "simplest of them is recommended (one thread, then threads, then processes; fewer workers "
-                "first). %s. The same table prints with `python -m report advise` (or `make advise`)."
-                % (stats.CHANGE_THRESHOLD * 100, "; ".join(baseline_lines(plan))),
+                "For each workload, interpreter and machine: the way of running its tasks to use. The "
+                "fastest option by median is advised, unless a simpler one (one thread, then threads, then "
+                "processes; fewer workers first) is shown equivalent to it (its interval, round by round, "
+                "inside ±%g %%); an option shown slower than another is never advised; when neither is "
+                'shown the row says "inconclusive" and the rounds that would settle it. %s. The same '
+                "table prints with `python -m report advise` (or `make advise`)."
+                % (threshold * 100, "; ".join(baseline_lines(plan) + interpreter_lines(plan))),
                 "muted",
             ),
             table(HEADER, rows, row_classes=classes),
-            tag("p", "Greyed rows are provisional: too few rounds for a 95 % interval.", class_="muted")
+            tag(
+                "p", "Greyed rows are inconclusive: their rounds could not settle the choice.", class_="muted"
+            )
             if any(classes)
             else "",
         ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from experiments.schema import write_atomically
 from report.analysis.advice import advisable, advise
+from report.analysis.compare import DEFAULT_THRESHOLD, compare_all
 from report.analysis.load import Results, ResultsError
 from report.page import advice, comparisons, environments, problems, quality, scorecard
 from report.page.figures import Palette
@@ -48,10 +49,11 @@ def failure_box(results: Results, what: str, exc: BaseException) -> Markup:
     return Markup(tag("div", box, class_="warn section-error"))
 
 
-def render_report(results: Results, baseline: str | None = None) -> str:
+def render_report(results: Results, baseline: str | None = None, threshold: float | None = None) -> str:
     """The whole page as one HTML string."""
     if not results.runs:
         raise ResultsError("no runs to report on")
+    t = threshold or DEFAULT_THRESHOLD
     if baseline:
         results.run(baseline)  # fail early, in one line, on an unknown baseline
     ctx = Context(results, Palette(r.env_label for r in results.runs), baseline)
@@ -81,7 +83,7 @@ def render_report(results: Results, baseline: str | None = None) -> str:
         section(
             "comparisons",
             "Comparisons across runs",
-            comparisons.render(results, baseline, metrics_for(results)),
+            comparisons.render(results, compare_all(results, baseline, metrics_for(results), threshold=t), t),
         )
     )
     body.append(section("environments", "Environments", environments.render(results)))
@@ -95,10 +97,12 @@ def render_report(results: Results, baseline: str | None = None) -> str:
     return document("gilbench report", nav, join(body), subtitle)
 
 
-def write_report(results: Results, output: Path, baseline: str | None = None) -> Path:
+def write_report(
+    results: Results, output: Path, baseline: str | None = None, threshold: float | None = None
+) -> Path:
     """Render and write the page atomically; an unwritable output is a one-line ResultsError."""
     output = Path(output)
-    text = render_report(results, baseline)
+    text = render_report(results, baseline, threshold)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(output, text)

@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from report.analysis.gate import Gate
     from report.analysis.load import Run
+
+#: Items listed before "… and N more".
+SHOWN = 20
 
 
 def describe(run: Run) -> str:
@@ -26,21 +30,38 @@ def describe(run: Run) -> str:
     return "**%s** (`%s`, %s)" % (variant["name"], source, run.interpreter_label)
 
 
-def markdown(slower: list, base: Run, others: list, threshold: float) -> str:
-    """The summary: a verdict heading, what was compared with what, one item per slower cell."""
-    if slower:
-        head = "### gilbench gate: FAIL, %d cell%s significantly slower than the baseline" % (
-            len(slower),
-            "" if len(slower) == 1 else "s",
+def markdown(gate: Gate, base: Run, others: list, fail_on: str = "slower") -> str:
+    """The summary: the gate's last word as a heading (FAIL, inconclusive or ok, as its exit code
+    says), what was compared with what, one item per slower or inconclusive comparison."""
+    t = "%g %%" % (gate.threshold * 100)
+    if gate.slower:
+        n = len(gate.slower)
+        head = "FAIL, %d comparison%s shown slower than the baseline by more than %s" % (
+            n,
+            "" if n == 1 else "s",
+            t,
+        )
+    elif gate.inconclusive:
+        strict = "FAIL (strict), " if "inconclusive" in fail_on else ""
+        head = (
+            "%sinconclusive: nothing shown slower, but %d of %d comparisons could not show a change of %s"
+            % (
+                strict,
+                len(gate.inconclusive),
+                gate.judged,
+                t,
+            )
         )
     else:
-        head = "### gilbench gate: ok, no cell significantly slower than the baseline"
+        head = "ok, every comparison shown within %s of the baseline or faster" % t
     lines = [
-        head,
+        "### gilbench gate: " + head,
         "",
-        "Baseline %s; checked %s; changes under %g %% are not gated."
-        % (describe(base), ", ".join(describe(r) for r in others) or "nothing", threshold * 100),
+        "Baseline %s; checked %s." % (describe(base), ", ".join(describe(r) for r in others) or "nothing"),
         "",
     ]
-    lines += ["- `%s`" % line.replace("`", "'") for line in slower]
+    shown = gate.slower or gate.inconclusive
+    lines += ["- `%s`" % line.replace("`", "'") for line in shown[:SHOWN]]
+    if len(shown) > SHOWN:
+        lines.append("- … and %d more" % (len(shown) - SHOWN))
     return "\n".join(lines).rstrip() + "\n"

@@ -423,3 +423,40 @@ def write_experiment(
     _write_csv(path, spec.info.columns(), rows)
     write_experiments(folder, [spec.info])
     return path
+
+
+def scale_metric(folder: Path, factor: float, metric: str = "wall_s", experiment: str = "io_vs_cpu") -> None:
+    """Multiply one metric of a written run by ``factor`` (a run whose code does more work)."""
+    import csv
+
+    path = Path(folder) / ("%s.csv" % experiment)
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        if r.get(metric) not in (None, ""):
+            r[metric] = repr(float(r[metric]) * factor)
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def write_pair(results: Path, factor: float = 1.0, repeats: int = 8, seed: int = 40, **kwargs) -> tuple:
+    """Two runs of one interleaved invocation (a shared ``config.invocation_id``): the second's
+    io_vs_cpu walls ``factor`` times the first's model."""
+    import json
+
+    folders = []
+    for i in range(2):
+        folder = write_run(
+            results, run_id="pair-%d" % i, seed=seed + i, repeats=repeats, demo=False,
+            created="2026-01-01T00:0%d:00Z" % i, **kwargs,
+        )  # fmt: skip
+        env_path = folder / "environment.json"
+        env = json.loads(env_path.read_text())
+        env["config"]["invocation_id"] = "pair-%d" % seed
+        env_path.write_text(json.dumps(env))
+        folders.append(folder)
+    if factor != 1.0:
+        scale_metric(folders[1], factor)
+    return tuple(folders)
