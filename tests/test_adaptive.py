@@ -311,3 +311,15 @@ def test_steins_rule_fixes_the_rounds_from_the_first_stage_and_later_rounds_neve
         rec.add(r, "base", 1.0, 0.0)
         rec.add(r, "x", 2.0 * math.exp(rng.gauss(0.0, 0.5)), 0.0)  # wild later rounds change nothing
     assert GroupRecord(cells=("base",), baseline="base").settled(0.05, 40) is None
+
+
+def test_the_harness_and_the_report_apply_one_stein_rule():
+    # The measuring side never imports the reading side: two copies of the formula, held equal here.
+    from experiments.harness import stopping
+    from report.analysis.verdicts import stein_rounds
+
+    rng = random.Random(11)
+    for _ in range(200):
+        first = [rng.gauss(0.0, rng.choice((0.01, 0.05, 0.2))) for _ in range(rng.randint(2, 9))]
+        h = rng.choice((0.01, 0.025, 0.05))
+        assert stopping.stein_rounds(first, h, n_max=40) == stein_rounds(first, h, n_max=40)

@@ -1,13 +1,11 @@
 """How many rounds a comparison group runs: fixed, or until its ratios are settled or its budget is spent.
 
 A group's ratios are its non-baseline cells' per-round ``speedup``s. Adaptive rounds stop by Stein's
-two-stage rule (report.analysis.verdicts.stopping, the one definition the report's intervals rely
-on): the first N_FIRST rounds' spread fixes how many rounds the group needs for an interval of
-half-width ``precision`` (relative, on the log scale), and later rounds never change that number, so
-asking after every round keeps the intervals' coverage. The run records N_FIRST
-(``config.n_first``) and the report passes it back to its t intervals. The harness runs here, not
-in the measured interpreter, so numpy and scipy may be used (and the decision core imported: it
-imports nothing from report/ or experiments/).
+two-stage rule (experiments/harness/stopping.py; the report's intervals apply the same rule): the
+first N_FIRST rounds' spread fixes how many rounds the group needs for an interval of half-width
+``precision`` (relative, on the log scale), and later rounds never change that number, so asking
+after every round keeps the intervals' coverage. The run records N_FIRST (``config.n_first``) and
+the report passes it back to its t intervals.
 """
 
 from __future__ import annotations
@@ -16,8 +14,8 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
+from experiments.harness.stopping import group_settled
 from experiments.spec import INTERVAL_ROUNDS, Profile
-from report.analysis.verdicts.stopping import group_settled
 
 #: A maximum no group reaches: Stein's own count, not a cap, decides whether a target was met.
 UNCAPPED = 10**6
@@ -102,9 +100,7 @@ class GroupRecord:
         ratios = self.log_ratios()
         if ratios is None or not ratios:
             return None
-        return group_settled(
-            ratios, precision, n_first=N_FIRST, n_max=n_max, half_width=math.log1p(precision)
-        )
+        return group_settled(ratios, math.log1p(precision), N_FIRST, n_max)
 
     def precision(self) -> float | None:
         """Relative half-width of its least precise ratio (inf: too few rounds); None: no ratios."""
