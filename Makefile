@@ -68,8 +68,15 @@ gate: venv
 aa: venv
 	$(PY) scripts/aa.py --profile $(PROFILE) --results $(RESULTS)/aa
 
+# Two passes: the tests that check behaviour share the cores (pytest-xdist, TEST_JOBS workers); the
+# tests that measure (marked `measured`) then run one at a time, so no other test competes with them.
+# Both passes always run; make fails if either failed.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: venv
-	$(PY) -m pytest -q tests
+	status=0; \
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist worksteal -m "not measured" tests || status=$$?; \
+	$(PY) -m pytest -q -m measured tests || status=$$?; \
+	exit $$status
 
 lint: venv
 	$(PY) -m ruff check gilbench experiments report bench tests

@@ -12,6 +12,7 @@ from tests.support.measured import capacity, median_speedup, two_cores
 QUICK = ["--profile", "quick", "--only", "io_vs_cpu"]
 
 
+@pytest.mark.measured
 def test_sleeping_threads_overlap(run_experiment):
     run = run_experiment(
         *QUICK,
@@ -31,6 +32,7 @@ def test_sleeping_threads_overlap(run_experiment):
         assert median_speedup(df, executor=executor, workers=8) > 4
 
 
+@pytest.mark.measured
 def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_it_does(run_experiment):
     cpu = run_experiment(
         *QUICK,
@@ -110,6 +112,7 @@ def test_one_cell_runs_under_every_pyenv_interpreter(python):
         assert outcome.status == "ok", (python, outcome.error)
 
 
+@pytest.mark.measured
 def test_sleeping_tasks_overlap_on_the_event_loop_and_subinterpreters_are_explained(run_experiment):
     run = run_experiment(
         *QUICK,

@@ -60,6 +60,7 @@ def _machine_can_show_parallel(run) -> bool:
     return two_cores() and capacity(run) >= 1.4
 
 
+@pytest.mark.measured
 def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment):
     run = _workload_run(
         run_experiment,
@@ -85,6 +86,7 @@ def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment
         assert advice.choice.executor in PROCESSES, advice.to_dict()
 
 
+@pytest.mark.measured
 def test_zlib_threads_scale_on_the_gil_build(run_experiment):
     if not two_cores():
         pytest.skip("one core: nothing can scale")
@@ -105,6 +107,7 @@ def test_zlib_threads_scale_on_the_gil_build(run_experiment):
         assert advice.choice.executor in THREADS, advice.to_dict()
 
 
+@pytest.mark.measured
 @pytest.mark.skipif(not FREE_THREADED.exists(), reason="no free-threaded build at %s" % FREE_THREADED)
 def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
     # Without --gil the free-threaded build runs twice in the same interleaved rounds: GIL off, GIL on.
@@ -251,6 +254,7 @@ def test_python_3_9_runs_the_worker_side():
     assert outcome.status == "skipped" and "3.14" in outcome.error
 
 
+@pytest.mark.measured
 def test_async_functions_overlap_on_the_event_loop():
     seq = _user_cell("sequential", "tests.sample_workloads:async_sleeps")
     loop = _user_cell("asyncio", "tests.sample_workloads:async_sleeps", workers=4)
