@@ -16,7 +16,7 @@ from experiments.harness import cli
 from tests.conftest import ROOT, run_cli
 
 SMALL = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5",
-         "--set", "workers=2", "--capacity-rounds", "1"]  # fmt: skip
+         "--set", "workers=2", "--set", "executor=thread", "--capacity-rounds", "1"]  # fmt: skip
 
 
 def shell(command: str, cwd) -> subprocess.CompletedProcess:
