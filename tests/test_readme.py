@@ -37,7 +37,8 @@ def test_quick_start_is_the_two_commands():
     quick = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [re.split(r"\s+#", ln)[0].strip() for ln in quick.strip().splitlines()]
     assert commands == ["make bench", "make test"]
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and "make lint" in ci
 
 
 def test_every_catalogue_experiment_is_described():
