@@ -30,10 +30,13 @@ RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $
 
 venv: $(VENV)/.installed
 
+# editable_mode=compat puts the checkout on sys.path with a plain .pth line: the default editable
+# finder imports pathlib, re and urllib in every interpreter the venv starts (~50 ms a start here),
+# and every cell, capacity probe and test subprocess is a fresh interpreter.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
 # With WORKLOAD, only your function is measured (no catalogue, no micro-benchmarks).
