@@ -77,10 +77,14 @@ def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment
     assert (df["task_ms"] > 0).all() and (df["gil_enabled_end"] == True).all()  # noqa: E712
     s = _speedups(df, THREADS + PROCESSES)
     assert df[df["executor"].isin(THREADS)]["speedup"].median() < 1.3, s
-    if two_cores():
-        # Processes use the second core as far as the machine gives it; GIL threads cannot.
+    cap = capacity(run, rows=df[df["executor"].isin(PROCESSES)])
+    # Processes use the second core as far as the machine gives it; GIL threads cannot. Where two
+    # loop processes got under 1.3x of one (its start, its end or its rounds' own probes), too little
+    # of a second core is free for processes to gain beyond their start-up, and there is nothing to
+    # show (seen with other work loading the machine to 5: capacity 1.11x, processes 0.77x threads).
+    if two_cores() and cap >= 1.3:
         ratio = _paired_ratio(df, PROCESSES, THREADS)
-        assert ratio > min(1.15, 0.8 * capacity(run)), (ratio, capacity(run), s)
+        assert ratio > min(1.15, 0.8 * cap), (ratio, cap, s)
     if _machine_can_show_parallel(run):
         advice = _recommended(run, gil_on=True)
         assert advice.choice.executor in PROCESSES, advice.to_dict()
