@@ -7,6 +7,7 @@ import itertools
 import math
 
 import pandas as pd
+import pytest
 
 from experiments.catalogue import capacity
 from experiments.harness import orchestrator
@@ -51,6 +52,7 @@ def _check_pairing(rows: pd.DataFrame, probes: pd.DataFrame, cores: int) -> int:
     return checked
 
 
+@pytest.mark.measured
 def test_each_round_of_a_cpu_bound_group_measures_capacity_and_divides_by_it(run_experiment):
     run = run_experiment(*CPU, "--set", "task_size=100", "--set", "executor=process", "--set", "workers=2,4",
                          "--repeat", "2")  # fmt: skip
@@ -102,6 +104,7 @@ def test_capacity_fraction_uses_its_own_rounds_probe_and_flags_impossible_ones(t
     assert df.loc[df["workers"] == 2, "round_capacity"].nunique() == 4
 
 
+@pytest.mark.measured
 def test_a_probe_alternates_one_n_one_and_reports_its_interval():
     metrics = run_standalone(capacity, {"phase": "start", "processes": 2, "region_ms": 60})
     assert metrics["capacity_low"] <= metrics["capacity"] <= metrics["capacity_high"]

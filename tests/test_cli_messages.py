@@ -16,7 +16,7 @@ from experiments.harness import cli
 from tests.conftest import ROOT, run_cli
 
 SMALL = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5",
-         "--set", "workers=2", "--capacity-rounds", "1"]  # fmt: skip
+         "--set", "workers=2", "--set", "executor=thread", "--capacity-rounds", "1"]  # fmt: skip
 
 
 def shell(command: str, cwd) -> subprocess.CompletedProcess:
@@ -103,6 +103,31 @@ def test_a_stop_python_dropped_is_delivered_at_the_next_line():
     try:
         with pytest.raises(KeyboardInterrupt):
             print("3/28 ETA 33s io_vs_cpu [workers=2] r0", file=console)
+        # Until the run acts on the stop (its handler clears it), every line raises it again.
+        with pytest.raises(KeyboardInterrupt):
+            print("4/28 ETA 31s io_vs_cpu [workers=2] r0", file=console)
+        cli._stop["pending"] = False
         print("no stop is pending any more", file=console)
+    finally:
+        cli._stop["pending"] = False
+
+
+def test_a_stop_dropped_while_python_reports_the_drop_on_the_console_still_stops_the_run(monkeypatch):
+    """The run's console is sys.stderr, so Python's report of a dropped stop is itself a console line:
+    raising the stop there raises it inside the report, where it is dropped again. The stop must stay
+    pending for the next progress line (seen as a Ctrl-C run that went on to its end, exit 0)."""
+    console = cli.RunConsole(io.StringIO())
+    monkeypatch.setattr(sys, "stderr", console)
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)  # Python's own, which prints
+
+    class Closing:
+        def __del__(self):
+            cli._terminate(signal.SIGTERM, None)
+
+    try:
+        closing = Closing()
+        del closing
+        with pytest.raises(KeyboardInterrupt):
+            print("4/14 ETA 7s io_vs_cpu [workers=2] r0", file=console)
     finally:
         cli._stop["pending"] = False

@@ -51,6 +51,7 @@ def test_every_profile_plans(profile):
             assert g.baseline.params["io_round_trips"] >= 1000
 
 
+@pytest.mark.measured
 def test_no_cpu_threads_is_not_slower_than_two():
     before = sys.getswitchinterval()
     idle, loaded = cell(0), cell(2)
@@ -62,6 +63,7 @@ def test_no_cpu_threads_is_not_slower_than_two():
         assert r["latency_p50_us"] <= r["latency_p99_us"]
 
 
+@pytest.mark.measured
 def test_cpu_work_in_processes_does_not_convoy_like_threads():
     if not gil_enabled():
         pytest.skip("without the GIL there is no convoy to compare against")
@@ -70,6 +72,7 @@ def test_cpu_work_in_processes_does_not_convoy_like_threads():
     assert processes["round_trips_per_s"] > threads["round_trips_per_s"], (threads, processes)
 
 
+@pytest.mark.measured
 def test_a_thread_cell_and_its_process_control_share_every_round(run_experiment):
     run = run_experiment("--profile", "quick", "--only", "convoy")
     df = run.csv("convoy")

@@ -12,11 +12,14 @@ from tests.support.measured import capacity, median_speedup, two_cores
 QUICK = ["--profile", "quick", "--only", "io_vs_cpu"]
 
 
+@pytest.mark.measured
 def test_sleeping_threads_overlap(run_experiment):
     run = run_experiment(
         *QUICK,
         "--set",
         "workload=sleep_io",
+        "--set",
+        "executor=thread,thread_pool",
         "--set",
         "task_size=20",
         "--set",
@@ -31,6 +34,7 @@ def test_sleeping_threads_overlap(run_experiment):
         assert median_speedup(df, executor=executor, workers=8) > 4
 
 
+@pytest.mark.measured
 def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_it_does(run_experiment):
     cpu = run_experiment(
         *QUICK,
@@ -38,6 +42,10 @@ def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_
         "workload=cpu_python",
         "--set",
         "executor=thread,thread_pool",
+        "--set",
+        "workers=2",
+        "--set",
+        "tasks=8",
         "--set",
         "task_size=300",
         "--repeat",
@@ -60,9 +68,13 @@ def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_
         "--set",
         "executor=thread",
         "--set",
+        "workers=2",
+        "--set",
+        "tasks=8",
+        "--set",
         "task_size=48",
         "--repeat",
-        "5",
+        "6",
         "--capacity-rounds",
         "3",
     )
@@ -110,6 +122,7 @@ def test_one_cell_runs_under_every_pyenv_interpreter(python):
         assert outcome.status == "ok", (python, outcome.error)
 
 
+@pytest.mark.measured
 def test_sleeping_tasks_overlap_on_the_event_loop_and_subinterpreters_are_explained(run_experiment):
     run = run_experiment(
         *QUICK,
@@ -119,6 +132,8 @@ def test_sleeping_tasks_overlap_on_the_event_loop_and_subinterpreters_are_explai
         "executor=asyncio,interpreter_pool",
         "--set",
         "task_size=20",
+        "--set",
+        "tasks=16",
         "--set",
         "workers=8",
         "--repeat",

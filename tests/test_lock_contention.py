@@ -46,6 +46,7 @@ def test_without_a_lock_updates_are_only_ever_lost(pattern):
     assert "acquire_wait_p50_us" not in out  # nothing to acquire
 
 
+@pytest.mark.measured
 @pytest.mark.skipif(
     sys.version_info < (3, 11),
     reason="before 3.11 sleep(0) is a select() that returns at once, and the thread often takes the GIL back",
@@ -72,6 +73,7 @@ def test_fairness_lies_between_one_thread_alone_and_perfect_sharing():
     assert single["jain_fairness"] == 1.0
 
 
+@pytest.mark.measured
 @pytest.mark.parametrize("primitive", ["none", "Lock"])
 def test_fairness_spans_many_switch_intervals_per_thread(primitive):
     # At the default 5 ms a GIL turn is ~15k counter updates. With a fixed 100k updates over 8 threads

@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import ROOT
 
 SMALL = ["--profile", "quick", "--only", "io_vs_cpu", "--set", "workload=sleep_io", "--set", "task_size=5",
-         "--set", "workers=2", "--repeat", "2", "--capacity-rounds", "1"]  # fmt: skip
+         "--set", "workers=2", "--set", "executor=thread", "--repeat", "2",
+         "--capacity-rounds", "1"]  # fmt: skip
 
 
 def closed_pipe() -> int:

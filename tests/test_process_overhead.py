@@ -71,6 +71,7 @@ def test_the_minimal_target_and_the_package_import_nothing():
         assert all(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in imports), name
 
 
+@pytest.mark.measured
 def test_a_start_pays_for_the_targets_imports_and_not_for_this_module():
     # Interleaved, so both targets meet the same machine. The heavy module imports ~15 standard-library
     # modules (tens of ms); the minimal one nothing: without the main module's and this module's imports
@@ -90,6 +91,7 @@ def test_the_parent_main_module_is_back_after_the_starts():
     assert sys.modules["__main__"] is main
 
 
+@pytest.mark.measured
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_process_costs_more_to_start_than_a_thread(method):
     if method not in multiprocessing.get_all_start_methods():
@@ -102,6 +104,7 @@ def test_a_process_costs_more_to_start_than_a_thread(method):
     assert process["first_start_join_ms"] > 0
 
 
+@pytest.mark.measured
 def test_a_process_pool_pays_for_every_byte_a_thread_pool_does_not():
     size = 1_000_000
     process = cell(measure="round_trip", payload_bytes=size, tasks=5)
@@ -111,6 +114,7 @@ def test_a_process_pool_pays_for_every_byte_a_thread_pool_does_not():
     assert process["payload_mib_s"] < thread["payload_mib_s"]
 
 
+@pytest.mark.measured
 def test_cpu_task_cells_report_the_task_duration_they_race():
     # Which runner wins at a ~50 us task depends on how much of the second core is free (two pool
     # processes can outrun two GIL threads even then), so only the cell's own figures are checked here;
@@ -123,6 +127,7 @@ def test_cpu_task_cells_report_the_task_duration_they_race():
         assert r["tasks_per_s"] < 3 / (r["task_ms"] / 1000)
 
 
+@pytest.mark.measured
 def test_quick_profile_runs_through_the_command_line(run_experiment):
     run = run_experiment("--profile", "quick", "--only", "process_overhead")
     df = run.csv("process_overhead")

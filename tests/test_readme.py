@@ -5,6 +5,8 @@ import shlex
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -15,24 +17,28 @@ def _examples():
     return [line.strip() for line in block.strip().splitlines() if line.strip()]
 
 
-def test_readme_examples_run(tmp_path):
-    examples = _examples()
-    assert len(examples) >= 3
-    for line in examples:
-        args = shlex.split(line)
-        assert args[0] == "gilbench"
-        args[:1] = [sys.executable, "-m", "gilbench"]  # the command, as its installed script runs it
-        if "run" in args:
-            args += ["--results", str(tmp_path / "results")]
-        out = subprocess.run(args, cwd=str(ROOT), capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, (line, out.stderr[-1500:])
+def test_the_readme_shows_examples():
+    assert len(_examples()) >= 3
+
+
+# One test per example (numbered from the top), so that pytest-xdist runs them side by side.
+@pytest.mark.parametrize("line", _examples(), ids=["example-%d" % (i + 1) for i in range(len(_examples()))])
+def test_readme_example_runs(line, tmp_path):
+    args = shlex.split(line)
+    assert args[0] == "gilbench"
+    args[:1] = [sys.executable, "-m", "gilbench"]  # the command, as its installed script runs it
+    if "run" in args:
+        args += ["--results", str(tmp_path / "results")]
+    out = subprocess.run(args, cwd=str(ROOT), capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, (line, out.stderr[-1500:])
 
 
 def test_quick_start_is_the_two_commands():
     quick = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [re.split(r"\s+#", ln)[0].strip() for ln in quick.strip().splitlines()]
     assert commands == ["make bench", "make test"]
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and "make lint" in ci
 
 
 def test_every_catalogue_experiment_is_described():

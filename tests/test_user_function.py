@@ -72,6 +72,7 @@ def _machine_can_show_parallel(run) -> bool:
     return two_cores() and capacity(run) >= 1.4
 
 
+@pytest.mark.measured
 def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment):
     run = _workload_run(
         run_experiment,
@@ -88,20 +89,28 @@ def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment
     assert (df["task_ms"] > 0).all() and (df["gil_enabled_end"] == True).all()  # noqa: E712
     s = _speedups(df, THREADS + PROCESSES)
     assert df[df["executor"].isin(THREADS)]["speedup"].median() < 1.3, s
-    if two_cores():
-        # Processes use the second core as far as the machine gives it; GIL threads cannot.
+    cap = capacity(run, rows=df[df["executor"].isin(PROCESSES)])
+    # Processes use the second core as far as the machine gives it; GIL threads cannot. Where two
+    # loop processes got under 1.3x of one (its start, its end or its rounds' own probes), too little
+    # of a second core is free for processes to gain beyond their start-up, and there is nothing to
+    # show (seen with other work loading the machine to 5: capacity 1.11x, processes 0.77x threads).
+    if two_cores() and cap >= 1.3:
         ratio = _paired_ratio(df, PROCESSES, THREADS)
-        assert ratio > min(1.15, 0.8 * capacity(run)), (ratio, capacity(run), s)
+        assert ratio > min(1.15, 0.8 * cap), (ratio, cap, s)
     if _machine_can_show_parallel(run):
         _right_or_inconclusive(_recommended(run, gil_on=True), PROCESSES)
 
 
+@pytest.mark.measured
 def test_zlib_threads_scale_on_the_gil_build(run_experiment):
     if not two_cores():
         pytest.skip("one core: nothing can scale")
     run = _workload_run(
         run_experiment,
         "tests.sample_workloads:zlib_compress",
+        # 2 MiB a task, tens of ms: long beside a thread's start, short enough for a quick test.
+        "--workload-args",
+        '{"mib": 2}',
         "--set",
         "executor=thread,thread_pool,process_pool",
         "--capacity-rounds",
@@ -115,6 +124,7 @@ def test_zlib_threads_scale_on_the_gil_build(run_experiment):
         _right_or_inconclusive(_recommended(run, gil_on=True), THREADS)
 
 
+@pytest.mark.measured
 @pytest.mark.skipif(not FREE_THREADED.exists(), reason="no free-threaded build at %s" % FREE_THREADED)
 def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
     # Without --gil the free-threaded build runs twice in the same interleaved rounds: GIL off, GIL on.
@@ -291,6 +301,7 @@ def test_python_3_9_runs_the_worker_side():
     assert outcome.status == "skipped" and "3.14" in outcome.error
 
 
+@pytest.mark.measured
 def test_async_functions_overlap_on_the_event_loop():
     seq = _user_cell("sequential", "tests.sample_workloads:async_sleeps")
     loop = _user_cell("asyncio", "tests.sample_workloads:async_sleeps", workers=4)

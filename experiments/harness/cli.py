@@ -282,12 +282,13 @@ def _terminate(signum, frame):
 class RunConsole(Console):
     """The run's Console, which also delivers a stop that Python dropped: a KeyboardInterrupt raised
     while a destructor runs (a closed file, a finished Popen) is printed and ignored, and the run
-    would go on to its end. Progress writes a line after every cell, so the stop is raised again there."""
+    would go on to its end. Progress writes a line after every cell, so the stop is raised again there,
+    at every line until a handler clears it: Python prints the drop here, and a stop raised inside that
+    print is dropped too."""
 
     def record(self, text: str) -> None:
         super().record(text)
         if _stop["pending"]:
-            _stop["pending"] = False
             raise KeyboardInterrupt
 
 
