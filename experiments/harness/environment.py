@@ -42,17 +42,7 @@ def probe_interpreter(interpreter: Interpreter) -> dict:
         ) from None
     if (major, minor) < (3, 9):
         raise InterpreterError("%s is Python %d.%d; gilbench needs 3.9 or newer" % (exe, major, minor))
-    out = subprocess.run(
-        [exe, "-m", "experiments.inside.probe"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=str(ROOT),
-        env=worker_env(interpreter),
-    )
-    if out.returncode != 0:
-        raise InterpreterError("%s failed to describe itself: %s" % (exe, out.stderr.strip()[-200:]))
-    facts = json.loads(out.stdout)
+    facts = _probe(interpreter, [], 60, "describe itself")
     if interpreter.label:
         facts["label"] = interpreter.label
     return facts
@@ -64,18 +54,22 @@ def calibrate_interpreter(interpreter: Interpreter, specs: list) -> dict:
     names = [spec.import_name for spec in specs if spec.calibrate is not None]
     if not names:
         return {}
+    return _probe(interpreter, ["--calibrate", *names], 120, "calibrate " + ", ".join(names))
+
+
+def _probe(interpreter: Interpreter, args: list, timeout_s: float, what: str) -> dict:
+    """The JSON that ``experiments.inside.probe ARGS`` prints inside the interpreter."""
     out = subprocess.run(
-        [interpreter.executable, "-m", "experiments.inside.probe", "--calibrate", *names],
+        [interpreter.executable, "-m", "experiments.inside.probe", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout_s,
         cwd=str(ROOT),
         env=worker_env(interpreter),
     )
     if out.returncode != 0:
         raise InterpreterError(
-            "%s failed to calibrate %s: %s"
-            % (interpreter.executable, ", ".join(names), out.stderr.strip()[-200:])
+            "%s failed to %s: %s" % (interpreter.executable, what, out.stderr.strip()[-200:])
         )
     return json.loads(out.stdout)
 

@@ -30,7 +30,7 @@ _STDLIB = tuple(
 MESSAGE_CHARS = 300
 
 
-class TaskFailed(Exception):
+class TaskFailed(RuntimeError):
     """A task's failure already described where it happened (a raw worker process): shown verbatim."""
 
 
