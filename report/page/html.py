@@ -34,7 +34,7 @@ def paragraph(text, class_: str | None = None) -> Markup:
 
 def table(header: list, rows: list, class_: str | None = None, row_classes: list | None = None) -> Markup:
     """A table; a cell is text (escaped), Markup, or a (content, css class, title) tuple."""
-    head = join(tag("th", h) for h in header)
+    head = join(tag("th", _breakable(h)) for h in header)
     body = []
     for i, row in enumerate(rows):
         cells = []
@@ -48,6 +48,14 @@ def table(header: list, rows: list, class_: str | None = None, row_classes: list
         body.append(tag("tr", join(cells), class_=css))
     inner = tag("table", join([tag("thead", tag("tr", head)), tag("tbody", join(body))]), class_=class_)
     return tag("div", inner, class_="scroll")
+
+
+def _breakable(name) -> Markup:
+    """A column name that may wrap after its underscores (``predicted_blocked_fraction``), so that a
+    table of many such columns fits the window instead of scrolling sideways."""
+    if isinstance(name, Markup):
+        return name
+    return Markup(esc(name).replace("_", "_<wbr>"))
 
 
 def figure(data_uri: str, alt: str, caption=None) -> Markup:
