@@ -65,7 +65,8 @@ def _add_lenient(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lenient",
         action="store_true",
-        help="use the data even when some rows cannot be trusted: leave them out and list them",
+        help="use the data even when some rows cannot be trusted or some run folders cannot be read: "
+        "leave them out and list them",
     )
 
 
@@ -139,7 +140,7 @@ def _load(args):
         results = load_results(results_dir, lenient=args.lenient)
     if not results.runs:
         raise ResultsError("no run folders in %s; run `make bench` first" % results_dir)
-    _say("warning", ["left out %s" % p for p in results.problems])
+    _say("warning", ["left out %s" % p for p in results.unreadable + results.problems])
     return results
 
 

@@ -193,3 +193,49 @@ def test_a_clean_run_and_its_lenient_reading_agree(run):
     assert not lenient.problems
     for name in strict.frames:
         pd.testing.assert_frame_equal(strict.frame(name), lenient.frame(name))
+
+
+@pytest.mark.parametrize(
+    "name, damage, fragment",
+    [
+        ("environment.json", b'{"run_id": "x", "created_utc": ', "environment.json: not valid JSON"),
+        ("experiments.json", b"\xff\xfe not json", "experiments.json: not valid JSON"),
+    ],
+)
+def test_an_unreadable_run_folder_is_one_error_or_left_out_when_lenient(run, name, damage, fragment):
+    """One damaged run among good ones: refused in one line naming the file, or with --lenient left
+    out, listed in the data problems box, and the other runs rendered."""
+    results, good = run
+    bad = write_run(results, interpreter="cpython-3.13.0", created="2026-01-02T00:00:00Z", seed=6, repeats=3)
+    (bad / name).write_bytes(damage)
+    out = report(results)
+    assert out.returncode == 2, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert out.stderr.startswith("report: error: %s: " % (bad / name)) and fragment in out.stderr
+    assert not (results / "r.html").exists()
+
+    out = report(results, "--lenient")
+    assert out.returncode == 0, out.stderr
+    warned = [
+        ln
+        for ln in out.stderr.splitlines()
+        if ln.startswith("report: warning: left out the whole run folder, as %s" % bad)
+    ]
+    assert len(warned) == 1 and fragment in warned[0], out.stderr
+    page = (results / "r.html").read_text()
+    box = page.split('id="data-problems"')[1].split("</div>")[0]
+    assert "1 run folder could not be read" in box and bad.name in box and fragment in box
+    assert "cpython-3.12.1" in page.split('id="data-problems"')[1]  # the good run is rendered
+    lenient = load_results(results, lenient=True)
+    assert [r.path for r in lenient.runs] == [good]
+    assert [u.folder for u in lenient.unreadable] == [bad]
+
+
+def test_lenient_with_no_readable_run_is_one_error(run):
+    results, folder = run
+    (folder / "environment.json").write_text("[]")
+    out = report(results, "--lenient")
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "report: error: %s: expected a JSON object, found list" % (folder / "environment.json")
+    ]

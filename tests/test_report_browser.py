@@ -1,19 +1,24 @@
-"""The page in a real headless Chromium: no console error, every image loads, nothing from the network."""
+"""The page in a real headless Chromium: no console error, every image loads, nothing from the network,
+and it fits a 1280-pixel window without sideways scrolling."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
 
 import pytest
 
+from experiments.harness.registry import CATALOGUE
 from report.analysis.load import load_results
 from report.page.build import write_report
 from tests.conftest import ROOT
 from tests.support.browser import check_page, find_chromium
-from tests.support.synthetic import write_run
+from tests.support.synthetic import write_experiment, write_run
 
+#: The window the page must fit without sideways scrolling (a laptop's browser window).
+WINDOW_PX = 1280
 #: The screenshot of the real report (README names this path).
 SCREENSHOT = ROOT / "results" / "report-screenshot.png"
 
@@ -40,6 +45,11 @@ def chromium():
 
 def _assert_clean(check, expected_images):
     assert check.problems == [], check.problems
+    assert check.document_width <= WINDOW_PX, "the page is %d px wide in a %d-px window" % (
+        check.document_width,
+        WINDOW_PX,
+    )
+    assert check.broken_nav == [], "navigation links broken across lines: %s" % check.broken_nav
     assert check.images == expected_images
     png = check.screenshot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20000
@@ -61,6 +71,32 @@ def test_synthetic_report_in_headless_chromium(chromium, tmp_path):
     images = page.read_text().count("<img ")
     check = check_page(page, tmp_path / "shot.png", chromium=chromium)
     _assert_clean(check, images)
+
+
+def test_every_section_fits_a_1280_pixel_window(chromium, tmp_path):
+    """Every experiment's section for three interpreters (the widest scorecard, the longest
+    navigation): no sideways scrolling, the scorecard's table inside its box; the screenshot
+    stays in tmp_path to be looked at."""
+    results = tmp_path / "results"
+    for i, (label, gil) in enumerate(
+        [("cpython-3.12.1", True), ("cpython-3.13.0", True), ("cpython-3.13.0t", False)]
+    ):
+        folder = write_run(
+            results, interpreter=label, gil=gil, created="2026-01-0%dT00:00:00Z" % (i + 1), seed=i
+        )
+        for name in CATALOGUE:
+            if name != "io_vs_cpu":
+                write_experiment(folder, importlib.import_module("experiments.catalogue." + name), seed=i)
+    page = write_report(load_results(results), tmp_path / "report.html")
+    check = check_page(page, tmp_path / "every-section.png", width=WINDOW_PX, chromium=chromium)
+    _assert_clean(check, page.read_text().count("<img "))
+    assert not [box for box in check.scrolling_boxes if box.startswith("scorecard ")], check.scrolling_boxes
+
+
+def test_a_page_wider_than_the_window_is_caught(chromium, tmp_path):
+    page = tmp_path / "wide.html"
+    page.write_text('<!DOCTYPE html><html><body><div style="width:1500px">wide</div></body></html>')
+    assert check_page(page, chromium=chromium).document_width >= 1500  # and the body's margin
 
 
 def test_a_broken_image_and_a_console_error_are_caught(chromium, tmp_path):

@@ -54,6 +54,18 @@ class DataProblems(ResultsError):
             super().__init__("%d rows cannot be trusted, the first: %s" % (len(self.problems), first))
 
 
+@dataclass(frozen=True)
+class UnreadableRun:
+    """A run folder left out whole (load_results(lenient=True)): a file in it cannot be read."""
+
+    folder: Path
+    #: The ResultsError's one line, naming the file and what is wrong with it.
+    reason: str
+
+    def __str__(self) -> str:
+        return "the whole run folder, as %s" % self.reason  # the reason names the file, folder and all
+
+
 @dataclass
 class Results:
     """Every run loaded, oldest first, with each experiment's rows joined to their environment."""
@@ -63,6 +75,8 @@ class Results:
     frames: dict = field(default_factory=dict)
     #: Rows left out because they cannot be trusted (load_results(lenient=True)), as validate.Problem.
     problems: list = field(default_factory=list)
+    #: Run folders left out because a file in them cannot be read (lenient), as UnreadableRun.
+    unreadable: list = field(default_factory=list)
 
     def run(self, run_id: str) -> Run:
         for r in self.runs:
@@ -123,8 +137,9 @@ def load_results(
 
     Raises ResultsError (one line naming the file) for a file that cannot be read, and DataProblems
     (every row that cannot be trusted, one line each, see report.analysis.validate) unless ``lenient``, which
-    leaves those rows out and lists them in ``Results.problems``. A torn last CSV line (a run killed
-    mid-write) is skipped with a warning.
+    leaves those rows out and lists them in ``Results.problems``, and leaves out a run folder with a file
+    it cannot read (a corrupt environment.json, say), listed in ``Results.unreadable``: one damaged run
+    does not hide the others. A torn last CSV line (a run killed mid-write) is skipped with a warning.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -134,9 +149,18 @@ def load_results(
         [Path(p) for p in paths], Path(results_dir) if results_dir else None, warnings
     )
     runs = []
+    unreadable = []
     seen: dict = {}
     for folder in folders:
-        run = read_run(folder, warnings, problems)
+        found: list = []
+        try:
+            run = read_run(folder, warnings, found)
+        except ResultsError as exc:
+            if not lenient:
+                raise
+            unreadable.append(UnreadableRun(folder, str(exc)))
+            continue
+        problems.extend(found)
         if run.run_id in seen:
             if seen[run.run_id].resolve() == folder.resolve():
                 continue
@@ -145,10 +169,12 @@ def load_results(
             )
         seen[run.run_id] = folder
         runs.append(run)
+    if unreadable and not runs:  # nothing left to render: the first file at fault, in one line
+        raise ResultsError(unreadable[0].reason)
     if problems and not lenient:
         raise DataProblems(problems)
     runs.sort(key=lambda r: (r.created, r.run_id))
-    return Results(runs=runs, warnings=warnings, frames=_join(runs), problems=problems)
+    return Results(runs=runs, warnings=warnings, frames=_join(runs), problems=problems, unreadable=unreadable)
 
 
 def _find_run_folders(paths: list, results_dir: Path | None, warnings: list) -> list:

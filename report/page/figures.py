@@ -18,6 +18,7 @@ from matplotlib.ticker import (  # noqa: E402
     FixedLocator,
     FuncFormatter,
     LogLocator,
+    MaxNLocator,
     NullFormatter,
     NullLocator,
 )
@@ -130,8 +131,13 @@ def subplots(
     return fig, flat[:panels]
 
 
-def header(fig, title: str, handles: list, columns: int | None = None) -> None:
-    """A title and one shared legend above the panels, inside the space ``subplots(top=...)`` left."""
+def header(fig, title: str, handles: list, columns: int | None = None, refit: bool = False) -> None:
+    """A title and one shared legend above the panels, inside the space ``subplots(top=...)`` left.
+
+    ``refit`` resizes that space to the legend's rows (header_space), the panels unchanged: for a
+    legend filtered by only_drawn after the figure was made for every possible entry."""
+    if refit and handles:
+        _set_top(fig, header_space(len(handles), columns or len(handles)))
     h = fig.get_figheight()
     fig.suptitle(title, y=1 - 0.06 / h, fontsize=9)
     fig.legend(
@@ -141,6 +147,22 @@ def header(fig, title: str, handles: list, columns: int | None = None) -> None:
         bbox_to_anchor=(0.5, 1 - 0.26 / h),
         frameon=False,
     )
+
+
+def _set_top(fig, top: float) -> None:
+    """``top`` inches above the panels; the figure grows or shrinks, the panels keep their size."""
+    height, pars = fig.get_figheight(), fig.subplotpars
+    bottom, body = pars.bottom * height, (pars.top - pars.bottom) * height
+    height = bottom + body + top
+    fig.set_figheight(height)
+    fig.subplots_adjust(bottom=bottom / height, top=1 - top / height)
+
+
+def only_drawn(handles: list, axes) -> list:
+    """The legend entries among ``handles`` that some artist in ``axes`` carries the label of: a
+    legend lists what was drawn, not every executor or reference line the figure could show."""
+    drawn = {label for ax in axes for label in ax.get_legend_handles_labels()[1]}
+    return [h for h in handles if h.get_label() in drawn]
 
 
 def header_space(handles: int, columns: int) -> float:
@@ -159,28 +181,65 @@ def log2_axis(ax, values) -> None:
         ax.set_xlim(ticks[0] / 1.3, ticks[-1] * 1.3)
 
 
+def readable_log_ticks(low: float, high: float, base: float = 10, least: int = 4, most: int = 8) -> list:
+    """Tick values for a log axis from ``low`` to ``high``: at least ``least`` of them over any range.
+
+    Powers of ``base`` when there are enough (every second or third one when there are too many),
+    else 1-2-5 (base 10) or 1-1.5 (base 2) steps, else evenly spaced plain numbers: a range inside
+    one octave (0.5 to 1.4) still gets 0.6, 0.8, 1, 1.2 rather than the 0.5 and 1 of powers alone.
+    """
+    if not (low > 0 and high > low and math.isfinite(high)):
+        return []
+    lo, hi = math.floor(math.log(low, base)), math.ceil(math.log(high, base))
+    eps = (high - low) * 1e-9
+
+    def inside(subs, every: int = 1) -> list:
+        vals = (m * float(base) ** k for k in range(lo, hi + 1) if k % every == 0 for m in subs)
+        return sorted(v for v in vals if low - eps <= v <= high + eps)
+
+    powers = inside((1.0,))
+    if len(powers) > most:
+        return inside((1.0,), every=-(-len(powers) // most))  # 1 stays a tick
+    for subs in ((1.0,), (1.0, 2.0, 5.0) if base == 10 else (1.0, 1.5)):
+        ticks = inside(subs)
+        if least <= len(ticks) <= most:
+            return ticks
+    for bins in range(least + 1, 3 * most):
+        linear = MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+        ticks = [round(float(v), 12) for v in linear if v > 0 and low - eps <= v <= high + eps]
+        if len(ticks) >= least:
+            return ticks[:: -(-len(ticks) // most)]
+    return ticks
+
+
+class ReadableLogLocator(LogLocator):
+    """LogLocator whose ticks come from readable_log_ticks (at least four over any range)."""
+
+    def tick_values(self, vmin, vmax):
+        low, high = sorted((vmin, vmax))
+        return np.array(readable_log_ticks(low, high, self._base))
+
+
 def log2_yaxis(ax, low: float, high: float) -> None:
-    """A log2 y axis from ``low`` to ``high`` ticked at powers of two (so ideal scaling is a diagonal)."""
+    """A log2 y axis from ``low`` to ``high`` ticked at powers of two (so ideal scaling is a diagonal),
+    or finer when the range holds too few of them."""
     ax.set_yscale("log", base=2)
     ax.set_ylim(low, high)
-    ticks = [2.0**k for k in range(math.floor(math.log2(low)), math.ceil(math.log2(high)) + 1)]
-    ticks = [t for t in ticks if low <= t <= high]
-    ax.yaxis.set_major_locator(FixedLocator(ticks))
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(_PLAIN)
+    _readable(ax.yaxis, 2)
+
+
+def _readable(axis, base: float) -> None:
+    axis.set_major_locator(ReadableLogLocator(base=base))
+    axis.set_major_formatter(_PLAIN)
+    axis.set_minor_locator(NullLocator())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def plain_log(ax, which: str = "xy") -> None:
-    """Log axes labelled 0.1, 1, 10 rather than 10^-1, 10^0, 10^1, ticked at 1, 2, 5 × powers of ten
-    when the range is short (so a range inside one decade still gets labels). Call after plotting."""
+    """Log axes labelled 0.1, 1, 10 rather than 10^-1, 10^0, 10^1, with at least four ticks over
+    any range (readable_log_ticks). Call after plotting."""
     for name in which:
-        axis = ax.xaxis if name == "x" else ax.yaxis
-        low, high = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
-        decades = math.log10(high / low) if low > 0 and high > 0 else 99
-        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades < 2.5 else (1.0,)))
-        axis.set_major_formatter(_PLAIN)
-        axis.set_minor_locator(NullLocator())
-        axis.set_minor_formatter(NullFormatter())
+        _readable(ax.xaxis if name == "x" else ax.yaxis, 10)
 
 
 def to_data_uri(fig) -> str:

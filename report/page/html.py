@@ -34,7 +34,7 @@ def paragraph(text, class_: str | None = None) -> Markup:
 
 def table(header: list, rows: list, class_: str | None = None, row_classes: list | None = None) -> Markup:
     """A table; a cell is text (escaped), Markup, or a (content, css class, title) tuple."""
-    head = join(tag("th", h) for h in header)
+    head = join(tag("th", _breakable(h)) for h in header)
     body = []
     for i, row in enumerate(rows):
         cells = []
@@ -48,6 +48,14 @@ def table(header: list, rows: list, class_: str | None = None, row_classes: list
         body.append(tag("tr", join(cells), class_=css))
     inner = tag("table", join([tag("thead", tag("tr", head)), tag("tbody", join(body))]), class_=class_)
     return tag("div", inner, class_="scroll")
+
+
+def _breakable(name) -> Markup:
+    """A column name that may wrap after its underscores (``predicted_blocked_fraction``), so that a
+    table of many such columns fits the window instead of scrolling sideways."""
+    if isinstance(name, Markup):
+        return name
+    return Markup(esc(name).replace("_", "_<wbr>"))
 
 
 def figure(data_uri: str, alt: str, caption=None) -> Markup:
@@ -66,19 +74,20 @@ STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5em auto;max-width:1320px;
  padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
-h3{margin-bottom:.3em} nav a{margin-right:1em} .muted{color:#666;font-size:.9em}
+h3{margin-bottom:.3em} .muted{color:#666;font-size:.9em}
+nav{line-height:1.8} nav a{margin-right:1em;display:inline-block;white-space:nowrap}
 table{border-collapse:collapse;margin:.6em 0;font-size:.85em} th,td{border:1px solid #ccc;padding:.25em .5em;
  text-align:left;vertical-align:top} th{background:#f3f3f3}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.compact{font-size:.78em} table.compact td{padding:.15em .4em}
 td.best{background:#e2f4e2;font-weight:bold} td.faster{background:#e2f4e2} td.slower{background:#fbe3e3}
 td.noisy{font-style:italic;color:#8a5a00} td.missing{color:#999;text-align:center}
 tr.differs td{background:#fff6dd}
-.scroll{overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%} td{overflow-wrap:break-word}
 .box{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;background:#fafafa}
 .warn{border-left:4px solid #e0a800;background:#fff8e1;padding:.4em .8em;margin:.5em 0}
 .finding{border-left:4px solid #1f77b4;background:#eef5fb;padding:.4em .8em;margin:.5em 0}
-figure{margin:.8em 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
+figure{margin:.8em 0;max-width:100%} figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555} code{background:#f3f3f3;padding:0 .2em}
 """.strip()
 

@@ -47,4 +47,4 @@ def render(results: Results, scores: dict, columns: list) -> Markup:
         "column was not run; hover for which.",
         "muted",
     )
-    return join([table(header, rows), legend])
+    return join([table(header, rows, class_="compact"), legend])

@@ -1,4 +1,4 @@
-"""Opens a page in headless Chromium over the DevTools pipe: console errors, broken images, screenshot.
+"""Opens a page in headless Chromium over the DevTools pipe: errors, broken images, layout, screenshot.
 
 Standard library only: the DevTools protocol runs over ``--remote-debugging-pipe`` (file
 descriptors 3 and 4, messages separated by NUL bytes), so no websocket client is needed.
@@ -40,6 +40,18 @@ _IMAGES_JS = (
     "({alt: i.alt, ok: i.complete && i.naturalWidth > 0, scheme: i.src.slice(0, 11)})))"
 )
 
+#: How the page sits in the window: the document's width (wider than the window = sideways
+#: scrolling), navigation links broken across lines, and boxes (wide tables) scrolling inside.
+_LAYOUT_JS = """JSON.stringify({
+  width: document.documentElement.scrollWidth,
+  brokenNav: Array.from(document.querySelectorAll('nav a'))
+    .filter(a => a.getClientRects().length > 1).map(a => a.textContent),
+  scrollingBoxes: Array.from(document.querySelectorAll('.scroll'))
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => (e.closest('section') || document.body).id + ' ' + e.scrollWidth + 'px in '
+      + e.clientWidth + 'px')
+})"""
+
 
 class BrowserError(Exception):
     """Chromium could not be started or did not answer."""
@@ -56,6 +68,10 @@ class PageCheck:
     network_requests: list = field(default_factory=list)
     screenshot: Path | None = None
     content_size: tuple = (0, 0)
+    #: ``document.documentElement.scrollWidth`` in CSS pixels: more than the window scrolls sideways.
+    document_width: int = 0
+    broken_nav: list = field(default_factory=list)
+    scrolling_boxes: list = field(default_factory=list)
 
     @property
     def problems(self) -> list:
@@ -180,12 +196,13 @@ class _Pipe:
 def check_page(
     page: Path,
     screenshot: Path | None = None,
-    width: int = 1400,
+    width: int = 1280,
     timeout: float = 60.0,
     chromium: str | None = None,
 ) -> PageCheck:
-    """Open ``page`` in headless Chromium; report console errors, broken images, network requests,
-    and save a full-page PNG screenshot to ``screenshot`` when given."""
+    """Open ``page`` in headless Chromium in a ``width``-pixel window; report console errors, broken
+    images, network requests, the layout (_LAYOUT_JS), and save a full-page PNG screenshot to
+    ``screenshot`` when given."""
     exe = chromium or find_chromium()
     if exe is None:
         raise BrowserError(
@@ -238,6 +255,14 @@ def check_page(
             )
             result.images = len(images)
             result.broken_images = ["%s (%s…)" % (i["alt"], i["scheme"]) for i in images if not i["ok"]]
+            layout = json.loads(
+                pipe.send("Runtime.evaluate", {"expression": _LAYOUT_JS, "returnByValue": True}, timeout)[
+                    "result"
+                ]["value"]
+            )
+            result.document_width = int(layout["width"])
+            result.broken_nav = layout["brokenNav"]
+            result.scrolling_boxes = layout["scrollingBoxes"]
             metrics = pipe.send("Page.getLayoutMetrics", timeout=timeout)
             size = metrics.get("cssContentSize") or metrics["contentSize"]
             result.content_size = (int(size["width"]), int(size["height"]))

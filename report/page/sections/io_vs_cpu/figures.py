@@ -17,6 +17,7 @@ from report.page.figures import (
     log2_axis,
     log2_yaxis,
     median_line,
+    only_drawn,
     run_handles,
     subplots,
     to_data_uri,
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from report.analysis.cells import Context
     from report.analysis.load import Run
     from report.page.sections.io_vs_cpu.analysis import Analysis
+
+
+#: Legend labels of the reference lines, carried by the drawn lines so a legend lists only what was drawn.
+IDEAL, CAPACITY, AMDAHL, USL = "ideal (N x)", "machine capacity / usable cores", "Amdahl fit", "USL fit"
 
 
 def _capacity_curve(run: Run, max_workers: float):
@@ -58,10 +63,10 @@ def env_figure(a: Analysis, env: str) -> str:
     busy_rows = -(-len(busy) // cols)
     handles = [Line2D([], [], color=executor_colour(e), marker="o", label=e) for e in a.executors]
     handles += [
-        Line2D([], [], color="#999999", lw=4, alpha=0.3, label="ideal (N x)"),
-        Line2D([], [], color="black", ls=":", label="machine capacity / usable cores"),
-        Line2D([], [], color="#555555", ls="--", lw=0.9, label="Amdahl fit"),
-        Line2D([], [], color="#555555", ls=":", lw=0.9, label="USL fit"),
+        Line2D([], [], color="#999999", lw=4, alpha=0.3, label=IDEAL),
+        Line2D([], [], color="black", ls=":", label=CAPACITY),
+        Line2D([], [], color="#555555", ls="--", lw=0.9, label=AMDAHL),
+        Line2D([], [], color="#555555", ls=":", lw=0.9, label=USL),
     ]
     fig, axes = subplots(
         (rows + busy_rows) * cols, columns=cols, height=1.7, top=header_space(len(handles), 5), min_width=7.5
@@ -73,7 +78,7 @@ def env_figure(a: Analysis, env: str) -> str:
     for i, panel in enumerate(busy):
         _cpu_panel(a, run, axes[rows * cols + i], panel, first=i % cols == 0)
     title = "Speedup vs workers%s — %s" % (" (upper) and CPU cores busy (lower)" if busy else "", env)
-    header(fig, title, handles, columns=5)
+    header(fig, title, only_drawn(handles, axes), columns=5, refit=True)
     return to_data_uri(fig)
 
 
@@ -81,7 +86,7 @@ def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
     env = run.env_label
     ws = sorted(set(a.workers(env, panel)) | {1})
     bound = panel[0] in a.cpu_bound
-    ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3, solid_capstyle="butt")
+    ax.plot([1, max(ws)], [1, max(ws)], color="#999999", lw=4, alpha=0.3, solid_capstyle="butt", label=IDEAL)
     seen = []
     for ex in a.parallel:
         w, med, lo, hi = a.series(env, panel, ex)
@@ -91,11 +96,11 @@ def _speedup_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
         median_line(ax, w, med, lo, hi, c, ex)
         seen += [med, lo, hi]
         _fit_lines(ax, a.fit(env, panel, ex), run, w.max(), bound, c)
-    ax.plot([1], [1], marker="s", color=executor_colour(a.sequential), ms=4, ls="none")
+    ax.plot([1], [1], marker="s", color=executor_colour(a.sequential), ms=4, ls="none", label=a.sequential)
     if bound:
         cap = _capacity_curve(run, max(ws))
         if cap is not None:
-            ax.plot(cap[0], cap[1], color="black", ls=":", lw=1.2)
+            ax.plot(cap[0], cap[1], color="black", ls=":", lw=1.2, label=CAPACITY)
             seen.append(cap[1])
     bottom, top = _span(seen, 1.0, 1.0)
     log2_yaxis(ax, min(0.5, bottom * 0.8), top * 1.4)
@@ -120,9 +125,9 @@ def _fit_lines(ax, fit: dict | None, run: Run, top: float, bound: bool, colour: 
             return
         ks = sorted(cap)
         scale = np.interp(n, ks, [cap[k] for k in ks]) / n
-    for key, style in (("amdahl", "--"), ("usl", ":")):
+    for key, style, label in (("amdahl", "--", AMDAHL), ("usl", ":", USL)):
         if fit[key] is not None:
-            ax.plot(xs, fit[key].predict(n) * scale, color=colour, ls=style, lw=0.9, alpha=0.8)
+            ax.plot(xs, fit[key].predict(n) * scale, color=colour, ls=style, lw=0.9, alpha=0.8, label=label)
 
 
 def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
@@ -132,7 +137,7 @@ def _cpu_panel(a: Analysis, run: Run, ax, panel, first: bool) -> None:
         w, med, lo, hi = a.series(env, panel, ex, "cpu_util_cores")
         median_line(ax, w, med, lo, hi, executor_colour(ex), ex, "s" if ex == a.sequential else "o")
         seen += [med, hi]
-    ax.axhline(run.cores, color="black", ls=":", lw=1.2)
+    ax.axhline(run.cores, color="black", ls=":", lw=1.2, label=CAPACITY)
     ax.set_ylim(0, _span(seen, 0.0, max(run.cores, 1.0))[1] * 1.2)
     log2_axis(ax, sorted(set(a.workers(env, panel)) | {1}))
     ax.set_title("CPU busy: " + a.panel_title(panel))

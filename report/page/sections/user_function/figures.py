@@ -13,10 +13,11 @@ from report.page.figures import (
     header_space,
     log2_axis,
     median_line,
+    only_drawn,
     subplots,
     to_data_uri,
 )
-from report.page.sections.io_vs_cpu.figures import _cpu_panel, _speedup_panel
+from report.page.sections.io_vs_cpu.figures import AMDAHL, CAPACITY, IDEAL, USL, _cpu_panel, _speedup_panel
 
 if TYPE_CHECKING:
     from report.page.sections.user_function.analysis import Analysis
@@ -25,12 +26,12 @@ if TYPE_CHECKING:
 def function_figure(a: Analysis, env: str, panel) -> str:
     """Speedup (with ideal, Amdahl and USL lines), CPU busy and peak RSS against workers for one panel."""
     run = a.run(env)
-    drawn = [e for e in a.executors if a.workers(env, panel, e)]
-    handles = [Line2D([], [], color=executor_colour(e), marker="o", label=e) for e in drawn]
+    handles = [Line2D([], [], color=executor_colour(e), marker="o", label=e) for e in a.executors]
     handles += [
-        Line2D([], [], color="#999999", lw=4, alpha=0.3, label="ideal (N x)"),
-        Line2D([], [], color="#555555", ls="--", lw=0.9, label="Amdahl fit"),
-        Line2D([], [], color="#555555", ls=":", lw=0.9, label="USL fit"),
+        Line2D([], [], color="#999999", lw=4, alpha=0.3, label=IDEAL),
+        Line2D([], [], color="black", ls=":", label=CAPACITY),
+        Line2D([], [], color="#555555", ls="--", lw=0.9, label=AMDAHL),
+        Line2D([], [], color="#555555", ls=":", lw=0.9, label=USL),
     ]
     fig, axes = subplots(3, columns=3, height=1.8, top=header_space(len(handles), 5), min_width=7.5)
     _speedup_panel(a, run, axes[0], panel, first=True)
@@ -38,7 +39,7 @@ def function_figure(a: Analysis, env: str, panel) -> str:
     _cpu_panel(a, run, axes[1], panel, first=False)
     axes[1].set_title("CPU busy (cores)")
     _memory_panel(a, env, axes[2], panel)
-    header(fig, "%s — %s" % (a.panel_title(panel), env), handles, columns=5)
+    header(fig, "%s — %s" % (a.panel_title(panel), env), only_drawn(handles, axes), columns=5, refit=True)
     return to_data_uri(fig)
 
 
