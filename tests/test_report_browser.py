@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.support.browser import check_page, find_chromium
 from tests.support.synthetic import write_run
 
-#: The screenshot of the real report (README names this path).
+#: The screenshot of the real report (docs/report.md names this path).
 SCREENSHOT = ROOT / "results" / "report-screenshot.png"
 
 
@@ -74,7 +74,7 @@ def test_a_broken_image_and_a_console_error_are_caught(chromium, tmp_path):
 
 
 def test_real_report_screenshot(chromium, tmp_path, run_experiment):
-    """A real run rendered and checked in Chromium; the screenshot goes where the README says.
+    """A real run rendered and checked in Chromium; the screenshot goes where docs/report.md says.
 
     The page shows the runs in results/ when there are any (after ``make bench``) and a fresh quick
     run of two experiments otherwise (a clean clone in CI), in two rounds to keep the test short
