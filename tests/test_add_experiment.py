@@ -1,4 +1,4 @@
-"""README's "How to add an experiment" works as written: its experiment module and its section, added to a
+"""docs/adding-an-experiment.md works as written: its experiment module and its section, added to a
 copy of the project, measure with the quick profile and render, title and sentence on the page."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import sys
 
 from tests.conftest import ROOT
 
-#: A code block the README marks as a file to add: ``<!-- add-experiment: PATH -->`` then the block.
+#: A code block docs/adding-an-experiment.md marks as a file to add: ``<!-- add-experiment: PATH -->``.
 BLOCK = re.compile(r"<!-- add-experiment: (\S+) -->\n```python\n(.*?)```", re.S)
 
 
 def _blocks() -> dict:
-    return dict(BLOCK.findall((ROOT / "README.md").read_text()))
+    return dict(BLOCK.findall((ROOT / "docs" / "adding-an-experiment.md").read_text()))
 
 
 def _copy_project(dest) -> None:

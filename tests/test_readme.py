@@ -44,8 +44,19 @@ def test_quick_start_is_the_two_commands():
 def test_every_catalogue_experiment_is_described():
     from experiments.harness.registry import CATALOGUE
 
+    reference = (ROOT / "docs" / "experiments.md").read_text()
     for name in CATALOGUE:
-        assert "`%s`" % name in README, "README does not describe %s" % name
+        assert "| `%s` |" % name in README, "README's table does not list %s" % name
+        assert "### `%s`" % name in reference, "docs/experiments.md does not describe %s" % name
+
+
+def test_the_readme_is_a_short_guide_whose_links_lead_somewhere():
+    assert len(README.encode()) <= 15 * 1024
+    for page in ["README.md"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")):
+        text = (ROOT / page).read_text()
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" not in target:
+                assert (ROOT / page).parent.joinpath(target).exists(), (page, target)
 
 
 def test_readme_python_example_loads_results(tmp_path, monkeypatch):

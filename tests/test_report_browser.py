@@ -19,7 +19,7 @@ from tests.support.synthetic import write_experiment, write_run
 
 #: The window the page must fit without sideways scrolling (a laptop's browser window).
 WINDOW_PX = 1280
-#: The screenshot of the real report (README names this path).
+#: The screenshot of the real report (docs/report.md names this path).
 SCREENSHOT = ROOT / "results" / "report-screenshot.png"
 
 
@@ -110,7 +110,7 @@ def test_a_broken_image_and_a_console_error_are_caught(chromium, tmp_path):
 
 
 def test_real_report_screenshot(chromium, tmp_path, run_experiment):
-    """A real run rendered and checked in Chromium; the screenshot goes where the README says.
+    """A real run rendered and checked in Chromium; the screenshot goes where docs/report.md says.
 
     The page shows the runs in results/ when there are any (after ``make bench``) and a fresh quick
     run of two experiments otherwise (a clean clone in CI), in two rounds to keep the test short
