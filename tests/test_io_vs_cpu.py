@@ -54,10 +54,13 @@ def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_
     if not cpu.env["interpreter"]["gil_enabled_start"]:
         pytest.skip("the measured interpreter runs without the GIL")
     df = cpu.csv("io_vs_cpu")
-    assert median_speedup(df, executor="thread", workers=2) < 1.3
-    assert median_speedup(df, executor="thread_pool", workers=2) < 1.3
-    # GIL threads keep about one core busy, however many there are.
-    assert df[df["executor"] == "thread"]["cpu_util_cores"].median() < 1.4
+    # GIL threads keep about one core busy, however many there are: CPU time over wall, which a
+    # neighbour on the other core cannot raise.
+    for executor in ("thread", "thread_pool"):
+        assert df[df["executor"] == executor]["cpu_util_cores"].median() < 1.4, executor
+        # ~1.3x at most on a quiet machine; 1.5 leaves room for rounds whose sequential cell met a
+        # busier neighbour (load 6 on 2 cores gave 1.34). Threads that really ran in parallel give ~2x.
+        assert median_speedup(df, executor=executor, workers=2) < 1.5, executor
 
     if not two_cores():
         return

@@ -80,8 +80,9 @@ def test_achieved_rate_never_exceeds_offered(by_maxsize):
     rows.append(cell(load=1.5, maxsize=5))
     rows.append(cell(pattern="bursts", load=0.5, maxsize=5, arrivals=300))
     for r in rows:
-        # Only items served inside the arrival window count: a little slack for its edges.
-        assert r["achieved_rate_hz"] <= r["offered_rate_hz"] * 1.02, r
+        # Only items served inside the arrival window count, but the warm-up's backlog is served
+        # inside it too: up to ~3 % at 270-300 arrivals (2.5 % seen at load 6 on 2 cores).
+        assert r["achieved_rate_hz"] <= r["offered_rate_hz"] * 1.04, r
 
 
 @pytest.mark.measured
