@@ -71,10 +71,11 @@ gate: venv
 aa: venv
 	$(PY) scripts/aa.py --profile $(PROFILE) --results $(RESULTS)/aa
 
-# Two passes: the tests that check behaviour share the cores (pytest-xdist, TEST_JOBS workers); the
-# tests that measure (marked `measured`) then run one at a time, so no other test competes with them.
-# Both passes always run; make fails if either failed.
-TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Two passes: the tests that check behaviour share the cores (pytest-xdist, TEST_JOBS workers: one
+# more than the cores, as those tests spend a good part of their time waiting on subprocesses and
+# sleeps); the tests that measure (marked `measured`) then run one at a time, so no other test
+# competes with them. Both passes always run; make fails if either failed.
+TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: venv
 	status=0; \
 	$(PY) -m pytest -q -n $(TEST_JOBS) --dist worksteal -m "not measured" tests || status=$$?; \
