@@ -54,8 +54,11 @@ def test_pure_python_cpu_does_not_scale_on_gil_threads_and_c_code_that_releases_
     if not cpu.env["interpreter"]["gil_enabled_start"]:
         pytest.skip("the measured interpreter runs without the GIL")
     df = cpu.csv("io_vs_cpu")
-    assert median_speedup(df, executor="thread", workers=2) < 1.3
-    assert median_speedup(df, executor="thread_pool", workers=2) < 1.3
+    # GIL threads run one at a time: about 1x quiet. With other work loading 2 cores to 5 they came out
+    # at up to 1.30x of one thread (two threads taking turns won more of the CPU than one busy thread),
+    # hence 1.5x; threads that ran in parallel would reach the machine's ~1.9x.
+    assert median_speedup(df, executor="thread", workers=2) < 1.5
+    assert median_speedup(df, executor="thread_pool", workers=2) < 1.5
     # GIL threads keep about one core busy, however many there are.
     assert df[df["executor"] == "thread"]["cpu_util_cores"].median() < 1.4
 
