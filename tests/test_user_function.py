@@ -78,13 +78,15 @@ def test_pure_python_runs_faster_on_processes_than_on_gil_threads(run_experiment
     assert (df["function"] == "tests.sample_workloads:pure_python").all()
     assert (df["task_ms"] > 0).all() and (df["gil_enabled_end"] == True).all()  # noqa: E712
     s = _speedups(df, THREADS + PROCESSES)
-    assert df[df["executor"].isin(THREADS)]["speedup"].median() < 1.3, s
+    # One at a time under the GIL: about 1x quiet, up to 1.26x with other work loading 2 cores to 5
+    # (test_io_vs_cpu says why 1.5x).
+    assert df[df["executor"].isin(THREADS)]["speedup"].median() < 1.5, s
     if two_cores():
         # Processes use the second core as far as the machine gives it (its start, its end and its
         # rounds' own probes): each process executor's speedup, a ratio from its own rounds, against
         # that capacity. Not against the threads' speedup: with other work loading 2 cores to 5, GIL
         # threads came out at 1.13-1.26x of one thread and processes at 1.08-1.12x, at a capacity of
-        # 1.32x (the threads' own bound, < 1.3x, is asserted above).
+        # 1.32x (the threads' own bound is asserted above).
         cap = capacity(run, rows=df[df["executor"].isin(PROCESSES)])
         assert min(s[e] for e in PROCESSES) > min(1.25, 0.7 * cap), (cap, s)
     if _machine_can_show_parallel(run):
