@@ -100,9 +100,6 @@ def test_zlib_threads_scale_on_the_gil_build(run_experiment):
     run = _workload_run(
         run_experiment,
         "tests.sample_workloads:zlib_compress",
-        # 2 MiB a task, tens of ms: long beside a thread's start, short enough for a quick test.
-        "--workload-args",
-        '{"mib": 2}',
         "--set",
         "executor=thread,thread_pool,process_pool",
         "--capacity-rounds",
