@@ -8,7 +8,7 @@ import sys
 import sysconfig
 from datetime import datetime, timezone
 
-from experiments.inside.worker import gil_enabled
+from experiments.schema import gil_enabled
 
 # Read when pytest loads this conftest, before any benchmark ran: on a free-threaded build, importing
 # an extension module that does not declare free-threading support turns the GIL back on mid-run.

@@ -15,7 +15,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from experiments.harness.command_line import OneLineParser, as_typed
 from experiments.schema import (
     ENVIRONMENT_FILE,
     HEAD_COLUMNS,
@@ -28,6 +27,7 @@ from experiments.schema import (
     write_atomically,
     write_experiments,
 )
+from experiments.schema.command_line import OneLineParser, as_typed
 
 EXPERIMENT = "primitives"
 TITLE = "Micro-benchmarks of the primitives (pytest-benchmark)"

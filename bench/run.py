@@ -22,9 +22,8 @@ from pathlib import Path
 
 from bench.budget import SCALE_ENV, parse_scale
 from bench.export import main as export_main
-from experiments.harness.command_line import OneLineParser
-from experiments.harness.progress import LOG_FILE
-from experiments.schema import ENVIRONMENT_FILE, Environment, SchemaError
+from experiments.schema import ENVIRONMENT_FILE, LOG_FILE, Environment, SchemaError
+from experiments.schema.command_line import OneLineParser
 
 ROOT = Path(__file__).resolve().parent.parent
 

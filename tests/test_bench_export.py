@@ -13,15 +13,10 @@ import pandas as pd
 import pytest
 
 from bench import export
-from experiments.schema import SCHEMA_VERSION, Environment, read_experiments
+from experiments.schema import SCHEMA_VERSION, Environment, gil_enabled, read_experiments
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSET = "lock or empty_call"  # the four Lock/RLock variants and the empty-call floor: about a second
-
-
-def gil_enabled() -> bool:
-    check = getattr(sys, "_is_gil_enabled", None)
-    return True if check is None else bool(check())
 
 
 @pytest.fixture(scope="module")

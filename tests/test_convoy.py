@@ -6,6 +6,7 @@ import pytest
 
 from experiments.catalogue import convoy
 from experiments.harness.plan import plan_experiment
+from experiments.schema import gil_enabled
 from experiments.spec import ParamError, run_standalone
 from report.analysis.load import load_results
 from report.page.sections.convoy.analysis import control_factors
@@ -19,11 +20,6 @@ def cell(cpu_workers, cpu_kind="thread", switch_interval_ms=5.0, io_round_trips=
         "io_round_trips": io_round_trips,
     }
     return run_standalone(convoy, params)
-
-
-def gil_enabled():
-    check = getattr(sys, "_is_gil_enabled", None)
-    return True if check is None else check()
 
 
 @pytest.mark.parametrize(

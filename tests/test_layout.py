@@ -64,6 +64,20 @@ def test_the_measuring_side_never_imports_the_reading_side():
     assert not offenders
 
 
+def test_the_reading_side_reaches_the_measuring_side_through_the_schema_alone():
+    # The run folder is the only interface (DESIGN.md): report/ and bench/ import experiments.schema,
+    # the contract, and nothing else of experiments/ (not the harness, the catalogue or the workers).
+    offenders = [
+        "%s imports %s" % (p.relative_to(ROOT), name)
+        for folder in ("report", "bench")
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        for name in _imports(p)
+        if (name == "experiments" or name.startswith("experiments."))
+        and not (name == "experiments.schema" or name.startswith("experiments.schema."))
+    ]
+    assert not offenders
+
+
 @pytest.mark.parametrize("path", INSIDE, ids=lambda p: str(p.relative_to(ROOT)))
 def test_what_runs_inside_imports_the_standard_library_only(path):
     for name in _imports(path):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import psutil
 
-from experiments.harness.command_line import ROOT
 from experiments.harness.cputime import process_tree, read_tree, region_cpu
+from experiments.schema.command_line import ROOT
 
 PR_SET_PDEATHSIG = 1
 

@@ -12,7 +12,6 @@ from experiments.catalogue.toolkit.user_code import PATH_ENV
 from experiments.harness import registry
 from experiments.harness.cell_runner import Interpreter
 from experiments.harness.cli_parser import DEFAULT_RESULTS, PROG, build_parser
-from experiments.harness.command_line import UsageError, invocation, quote
 from experiments.harness.environment import (
     InterpreterError,
     calibrate_interpreter,
@@ -24,7 +23,7 @@ from experiments.harness.environment import (
 from experiments.harness.interpreters import InterpreterNotFound, discover, resolve, variants
 from experiments.harness.orchestrator import execute
 from experiments.harness.plan import PROFILES, PlanError, load_experiment, parse_overrides, plan_run
-from experiments.harness.progress import LOG_FILE, Console, silence
+from experiments.harness.progress import Console, silence
 from experiments.harness.rounds import N_FIRST
 from experiments.harness.store import RunFolder, StoreError, default_machine_label, new_run_id
 from experiments.harness.variants import Checkouts, VariantError, parse_variants
@@ -35,6 +34,8 @@ from experiments.harness.workload_check import (
     check_workloads,
     parse_workload,
 )
+from experiments.schema import LOG_FILE
+from experiments.schema.command_line import UsageError, invocation, quote
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from experiments.harness.command_line import ROOT, OneLineParser
+from experiments.schema.command_line import ROOT, OneLineParser
 
 DEFAULT_RESULTS = str(ROOT / "results")
 #: Each worker's data-segment limit: far above any experiment, low enough to stop a runaway cell.

@@ -8,7 +8,6 @@ import sys
 import time
 
 #: The log each run folder keeps of its progress and messages, whatever became of the terminal.
-LOG_FILE = "run.log"
 #: Outcomes a run foresees (a cell that cannot run on this interpreter, a cell meant to hang): counted
 #: in the final line on a terminal, not announced one by one as failures are.
 EXPECTED = {"skipped": "skipped", "expected_timeout": "expected timeouts (cells meant to hang)"}

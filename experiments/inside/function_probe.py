@@ -17,7 +17,7 @@ import time
 
 from experiments.catalogue.toolkit import executors
 from experiments.catalogue.toolkit.user_code import args_text, import_function
-from experiments.inside.worker import gil_enabled
+from experiments.schema.format import gil_enabled
 
 
 def _error(exc: BaseException) -> str:

@@ -14,7 +14,7 @@ import sys
 import sysconfig
 import time
 
-from experiments.inside.worker import gil_enabled
+from experiments.schema.format import gil_enabled
 
 
 def _read(path):

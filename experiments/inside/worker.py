@@ -23,17 +23,12 @@ import time
 import traceback
 
 from experiments.inside.frames import describe
+from experiments.schema.format import gil_enabled
 
 try:
     import resource
 except ImportError:  # not POSIX: the parent falls back to its own counters
     resource = None
-
-
-def gil_enabled():
-    """True when the GIL is on (always, on builds that cannot turn it off)."""
-    check = getattr(sys, "_is_gil_enabled", None)
-    return True if check is None else bool(check())
 
 
 def reaped_children_cpu_s():

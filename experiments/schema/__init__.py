@@ -6,8 +6,10 @@ ranges, what hangs on purpose) and one CSV per experiment whose columns are
 :meth:`ExperimentInfo.columns`.  Everything that reads or writes those files goes through this
 package, so a folder copied from another machine is understood without the code that measured it.
 Import from here (``from experiments.schema import Environment``); inside, ``format`` holds the
-version, file names, columns and statuses, ``units`` the units and metric declarations, ``files``
-experiments.json, environment.json and atomic writes, ``version1`` the reading of older folders.
+version, file names, columns and statuses (and ``gil_enabled()``, the value of the GIL columns),
+``units`` the units and metric declarations, ``files`` experiments.json, environment.json and atomic
+writes, ``version1`` the reading of older folders, and ``command_line`` what every command shares (a
+bad argument is one line and exit 2).
 
 Standard library only: imported inside the measured interpreter (CPython >= 3.9, GIL or
 free-threaded) as well as by the harness and the report.
@@ -29,6 +31,7 @@ from experiments.schema.format import (
     EXPERIMENTS_FILE,
     FAILED_STATUSES,
     HEAD_COLUMNS,
+    LOG_FILE,
     MEASURED_COLUMNS,
     RATIO_COLUMNS,
     REQUIRED_HEAD,
@@ -37,6 +40,7 @@ from experiments.schema.format import (
     STATUSES,
     VARIANT_COLUMN,
     SchemaError,
+    gil_enabled,
 )
 from experiments.schema.units import (
     HARNESS_METRICS,
@@ -50,6 +54,8 @@ from experiments.schema.units import (
 from experiments.schema.version1 import migrate_status, migrate_v1_info
 
 __all__ = [
+    "LOG_FILE",
+    "gil_enabled",
     "DERIVED_COLUMNS",
     "ENVIRONMENT_FILE",
     "EXPERIMENTS_FILE",

@@ -6,11 +6,15 @@ Standard library only: imported inside the measured interpreter.
 
 from __future__ import annotations
 
+import sys
+
 #: Version of the run folder's format. 2: experiments.json, the expected_timeout status,
 #: Environment written by one class. Version 1 folders are migrated when read.
 SCHEMA_VERSION = 2
 ENVIRONMENT_FILE = "environment.json"
 EXPERIMENTS_FILE = "experiments.json"
+#: The console's output of a run, in full (the console itself shows a progress bar and a summary).
+LOG_FILE = "run.log"
 
 #: Columns every experiment CSV starts with, before its parameters.
 HEAD_COLUMNS = (
@@ -63,3 +67,10 @@ FAILED_STATUSES = ("error", "timeout", "crashed")
 
 class SchemaError(ValueError):
     """A run-folder file that does not follow the format; the message is one line naming it."""
+
+
+def gil_enabled() -> bool:
+    """The value of ``gil_enabled_start`` / ``gil_enabled_end`` for this interpreter, now: True when
+    the GIL is on (always, on builds that cannot turn it off)."""
+    check = getattr(sys, "_is_gil_enabled", None)
+    return True if check is None else bool(check())
