@@ -10,6 +10,7 @@ import pytest
 
 from experiments.catalogue.user_function import PATH_ENV
 from experiments.harness.cell_runner import Interpreter, run_cell
+from experiments.harness.interpreters import discover, is_free_threaded
 from experiments.harness.plan import plan_run
 from experiments.harness.workload_check import Workload, _notes
 from report.analysis.advice import advise
@@ -18,7 +19,15 @@ from tests.conftest import ROOT, run_cli
 from tests.sample_workloads import raises_from_fifth
 from tests.support.measured import capacity, median_speedup, two_cores
 
-FREE_THREADED = Path("/work/main/python-ft/bin/python3.13t")
+
+def _free_threaded_build():
+    """A free-threaded CPython this machine offers, found as ``gilbench interpreters`` finds one (the
+    project's own ``make python-ft`` build, PATH, pyenv, uv), or None."""
+    builds = [path for path in discover() if is_free_threaded(path)]
+    return Path(builds[-1]) if builds else None
+
+
+FREE_THREADED = _free_threaded_build()
 THREADS = ("thread", "thread_pool")
 PROCESSES = ("process", "process_pool")
 
@@ -114,7 +123,9 @@ def test_zlib_threads_scale_on_the_gil_build(run_experiment):
 
 
 @pytest.mark.measured
-@pytest.mark.skipif(not FREE_THREADED.exists(), reason="no free-threaded build at %s" % FREE_THREADED)
+@pytest.mark.skipif(
+    FREE_THREADED is None, reason="no free-threaded build on this machine (make python-ft builds one)"
+)
 def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
     # Without --gil the free-threaded build runs twice in the same interleaved rounds: GIL off, GIL on.
     run = _workload_run(
