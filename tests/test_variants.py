@@ -34,6 +34,12 @@ def _run(results, *variants, cwd=ROOT, env=None):
     return run_cli(*args, cwd=cwd, env=env)
 
 
+def _checkout_commit(folder: Path):
+    """What ``git rev-parse HEAD`` says for the checkout holding ``folder``, or None outside one."""
+    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
 def _folders(out) -> list:
     return [Path(line) for line in out.stdout.split()]
 
@@ -54,7 +60,8 @@ def test_variants_run_interleaved_with_their_column_and_records(measured):
     for env, name, folder in zip(envs, ["base", "more"], ["base", "more"]):
         variant = env["config"]["variant"]
         assert variant["name"] == name and variant["folder"] == str(DATA / folder)
-        assert variant["revision"] is None and len(variant["commit"] or "x" * 40) == 40
+        # A folder's commit is that of the checkout holding it (None only outside any git checkout).
+        assert variant["revision"] is None and variant["commit"] == _checkout_commit(DATA / folder)
         assert env["config"]["variants"] == ["base", "more"]
         assert env["config"]["workload"]["path"] == str(DATA / folder)
     frames = [pd.read_csv(f / "user_function.csv") for f in folders]
