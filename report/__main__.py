@@ -201,7 +201,7 @@ def main(argv=None) -> int:
         if args.baseline and args.baseline_variant:
             raise ResultsError("give --baseline RUN_ID or --baseline-variant NAME, not both")
         results = _load(args)
-        results, baseline = _variant_baseline(args, results)
+        results, baseline, pairs = _variant_baseline(args, results)
         output = Path(args.output) if args.output else Path(args.results) / "report.html"
         from report.page.build import write_report  # matplotlib: not for a mistyped argument or --help
 
@@ -221,15 +221,12 @@ def main(argv=None) -> int:
 
             threshold = 0.05 if args.threshold is None else args.threshold
             gated = metrics_for(results, gated_only=True)
-            outcome["gate"] = gate.check(results, baseline, threshold, gated)
+            outcome["gate"] = gate.check(results, baseline, threshold, gated, pairs)
             outcome["fail_on"] = args.fail_on
             if args.format == "markdown":
-                from report.analysis.compare import baseline_run
                 from report.page.gate import markdown
 
-                base = baseline_run(results, baseline)
-                others = [r for r in results.runs if r is not base]
-                _print(markdown(outcome["gate"], base, others, args.fail_on))
+                _print(markdown(outcome["gate"], gate.pairs(results, baseline, pairs), args.fail_on))
         return 0
 
     code = _errors_as_lines(run)
@@ -241,15 +238,16 @@ def main(argv=None) -> int:
 
 
 def _variant_baseline(args, results) -> tuple:
-    """(results, baseline run id): for runs of --variant, the baseline is a variant's run, and the
-    gate looks at the newest such invocation only (its runs under one interpreter), unless runs
-    were named."""
-    base, gated = variant_gate(results, args.baseline_variant)
-    if base is None or args.baseline:
-        return results, args.baseline
+    """(results, baseline run id, pairs): for runs of --variant, each interpreter's baseline variant
+    and the runs it gates (``variant_gate``); the page compares with the first interpreter's. The
+    gate looks at the newest such invocation only, unless runs were named."""
+    pairs = variant_gate(results, args.baseline_variant)
+    if not pairs or args.baseline:
+        return results, args.baseline, None
+    gated = {run_id for _, ids in pairs for run_id in ids}
     if args.fail_on and not args.runs and len(gated) < len(results.runs):
         results = load_results([r.path for r in results.runs if r.run_id in gated], lenient=args.lenient)
-    return results, base
+    return results, pairs[0][0], pairs
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ DATA = ROOT / "tests" / "data" / "variants"
 
 
 def trial(kind: str, profile: str, results: Path, extra: list) -> tuple:
-    """(gate exit status, seconds, slower lines) of one run + gate."""
+    """(gate exit status, its last word: ok / inconclusive / FAIL, seconds, slower lines) of one
+    run + gate."""
     new = DATA / ("more" if kind == "A/B" else "base")
     started = time.monotonic()
     run = [sys.executable, "-m", "gilbench", "run", "--workload", "shapes.work:spin", "--profile", profile]
@@ -36,7 +37,8 @@ def trial(kind: str, profile: str, results: Path, extra: list) -> tuple:
     gate += ["--output", str(Path(folders[-1]) / "report.html")]
     out = subprocess.run(gate, cwd=str(ROOT), capture_output=True, text=True)
     lines = [ln for ln in out.stderr.splitlines() if ln.startswith("report: slower:")]
-    return out.returncode, time.monotonic() - started, lines
+    words = [w for w in ("FAIL", "inconclusive", "ok") if "report: %s:" % w in out.stderr]
+    return out.returncode, (words or ["?"])[0], time.monotonic() - started, lines
 
 
 def main(argv=None) -> int:
@@ -48,16 +50,20 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     extra = [x for s in args.set for x in ("--set", s)]
     counts = {"A/B": 0, "A/A": 0}
+    said = {"A/B": [], "A/A": []}
     for i in range(args.trials):
         for kind in ("A/B", "A/A"):
-            code, seconds, lines = trial(kind, args.profile, Path(args.results), extra)
+            code, word, seconds, lines = trial(kind, args.profile, Path(args.results), extra)
             failed = code == 1
             counts[kind] += failed if kind == "A/B" else not failed
-            print("trial %d %s: gate exit %d in %.0f s" % (i + 1, kind, code, seconds), flush=True)
+            said[kind].append(word)
+            print("trial %d %s: gate exit %d (%s) in %.0f s" % (i + 1, kind, code, word, seconds), flush=True)
             for line in lines:
                 print("    " + line)
     print("A/B (+10 %%): gate failed in %d of %d" % (counts["A/B"], args.trials))
     print("A/A: gate passed in %d of %d" % (counts["A/A"], args.trials))
+    for kind, words in said.items():  # a pass may be "ok" or "inconclusive": both are counted, and shown
+        print("%s last words: %s" % (kind, ", ".join("%s %d" % (w, words.count(w)) for w in dict.fromkeys(words))))
     enough = 0.9 * args.trials
     return 0 if counts["A/B"] >= enough and counts["A/A"] >= enough else 1
 

@@ -2,7 +2,8 @@
 
 import io
 
-from experiments.harness.progress import LOG_FILE, Console, Progress
+from experiments.harness.progress import Console, Progress
+from experiments.schema import LOG_FILE
 
 
 def test_terminal_bar_shows_the_running_cell_count_and_eta():

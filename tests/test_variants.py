@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from experiments.harness.interpreters import InterpreterNotFound, resolve
 from report.__main__ import main as report_main
 from report.analysis.load import ResultsError, load_results
 from report.analysis.runs import variant_gate
@@ -82,9 +83,9 @@ def test_variants_run_interleaved_with_their_column_and_records(measured):
 def test_the_gate_picks_its_baseline_by_variant(measured, capsys):
     results, folders = measured
     loaded = load_results(results)
-    base_id, gated = variant_gate(loaded, None)
+    [(base_id, gated)] = variant_gate(loaded, None)
     assert base_id == folders[0].name and set(gated) == {f.name for f in folders}
-    assert variant_gate(loaded, "more")[0] == folders[1].name
+    assert variant_gate(loaded, "more")[0][0] == folders[1].name
     with pytest.raises(ResultsError, match="no variant 'nope'.*base, more"):
         variant_gate(loaded, "nope")
     assert report_main(["--results", str(results), "--fail-on", "slower", "--baseline-variant", "nope"]) == 2
@@ -98,6 +99,58 @@ def test_the_gate_picks_its_baseline_by_variant(measured, capsys):
     assert printed.out.startswith("### gilbench gate: ")
     assert "Baseline **base**" in printed.out and "checked **more**" in printed.out
     assert (code == 1) == ("report: slower:" in printed.err) == ("FAIL" in printed.out)
+
+
+def _another_python():
+    """An interpreter gilbench measures (3.9 or newer, GIL build) of another version than this one."""
+    mine = "%d.%d" % sys.version_info[:2]
+    for version in ("3.9", "3.10", "3.11", "3.12", "3.13"):
+        if version != mine:
+            try:
+                return resolve(version).executable
+            except InterpreterNotFound:
+                continue
+    return None
+
+
+def test_with_two_interpreters_each_gates_its_variants_against_its_own_base(tmp_path, capsys):
+    other = _another_python()
+    if other is None:
+        pytest.skip("one Python version only on this machine: nothing to pair the variants across")
+    results = tmp_path / "results"
+    args = ["run", "--workload", FUNCTION, *FAST, "--results", str(results), "--python", sys.executable]
+    args += [
+        "--python",
+        other,
+        "--variant",
+        "base=%s" % (DATA / "base"),
+        "--variant",
+        "more=%s" % (DATA / "more"),
+    ]
+    out = run_cli(*args)
+    assert out.returncode == 0, out.stderr
+    loaded = load_results(results)
+    pairs = variant_gate(loaded, None)
+    assert len(pairs) == 2
+    for base_id, gated in pairs:
+        runs = [loaded.run(r) for r in gated]
+        assert loaded.run(base_id).variant == "base" and sorted(r.variant for r in runs) == ["base", "more"]
+        assert len({r.interpreter_label for r in runs}) == 1  # never a variant against another Python
+    assert len({loaded.run(base).interpreter_label for base, _ in pairs}) == 2
+    page = str(tmp_path / "page.html")
+    code = report_main(
+        ["--results", str(results), "--output", page, "--fail-on", "slower", "--format", "markdown"]
+    )
+    printed = capsys.readouterr()
+    assert printed.out.count("Baseline **base**") == 2 and printed.out.count("checked **more**") == 2
+    judged = [
+        line for line in printed.err.splitlines() if line.startswith(("report: slower:", "report: incon"))
+    ]
+    # Each line names the gated run (its interpreter and [more]) and the baseline it was held against.
+    for line in judged:
+        if " vs " in line:
+            assert "[more]" in line.split(" vs ")[0], line
+    assert code in (0, 1)
 
 
 def test_old_folders_without_the_variant_column_still_load():

@@ -66,11 +66,27 @@ def judge(family: Family, gate: Gate) -> None:
             gate.settle.append(v.rounds_to_settle)
 
 
+def pairs(results: Results, baseline: str | None, variant_pairs: list | None = None) -> list:
+    """(baseline run, [runs compared with it]) as the gate judges them: every run against the one
+    baseline, or, for runs of --variant, each interpreter's variants against its own baseline."""
+    if variant_pairs:
+        return [
+            (results.run(base), [results.run(r) for r in ids if r != base]) for base, ids in variant_pairs
+        ]
+    base = compare.baseline_run(results, baseline)
+    return [(base, [r for r in results.runs if r is not base])]
+
+
 def check(
-    results: Results, baseline: str | None, threshold: float, metrics_for: Callable[[str], list]
+    results: Results,
+    baseline: str | None,
+    threshold: float,
+    metrics_for: Callable[[str], list],
+    variant_pairs: list | None = None,
 ) -> Gate:
     """Every run against the baseline at ``threshold`` (a fraction: 0.05 is 5 %, used as given);
-    ``metrics_for(experiment)`` names the metrics gated."""
+    ``metrics_for(experiment)`` names the metrics gated; ``variant_pairs`` (from
+    ``runs.variant_gate``) gates each interpreter's variants against its own baseline instead."""
     if len(results.runs) < 2:
         raise ResultsError(
             "--fail-on slower needs two runs or more: the baseline and the run to check "
@@ -78,10 +94,9 @@ def check(
         )
     if not threshold > 0:
         raise ResultsError("--threshold must be above 0 for the gate (a change of 0 %% is never shown)")
-    base = compare.baseline_run(results, baseline)
     gate = Gate(threshold)
-    for other in results.runs:
-        if other is not base:
+    for base, others in pairs(results, baseline, variant_pairs):
+        for other in others:
             judge(compare.compare_runs(base, other, metrics_for, results, threshold=threshold), gate)
     return gate
 

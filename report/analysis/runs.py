@@ -41,29 +41,33 @@ def loop_ns(run: Run) -> float | None:
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
-def variant_gate(results: Results, name: str | None) -> tuple:
-    """(baseline run id, the run ids gated) for runs of ``--variant``: the newest invocation that
-    measured variants, under its first interpreter; the baseline is variant ``name``, else the first
-    variant given. (None, []) when no run was measured with variants."""
+def variant_gate(results: Results, name: str | None) -> list:
+    """For runs of ``--variant``: one (baseline run id, the run ids it gates) per interpreter of the
+    newest invocation that measured variants, in the order the interpreters ran. Each interpreter's
+    variants are gated against its own baseline, variant ``name``, else the first variant given, so
+    no variant is compared with another interpreter's. [] when no run was measured with variants."""
     measured = [r for r in results.runs if r.variant]
     if not measured:
         if name:
             raise ResultsError(
                 "--baseline-variant %s: none of the runs loaded was measured with --variant" % name
             )
-        return None, []
+        return []
     newest = (measured[-1].env.config or {}).get("invocation_id")
     runs = [r for r in measured if (r.env.config or {}).get("invocation_id") == newest]
-    runs = [r for r in runs if r.interpreter_label == runs[0].interpreter_label]
     order = (runs[0].env.config or {}).get("variants") or [r.variant for r in runs]
     wanted = name or order[0]
-    base = [r for r in runs if r.variant == wanted]
-    if not base:
-        raise ResultsError(
-            "no variant %r in run %s; its variants are %s"
-            % (wanted, runs[0].run_id.rsplit("-", 1)[0], ", ".join(r.variant for r in runs))
-        )
-    return base[0].run_id, [r.run_id for r in runs]
+    pairs = []
+    for label in dict.fromkeys(r.interpreter_label for r in runs):
+        mine = [r for r in runs if r.interpreter_label == label]
+        base = [r for r in mine if r.variant == wanted]
+        if not base:
+            raise ResultsError(
+                "no variant %r under %s in run %s; its variants are %s"
+                % (wanted, label, mine[0].run_id.rsplit("-", 1)[0], ", ".join(r.variant for r in mine))
+            )
+        pairs.append((base[0].run_id, [r.run_id for r in mine]))
+    return pairs
 
 
 def machine_speed_factor(base: Run, other: Run) -> float | None:

@@ -30,9 +30,10 @@ def describe(run: Run) -> str:
     return "**%s** (`%s`, %s)" % (variant["name"], source, run.interpreter_label)
 
 
-def markdown(gate: Gate, base: Run, others: list, fail_on: str = "slower") -> str:
+def markdown(gate: Gate, pairs: list, fail_on: str = "slower") -> str:
     """The summary: the gate's last word as a heading (FAIL, inconclusive or ok, as its exit code
-    says), what was compared with what, one item per slower or inconclusive comparison."""
+    says), what was compared with what (``pairs``: (baseline run, runs checked against it), one per
+    interpreter of a --variant run), one item per slower or inconclusive comparison."""
     t = "%g %%" % (gate.threshold * 100)
     if gate.slower:
         n = len(gate.slower)
@@ -57,9 +58,10 @@ def markdown(gate: Gate, base: Run, others: list, fail_on: str = "slower") -> st
     lines = [
         "### gilbench gate: " + head,
         "",
-        "Baseline %s; checked %s." % (describe(base), ", ".join(describe(r) for r in others) or "nothing"),
-        "",
     ]
+    for base, others in pairs:
+        checked = ", ".join(describe(r) for r in others) or "nothing"
+        lines += ["Baseline %s; checked %s." % (describe(base), checked), ""]
     shown = gate.slower or gate.inconclusive
     lines += ["- `%s`" % line.replace("`", "'") for line in shown[:SHOWN]]
     if len(shown) > SHOWN:
