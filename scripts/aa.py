@@ -91,6 +91,7 @@ def score(results, base, other, known: float) -> dict:
         "equivalent": words.count("equivalent") / n,
         "coverage": sum(v.low <= target <= v.high for v in covered) / max(1, len(covered)),
         "level": level[0] if level else None,
+        "verdicts": cells,
     }
 
 
@@ -134,6 +135,12 @@ def report(name: str, fig: dict, known: float) -> bool:
     print("  coverage of the known ratio:     %.1f %%" % (100 * fig["coverage"]))
     level = fig["level"]
     print("  experiment-level verdict:        %s" % (level.describe() if level is not None else "none"))
+    if level is not None and math.isfinite(level.detectable):
+        # The whole function's smallest change this run finds in 80 % of runs like it (beyond the threshold).
+        print("  smallest change it finds (80 %%): %.1f %%" % (100 * level.detectable))
+    detect = sorted(v.detectable for v in fig["verdicts"] if math.isfinite(v.detectable))
+    if detect:
+        print("  per cell, the same (median):     %.1f %%" % (100 * detect[len(detect) // 2]))
     missed = judge(fig, known)
     print("  %s" % ("targets met" if not missed else "MISSED: " + "; ".join(missed)))
     return not missed
