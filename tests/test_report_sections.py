@@ -123,6 +123,30 @@ def test_generic_table_keeps_a_cell_with_empty_parameters_on_one_row():
     assert got[2][4].startswith("1") and got[2][5].startswith("7")
 
 
+def test_a_wide_table_says_its_constant_parameters_once_and_splits_its_metrics():
+    rows = [
+        dict(
+            env_label="e",
+            load=load,
+            service="exponential",
+            put="drop",
+            **{"m%02d" % i: 1.0 + i for i in range(20)},
+        )
+        for load in (0.5, 0.9)
+        for _ in range(3)
+    ]
+    df = pd.DataFrame(rows).assign(status="ok")
+    metrics = ["m%02d" % i for i in range(20)]
+    html = summary_table(df, ["env_label", "load", "service", "put"], metrics)
+    assert "Every row: service=exponential, put=drop." in html
+    tables = re.findall(r"<table.*?</table>", html, re.S)
+    headers = [[h.replace("<wbr>", "") for h in re.findall(r"<th>(.*?)</th>", t)] for t in tables]
+    assert len(tables) == 2 and all(h[:2] == ["interpreter @ machine", "load"] for h in headers)
+    assert [m for h in headers for m in h[2:]] == metrics  # every metric once, in order
+    assert all(len(h) <= 14 for h in headers)
+    assert [r[:2] for r in _body_rows(tables[1])] == [["e", "0.5"], ["e", "0.9"]]  # the same rows
+
+
 def test_generic_section_shows_each_sync_objects_cell_once(tmp_path):
     """End to end from a CSV whose unused parameters are empty: one row per cell, every metric in it."""
     module = importlib.import_module("experiments.catalogue.sync_objects")
@@ -130,12 +154,15 @@ def test_generic_section_shows_each_sync_objects_cell_once(tmp_path):
     write_experiment(folder, module, repeats=3)
     results = load_results(tmp_path)
     html = generic.render(Context(results, Palette(r.env_label for r in results.runs)), "sync_objects").html
-    got = _body_rows(html)
-    assert len(got) == len(list(module.PROFILES["quick"].points()))
-    header = [h.replace("<wbr>", "") for h in re.findall(r"<th>(.*?)</th>", html)]
-    for row in got:
-        filled = {header[i] for i, text in enumerate(row) if text != "—"}
-        obj = row[header.index("object")]
+    # A wide table goes on in further tables of the same rows: read them side by side.
+    tables = re.findall(r"<table.*?</table>", html, re.S)
+    got = [_body_rows(t) for t in tables]
+    assert {len(rows) for rows in got} == {len(list(module.PROFILES["quick"].points()))}
+    headers = [[h.replace("<wbr>", "") for h in re.findall(r"<th>(.*?)</th>", t)] for t in tables]
+    for i in range(len(got[0])):
+        pairs = [(h, text) for header, rows in zip(headers, got) for h, text in zip(header, rows[i])]
+        filled = {h for h, text in pairs if text != "—"}
+        obj = dict(pairs)["object"]
         assert {"barrier": "barrier_skew_p50_us", "semaphore": "max_concurrency"}.get(obj, "wall_s") in filled
         assert "wall_s" in filled
 

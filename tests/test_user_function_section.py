@@ -178,3 +178,18 @@ def test_the_break_even_comes_from_process_overhead_when_the_runs_have_it(tmp_pa
     assert be is not None
     _, text = finding_break_even(a, env, pure)
     assert "not measured" not in text and "process_overhead" in text
+
+
+def test_two_interpreters_get_one_figure_against_the_shared_baseline(tmp_path):
+    # The same functions on two interpreters: a panel per function on each, and one figure of every
+    # function's speed over the baseline interpreter's sequential run, each function named in it.
+    write_rows(tmp_path, "user_function", _rows(), interpreter="cpython-3.12.1")
+    write_rows(tmp_path, "user_function", _rows(), interpreter="cpython-3.13.0")
+    body = _section(render_report(load_results(tmp_path)))
+    assert re.findall(r"<h4>(.*?)</h4>", body) == list(FUNCTIONS) * 2
+    assert body.count("Every interpreter against one baseline") == 1
+    assert 's speed against the shared baseline">' in body  # the figure's alt text
+    assert body.count('<img src="data:image/png;base64,') == 2 * len(FUNCTIONS) + 1
+    a = Analysis(context(tmp_path), "user_function")
+    for function in FUNCTIONS:  # each function's main panel on each interpreter, for the figure
+        assert all(a.main_panel(run.env_label, function) is not None for run in a.runs)

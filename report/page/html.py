@@ -83,7 +83,7 @@ table.compact{font-size:.78em} table.compact td{padding:.15em .4em}
 td.best{background:#e2f4e2;font-weight:bold} td.faster{background:#e2f4e2} td.slower{background:#fbe3e3}
 td.noisy{font-style:italic;color:#8a5a00} td.missing{color:#999;text-align:center}
 tr.differs td{background:#fff6dd}
-.scroll{overflow-x:auto;max-width:100%} td{overflow-wrap:break-word}
+.scroll{overflow-x:auto;max-width:100%} td{overflow-wrap:anywhere}
 .box{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;background:#fafafa}
 .warn{border-left:4px solid #e0a800;background:#fff8e1;padding:.4em .8em;margin:.5em 0}
 .finding{border-left:4px solid #1f77b4;background:#eef5fb;padding:.4em .8em;margin:.5em 0}

@@ -11,12 +11,17 @@ from report.page.formatting import DASH, percent, with_ci
 from report.page.html import Markup, join, paragraph, table, tag
 
 MAX_ROWS = 120
+#: Columns a summary table holds before its metrics go on in a further table (a 1280-pixel window).
+MAX_COLUMNS = 14
+MIN_METRIC_COLUMNS = 4
 MAX_FAILURES = 30
 
 
 def summary_table(df: pd.DataFrame, by: list, metrics: list, summary: pd.DataFrame | None = None) -> Markup:
     """Rows = cells, columns = metrics, each ``median [low–high]`` (from ``summary`` when the caller
-    already has summarize(df, by, metrics))."""
+    already has summarize(df, by, metrics)). A parameter that is the same in every row is said once
+    above the table; metrics beyond ``MAX_COLUMNS`` go to further tables of the same rows, so a wide
+    experiment fits the window instead of scrolling sideways."""
     if df.empty or not metrics:
         return paragraph("No successful repetitions to summarise.")
     by = [c for c in by if c in df]
@@ -35,24 +40,35 @@ def summary_table(df: pd.DataFrame, by: list, metrics: list, summary: pd.DataFra
             records[key] = {}
             cells.append(key)
         records[key][rec["metric"]] = rec
-    rows = []
-    for key in cells[:MAX_ROWS]:
-        row = [param_text(v) for v in key]
-        for m in metrics:
-            s = records[key].get(m)
-            if s is None:
-                row.append((DASH, "missing"))
-                continue
-            title = "n=%d, CV %s" % (s["n"], percent(s["cv"], 1))
-            row.append(
-                (with_ci(s["median"], s["ci_low"], s["ci_high"]), "num noisy" if s["noisy"] else "num", title)
-            )
-        rows.append(row)
-    header = ["interpreter @ machine" if c == "env_label" else c for c in by] + list(metrics)
-    out = [table(header, rows, class_="compact")]
+    shown = cells[:MAX_ROWS]
+    varying = [i for i, c in enumerate(by) if c == "env_label" or len({k[i] for k in shown}) > 1]
+    out = []
+    constant = [i for i in range(len(by)) if i not in varying]
+    if constant and len(shown) > 1:
+        same = ", ".join("%s=%s" % (by[i], param_text(shown[0][i])) for i in constant)
+        out.append(paragraph("Every row: %s." % same, "muted"))
+    else:
+        varying = list(range(len(by)))
+    width = max(MIN_METRIC_COLUMNS, MAX_COLUMNS - len(varying))
+    for first in range(0, len(metrics), width):
+        chunk = metrics[first : first + width]
+        rows = [
+            [param_text(key[i]) for i in varying] + [_cell(records[key].get(m)) for m in chunk]
+            for key in shown
+        ]
+        header = ["interpreter @ machine" if by[i] == "env_label" else by[i] for i in varying] + list(chunk)
+        out.append(table(header, rows, class_="compact"))
     if len(cells) > MAX_ROWS:
         out.append(paragraph("… and %d more cells (all in the CSV)." % (len(cells) - MAX_ROWS), "muted"))
     return join(out)
+
+
+def _cell(s: dict | None):
+    """One metric of one cell: ``median [low–high]``, italic when noisy, n and CV on hover."""
+    if s is None:
+        return (DASH, "missing")
+    title = "n=%d, CV %s" % (s["n"], percent(s["cv"], 1))
+    return (with_ci(s["median"], s["ci_low"], s["ci_high"]), "num noisy" if s["noisy"] else "num", title)
 
 
 def blank_repeats(rows: list, columns: int) -> list:

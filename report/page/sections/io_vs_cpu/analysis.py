@@ -117,11 +117,12 @@ class Analysis:
 
     def main_panel(self, env: str, workload: str) -> tuple | None:
         """The panel that best represents a workload: the largest tasks (small ones measure the
-        executor's overhead more than the workload), then most worker counts, then most tasks."""
+        executor's overhead more than the workload; a panel without a task size skips this), then
+        most worker counts, then most tasks."""
         panels = [p for p in self.panels(env) if p[0] == workload]
         if not panels:
             return None
-        return max(panels, key=lambda p: (p[2], len(self._workers[(env, p, None)]), p[1]))
+        return max(panels, key=lambda p: (tuple(p[2:]), len(self._workers[(env, p, None)]), p[1]))
 
     def point(self, env: str, panel, executor: str, workers: int, metric: str = "speedup") -> dict | None:
         """One cell's summary (median, ci_low, ci_high, n, cv, noisy, ci_note) as a dict, or None."""

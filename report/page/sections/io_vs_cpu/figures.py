@@ -152,19 +152,22 @@ def baseline_figure(ctx: Context, a: Analysis) -> str:
     thread shows instead of being divided out. Rows: raw threads and the process pool (or whatever
     parallel executors were measured); columns: workloads; the sequential cell at 1 worker (square)."""
     s = a.metric("speedup")
-    workloads = a.workload_order(s["workload"])
+    workloads = a.workload_order(s[a.PANEL[0]])
     shown = [e for e in a.parallel if any(_main_workers(a, e, w) for w in workloads)]
     executors = [e for e in ("thread", "process_pool") if e in shown] or shown[:2]
+    # A column per workload while they fit; more (a user's many functions): a row per workload.
+    across = len(workloads) <= 3
     fig, axes = subplots(
         len(executors) * len(workloads),
-        columns=len(workloads),
+        columns=len(workloads) if across else len(executors),
         height=1.7,
         top=header_space(len(a.runs), 3),
         min_width=7.5,
     )
     for i, ex in enumerate(executors):
         for j, workload in enumerate(workloads):
-            _baseline_panel(ctx, a, axes[i * len(workloads) + j], ex, workload, first=j == 0)
+            k = i * len(workloads) + j if across else j * len(executors) + i
+            _baseline_panel(ctx, a, axes[k], ex, workload, first=(j if across else i) == 0)
     handles = run_handles(ctx.palette, a.runs)
     header(
         fig,
@@ -211,7 +214,7 @@ def _baseline_panel(ctx: Context, a: Analysis, ax, executor: str, workload: str,
     bottom, top = _span(seen, 1.0, 1.0)
     log2_yaxis(ax, min(0.5, bottom * 0.8), max(top, max(ws)) * 1.4)
     log2_axis(ax, sorted(ws))
-    ax.set_title("%s on %s" % (workload, executor))
+    ax.set_title("%s on %s" % (str(workload).rsplit(":", 1)[-1], executor))  # a function without its module
     ax.set_xlabel("workers")
     if first:
         ax.set_ylabel("speed vs baseline (x)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from report.page.html import figure, join, paragraph, tag
 from report.page.sections import Column, Context, Rendered
+from report.page.sections.io_vs_cpu.figures import baseline_figure
 from report.page.sections.user_function.analysis import FAILED, LABEL, Analysis
 from report.page.sections.user_function.figures import function_figure
 from report.page.sections.user_function.findings import findings, score
@@ -21,6 +22,13 @@ INTRO = (
     "per-round ratios with its exact 95 % interval as error bars (none below 6 rounds); the grey band is "
     "ideal scaling, dashed and dotted lines Amdahl and USL fits. CPU busy and peak memory count the whole "
     "process tree of the cell. One panel per function (and per variant or arguments)."
+)
+
+
+BASELINE_INTRO = (
+    "Each function's speed on every interpreter × machine over the baseline's sequential run of the "
+    "same function (from the same rounds where they were interleaved): a slower single thread shows "
+    "here instead of being divided out, as it is in the speedups above."
 )
 
 
@@ -81,6 +89,11 @@ def render(ctx: Context, experiment: str) -> Rendered:
         own = score(a, env)
         if own:
             scores[env] = own
+    if len(a.runs) > 1 and a.baseline is not None and a.functions():
+        head = "Every interpreter against one baseline: %s, sequential" % a.baseline.env_label
+        parts.append(tag("h3", head))
+        parts.append(paragraph(BASELINE_INTRO))
+        parts.append(figure(baseline_figure(ctx, a), "Each function's speed against the shared baseline"))
     parts.extend(_unmeasured(a, ctx.results.frame(experiment)))
     parts.append(failures(ctx.results.frame(experiment)))
     return Rendered(html=join(parts), scores=scores)

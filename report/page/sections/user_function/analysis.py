@@ -48,6 +48,10 @@ class Analysis(io.Analysis):
         df[LABEL] = [label(r) for r in df.to_dict("records")]
         return df
 
+    def workload_order(self, names) -> list:
+        """Functions in the order they were first measured (not io_vs_cpu's catalogue order)."""
+        return list(dict.fromkeys(names))
+
     def panel_title(self, panel) -> str:
         return "%s, %d tasks" % (panel[0], panel[1])
 
