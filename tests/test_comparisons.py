@@ -107,6 +107,7 @@ def test_the_page_row_and_summary_say_which_cell_moved_which_way():
     assert counts["slower"] == 1 and counts["faster"] == 0 and "Smallest change detectable" in summary
     html = str(comparisons.render(Results(runs=[a, b]), [family]))
     assert "same" not in summary and "equivalent" in html and "interval lies entirely beyond ±5 %" in html
+    assert html.count("interval lies entirely beyond") == 1  # the rule is stated once, above the families
     assert html.index("c3") < html.index("c0")  # the change first
     for f in family.with_verdict("inconclusive"):
         assert comparisons.row(f)[8][0] != "—"  # an inconclusive row says the rounds that would settle it
@@ -137,7 +138,7 @@ def test_the_threshold_means_what_it_says():
     at5 = compare.compare_runs(a, b, metrics_for, threshold=0.05)
     assert all(f.verdict.verdict == "slower" for f in at2.judged)
     assert all(f.verdict.verdict == "equivalent" for f in at5.judged)
-    assert "±2 %" in wording.method_text(at2) and "±5 %" in wording.summary_text(at5)
+    assert "±2 %" in wording.summary_text(at2) and "±5 %" in wording.summary_text(at5)
 
 
 def test_runs_started_separately_judge_a_common_shift_against_the_baselines_own_runs():

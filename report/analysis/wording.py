@@ -40,8 +40,8 @@ def rule_text(threshold: float) -> str:
 
 
 def method_text(family: Family) -> str:
-    """How this family was judged."""
-    text = rule_text(family.threshold) + " "
+    """How this family was judged (the rule itself, ``rule_text``, is said once above every family)."""
+    text = ""
     if family.paired:
         text += (
             "Measured in one interleaved invocation with the baseline, so compared round by round: ratio = "
