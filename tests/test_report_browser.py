@@ -114,15 +114,13 @@ def test_real_report_screenshot(chromium, tmp_path, run_experiment):
     """A real run rendered and checked in Chromium; the screenshot goes where docs/report.md says.
 
     The page shows the runs in results/ when there are any (after ``make bench``) and a fresh quick
-    run of two experiments otherwise (a clean clone in CI), in two rounds to keep the test short
+    run of io_vs_cpu otherwise (a clean clone in CI), in two rounds to keep the test short
     (pages of more rounds are checked on synthetic runs above)."""
     runs = [p for p in (ROOT / "results").glob("*/environment.json")]
     if runs:
         source = ROOT / "results"
     else:
-        run = run_experiment(
-            "--profile", "quick", "--only", "io_vs_cpu", "--only", "lock_contention", "--repeat", "2"
-        )  # fmt: skip
+        run = run_experiment("--profile", "quick", "--only", "io_vs_cpu", "--repeat", "2")
         source = run.path.parent
     page = write_report(load_results(source), tmp_path / "report.html")
     check = check_page(page, tmp_path / "report-screenshot.png", chromium=chromium)
