@@ -63,6 +63,20 @@ def _right_or_inconclusive(advice, executors: tuple) -> None:
         assert advice.verdict == "inconclusive" and advice.runner_up.executor in executors, advice.to_dict()
 
 
+def _right_or_tied(advice, executors: tuple, speedups: dict) -> None:
+    """Where the textbook's choice ties with the other kind in speed (zlib, or pure Python with the
+    GIL off: threads and processes both use the second core; threads only save the start): the
+    advice never picks the other kind. Inconclusive may name either as the fastest by median, and
+    then the textbook's choice is within 10 % of it. (Asking for threads as the runner-up failed two
+    quiet make tests in a row: process_pool 1.64x and 1.74x, a coin flip with threads.)"""
+    if advice.choice is not None:
+        assert advice.choice.executor in executors, advice.to_dict()
+        return
+    assert advice.verdict == "inconclusive", advice.to_dict()
+    if advice.runner_up.executor not in executors:
+        assert max(speedups.values()) >= 0.9 * advice.runner_up.speed.median, (speedups, advice.to_dict())
+
+
 def _machine_can_show_parallel(run) -> bool:
     """Two loop processes got 1.4x of one at the run's start and end and in its rounds' own probes: a
     parallel gain can be seen (a busy core on a shared machine leaves one: then no option may beat
@@ -118,8 +132,8 @@ def test_zlib_threads_scale_on_the_gil_build(run_experiment):
     # zlib drops the GIL while it compresses: two threads use the second core.
     assert min(s.values()) > min(1.25, 0.7 * capacity(run)), (s, capacity(run))
     if _machine_can_show_parallel(run):
-        # ... as well as processes do, without their cost: advise says threads.
-        _right_or_inconclusive(_recommended(run, gil_on=True), THREADS)
+        # ... as well as processes do, without their cost: advise says threads, or cannot tell.
+        _right_or_tied(_recommended(run, gil_on=True), THREADS, s)
 
 
 @pytest.mark.measured
@@ -154,7 +168,7 @@ def test_pure_python_threads_scale_with_the_gil_off(run_experiment):
         assert ratio > min(1.15, 0.8 * capacity(run)), (ratio, capacity(run))
     if _machine_can_show_parallel(run):
         # GIL off: threads use both cores without the processes' start and pickling; GIL on: processes.
-        _right_or_inconclusive(_recommended(run, gil_on=False), THREADS)
+        _right_or_tied(_recommended(run, gil_on=False), THREADS, _speedups(off, THREADS))
         _right_or_inconclusive(_recommended(run, gil_on=True), PROCESSES)
 
 
