@@ -153,6 +153,24 @@ def test_the_brief_advice_is_one_line_per_function(results):
     lines = render_brief(plan).splitlines()
     assert len(lines) == len(plan.advice) == 3
     assert all(": use " in line and "mytasks:" in line for line in lines)
+    for a, line in zip(plan.advice, lines):
+        assert line.endswith("use %s, %s" % (a.choice.label, a.choice.speed_text()))
+
+
+def test_an_inconclusive_brief_advice_names_the_fastest_by_median_and_uses_nothing(results):
+    """`make bench` prints the brief advice: an inconclusive panel (no choice) is a line, not a crash."""
+    from report.analysis.advice import advise
+    from report.page.advice import render_brief
+
+    plan = advise(load_results(results))
+    first = plan.advice[0]
+    first.choice, first.verdict = None, "inconclusive"
+    lines = render_brief(plan).splitlines()
+    assert len(lines) == 3 and ": use " not in lines[0] and ": use " in lines[1]
+    fastest = "%s, %s" % (first.runner_up.label, first.runner_up.speed_text())
+    assert lines[0].endswith("inconclusive (fastest by median: %s)" % fastest)
+    first.runner_up = None
+    assert render_brief(plan).splitlines()[0].endswith(": inconclusive")
 
 
 def test_no_direction_is_claimed_without_an_interval():

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from report.analysis.family import DEFAULT_THRESHOLD
@@ -127,11 +126,14 @@ def render_brief(plan: Plan) -> str:
     lines = []
     for a in plan.advice:
         row = cells(a)
-        r, tag = a.choice.speed, " (provisional)" if a.provisional else ""
-        speed = "" if r is None else ", %.3gx" % r.median
-        if r is not None and math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
-            speed += " [%.3g–%.3g]" % (r.ci_low, r.ci_high)
-        lines.append("%s, %s on %s: use %s%s%s" % (row[0], row[1], row[2], row[3], speed, tag))
+        where = "%s, %s on %s: " % (row[0], row[1], row[2])
+        if a.choice is not None:
+            lines.append("%suse %s, %s" % (where, row[3], a.choice.speed_text()))
+        elif a.runner_up is not None:
+            fastest = "%s, %s" % (a.runner_up.label, a.runner_up.speed_text())
+            lines.append("%sinconclusive (fastest by median: %s)" % (where, fastest))
+        else:
+            lines.append(where + "inconclusive")
     return "\n".join(lines) + "\n"
 
 
