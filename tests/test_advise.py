@@ -330,3 +330,44 @@ def test_a_busy_machine_says_what_it_could_not_show(tmp_path):
     assert "cannot show whether they beat" in note[0]
     sleep = [a for a in plan.advice if "workload=sleep_io" in a.workload][0]
     assert not any("cores' worth" in n for n in sleep.notes)  # no capacity probe on I/O cells
+
+
+def _busy_machine(tmp_path, capacity: str, process_factor: float):
+    """A GIL build's run whose CPU-bound rounds probed ``capacity`` cores' worth, its process cells'
+    times multiplied by ``process_factor`` (what a neighbour on a core does to them)."""
+    run = write_run(tmp_path, seed=5, repeats=8, demo=False)
+    path = run / "io_vs_cpu.csv"
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        cpu_bound = r["workload"] in ("cpu_python", "c_hash")
+        r["round_capacity"] = capacity if cpu_bound else ""
+        if cpu_bound and r["executor"] in PROCESSES and r["wall_s"]:
+            r["wall_s"] = repr(float(r["wall_s"]) * process_factor)
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    plan = advise(load_results(tmp_path))
+    return {a.workload.split(",")[0]: a for a in plan.advice}
+
+
+def test_a_busy_machine_never_makes_sequential_beat_processes(tmp_path):
+    """Pure Python on a GIL build, one core taken by a neighbour: processes got 1.05 cores' worth and
+    lost to sequential (0.9x). With the core they lacked they could reach ~1.7x: inconclusive, saying
+    why, never "use sequential". The same times on a machine that gave both cores are a real loss."""
+    busy = _busy_machine(tmp_path / "busy", "1.05", 1.9 / 0.9)["workload=cpu_python"]
+    assert busy.choice is None and busy.verdict == "inconclusive" and busy.provisional, busy.why
+    assert "gave 1.05 cores' worth of parallel work of its 2" in busy.why
+    assert "could reach about" in busy.why and "with the cores it lacked" in busy.why
+    assert busy.runner_up is not None and busy.runner_up.executor in ("sequential", "thread", "thread_pool")
+    assert busy.machine_bound and busy.to_dict()["machine_bound"]
+    text = render(advise(load_results(tmp_path / "busy")), "text")
+    assert "inconclusive: the machine gave too few cores' worth to decide\n  runner-up: " in text
+    quiet = _busy_machine(tmp_path / "quiet", "1.95", 1.9 / 0.9)["workload=cpu_python"]
+    assert quiet.choice is not None and quiet.choice.executor not in PROCESSES, quiet.why
+    assert "cores it lacked" not in quiet.why and not quiet.machine_bound
+    # Where the choice uses the cores as processes do (C code releasing the GIL on threads), the
+    # cores both lacked cancel: threads still win.
+    c_hash = _busy_machine(tmp_path / "c_hash", "1.05", 1.0)["workload=c_hash"]
+    assert "cores it lacked" not in c_hash.why, c_hash.why

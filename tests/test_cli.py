@@ -230,19 +230,25 @@ def test_several_interpreters_are_measured_interleaved_round_by_round(tmp_path):
     assert out.returncode == 0, out.stderr
     folders = out.stdout.split()
     assert len(folders) == 2
-    # Progress lines name the interpreter, the experiment and the round: every interpreter's round r
-    # runs before any round r + 1.
+    # Progress lines name the interpreter, the experiment, the cell and the round: every interpreter's
+    # round r runs before any round r + 1, and inside a round each cell runs under both interpreters,
+    # one right after the other, before the next cell; which goes first alternates from cell to cell.
     seen = {}
     for line in out.stderr.splitlines():
         parts = line.split()
         if len(parts) > 4 and parts[4] == "io_vs_cpu":
             group = [p for p in parts[5].strip("[]").split(",") if p.startswith("tasks=")][0]
-            seen.setdefault(group, []).append((int(parts[-1].lstrip("r")), parts[3]))
+            seen.setdefault(group, []).append((int(parts[-1].lstrip("r")), parts[3], parts[5]))
     assert len(seen) >= 1
     for group in seen.values():
-        rounds = [r for r, _ in group]
+        rounds = [r for r, _, _ in group]
         assert rounds == sorted(rounds)
         for r in range(3):
-            assert len({who for rr, who in group if rr == r}) == 2
+            runs = [(who, cell) for rr, who, cell in group if rr == r]
+            assert len({who for who, _ in runs}) == 2
+            pairs = list(zip(runs[::2], runs[1::2]))
+            assert len(runs) == 2 * len(pairs) >= 4
+            assert all(a[1] == b[1] and a[0] != b[0] for a, b in pairs), runs
+            assert len({a[0] for a, _ in pairs}) == 2, runs
     for folder in folders:
         assert pd.read_csv(Path(folder) / "io_vs_cpu.csv").groupby("cell_id").size().eq(3).all()

@@ -145,26 +145,23 @@ class RunContext:
     def spec_of(self, plan: ExperimentPlan, cell: Cell) -> ExperimentSpec:
         return self.capacity_spec if cell.experiment == self.capacity_spec.name else plan.spec
 
-    def run_round(self, plan: ExperimentPlan, items: list, r: int, known: dict | None = None) -> list:
-        """Run every cell (and capacity probe) of a round in the given order: (cell, started, outcome).
-        A cell in ``known`` ({cell_id: (started, outcome)}) is not run again: that is its outcome."""
-        results = []
-        for cell in items:
-            what = self.prefix + cell.experiment
-            self.progress.start(what, cell.cell_id, r)
-            if cell.cell_id in (known or {}):
-                started, outcome = known[cell.cell_id]
-                results.append((cell, started, outcome))
-                self.progress.cell(what, cell.cell_id, r, _status(plan.spec, cell, outcome))
-                continue
+    def run_item(self, plan: ExperimentPlan, cell: Cell, r: int, known: dict) -> tuple:
+        """Run one cell (or capacity probe) of round ``r``: (cell, started, outcome). A cell in
+        ``known`` ({cell_id: (started, outcome)}) is not run again: that is its outcome."""
+        what = self.prefix + cell.experiment
+        self.progress.start(what, cell.cell_id, r)
+        if cell.cell_id in known:
+            started, outcome = known[cell.cell_id]
+        else:
             started = _utc_now()
             outcome = self.run_one(self.spec_of(plan, cell), plan.profile, cell)
-            results.append((cell, started, outcome))
-            self.progress.cell(what, cell.cell_id, r, _status(self.spec_of(plan, cell), cell, outcome))
-        return results
+        self.progress.cell(what, cell.cell_id, r, _status(self.spec_of(plan, cell), cell, outcome))
+        return cell, started, outcome
 
-    def run_and_store(self, plan: ExperimentPlan, gi: int, r: int) -> None:
-        """Run round ``r`` of the plan's ``gi``-th group, derive its ratios and store it whole."""
+    def prepare_round(self, plan: ExperimentPlan, gi: int, r: int) -> tuple:
+        """Round ``r`` of the plan's ``gi``-th group: its cells and capacity probes in the order to run
+        them, and the outcomes already known ({cell_id: (started, outcome)}: a warm-up that failed or
+        hung, a cell that hung in an earlier round)."""
         group, rec = plan.groups[gi], self.records(plan)[gi]
         items = rotated(group.cells + self.probes(plan, group), r, plan.profile.rotation_rounds())
         if r >= (plan.profile.rotation_rounds()):
@@ -184,7 +181,12 @@ class RunContext:
                 first, error = self._hung[(id(plan), cell.cell_id)]
                 skipped = Outcome("skipped", "not run again: it timed out in round %d (%s)" % (first, error))
                 known[cell.cell_id] = (_utc_now(), skipped)
-        results = self.run_round(plan, items, r, known)
+        return items, known
+
+    def store_round(self, plan: ExperimentPlan, gi: int, r: int, results: list) -> None:
+        """Derive round ``r``'s ratios from its results ((cell, started, outcome) in the order run) and
+        store the round whole."""
+        group, rec = plan.groups[gi], self.records(plan)[gi]
         for cell, _, outcome in results:
             if cell.experiment == plan.name and _status(plan.spec, cell, outcome) == "timeout":
                 self._hung.setdefault((id(plan), cell.cell_id), (r, outcome.error))
@@ -293,13 +295,24 @@ def _wants(ctxs: list, plans: list, gi: int) -> list:
 
 def run_round(ctxs: list, plans: list, gi: int) -> None:
     """The next round of group ``gi`` of ``plans`` (one plan per interpreter's context), under every
-    interpreter that lacks it, in an order rotated by the round: round r runs under all of them
-    before round r + 1, so a comparison between interpreters meets the machine's drift alike."""
+    interpreter that lacks it: round r runs under all of them before round r + 1, and inside the
+    round cell by cell, each cell under every interpreter one after the other (their order rotated
+    by the round and by the cell) before the next cell. A cell and its counterpart under another
+    interpreter or variant are measured a cell's time apart, not a whole round's, so the machine's
+    speed, which moves within seconds here, meets them alike; each run stores its round whole."""
     rounds = [ctx.records(p)[gi] for ctx, p in zip(ctxs, plans)]
     r = min(rec.next_round() for rec in rounds)
-    for k in rotated(list(range(len(ctxs))), r, plans[0].profile.rotation_rounds()):
-        if r not in rounds[k].complete():
-            ctxs[k].run_and_store(plans[k], gi, r)
+    order = rotated(list(range(len(ctxs))), r, plans[0].profile.rotation_rounds())
+    todo = [k for k in order if r not in rounds[k].complete()]
+    prepared = {k: ctxs[k].prepare_round(plans[k], gi, r) for k in todo}
+    results = {k: [] for k in todo}
+    for i in range(max((len(items) for items, _ in prepared.values()), default=0)):
+        for k in todo[i % len(todo) :] + todo[: i % len(todo)]:
+            items, known = prepared[k]
+            if i < len(items):
+                results[k].append(ctxs[k].run_item(plans[k], items[i], r, known))
+    for k in todo:
+        ctxs[k].store_round(plans[k], gi, r, results[k])
 
 
 def run_plan(ctxs: list, plans: list) -> None:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from report.analysis.cells import Context, Ratio, ratios_against, shared_baseline
 from report.analysis.family import DEFAULT_THRESHOLD
+from report.analysis.machine_limits import PROCESSES, capacity_note, held_back, short_capacity
 from report.analysis.numbers import num
 from report.analysis.runs import interleaved
 from report.analysis.verdicts.choice import advise as choose
@@ -47,7 +48,6 @@ SIMPLEST_FIRST = (
     "process_pool",
     "process",
 )
-PROCESSES = ("process", "process_pool")
 OPTION_COLUMNS = ("executor", "workers")
 
 
@@ -118,6 +118,8 @@ class Advice:
     #: "fastest", "equivalent", "only option" or "inconclusive" (verdicts.advise)
     verdict: str = ""
     rounds_to_settle: float = math.nan
+    #: Inconclusive because the machine gave the parallel options too few cores (held_back).
+    machine_bound: bool = False
 
     def to_dict(self) -> dict:
         def option(o: Option | None) -> dict | None:
@@ -148,6 +150,7 @@ class Advice:
             "verdict": self.verdict,
             "recommended": option(self.choice),
             "rounds_to_settle": _finite(self.rounds_to_settle),
+            "machine_bound": self.machine_bound,
             "runner_up": option(self.runner_up),
             "why": self.why,
             "notes": list(self.notes),
@@ -272,24 +275,28 @@ def _log_rounds(option: Option) -> pd.Series:
 
 
 def _decide(experiment: str, workload: str, run: Run, options: list, threshold: float) -> Advice:
-    """verdicts.advise over the panel's options, simplest first, on their per-round log times."""
+    """verdicts.advise over the panel's options, simplest first, on their per-round log times; then
+    inconclusive where a busy machine, not the options, may have decided it (held_back)."""
     ordered = sorted(options, key=lambda o: o.simplicity)
     frame = pd.DataFrame({o.label: _log_rounds(o) for o in ordered})
     decided = choose({o.label: frame[o.label].to_numpy(dtype=float) for o in ordered}, threshold)
     by_label = {o.label: o for o in ordered}
     choice = by_label.get(decided.choice) if decided.choice else None
     fastest = by_label[decided.fastest]
+    verdict, why, rounds = decided.verdict, _why(decided, threshold), decided.rounds_to_settle
+    capacity = short_capacity(run, options)
+    held = held_back(run, options, choice, capacity, threshold) if choice is not None else None
+    if held:
+        choice, verdict, why, rounds = None, "inconclusive", held, math.nan
     rest = sorted((o for o in options if o is not choice), key=lambda o: o.wall_s)
     runner_up = rest[0] if rest else None
-    why = _why(decided, threshold)
-    notes = [_capacity_note(run, options, choice)]
+    notes = [None if held else capacity_note(run, capacity, choice)]
     if choice is not None:
         notes.append(_process_note(options, choice, [choice, fastest], run))
-    provisional = decided.verdict == "inconclusive"
     notes = [n for n in notes if n]
     return Advice(
-        experiment, workload, run, choice, runner_up, why, notes, provisional, decided.verdict,
-        decided.rounds_to_settle,
+        experiment, workload, run, choice, runner_up, why, notes, verdict == "inconclusive", verdict, rounds,
+        bool(held),
     )  # fmt: skip
 
 
@@ -301,29 +308,6 @@ def _why(decided, threshold: float) -> str:
             text += "; more rounds are unlikely to settle it at this noise"
         return text
     return decided.reason
-
-
-def _capacity_note(run: Run, options: list, choice: Option | None) -> str | None:
-    """What a busy machine could not show: parallel options ran on fewer cores' worth than it has
-    (their in-round probes; the run's start probe for a run without them)."""
-    parallel = [o for o in options if o.workers > 1]
-    if not parallel:
-        return None
-    if any("round_capacity" in o.rows for o in options):
-        found = [float(o.rows["round_capacity"].median()) for o in parallel if "round_capacity" in o.rows]
-        found = [c for c in found if math.isfinite(c)]
-        capacity = max(found) if found else None  # no probe: work that does not use the cores
-    else:
-        cap = run.capacity("start")
-        capacity = cap[max(cap)] if cap else None
-    cores = min(run.cores, max(o.workers for o in parallel))
-    if capacity is None or capacity >= 0.9 * cores:
-        return None
-    return (
-        "the machine gave %s cores' worth of parallel work of its %s during this run: parallel options "
-        "could not show more than about %sx, so this cannot show whether they beat %s on a quiet machine"
-        % (num(capacity), num(run.cores), num(capacity), choice.label if choice else "the others")
-    )
 
 
 def _process_note(options: list, choice: Option, ties: list, run: Run) -> str | None:

@@ -75,7 +75,9 @@ def render_text(plan: Plan, failed: list = ()) -> str:
     for a in plan.advice:
         row = cells(a)
         lines.append("%s — %s on %s" % (row[0], row[1], row[2]))
-        if a.choice is None:
+        if a.choice is None and a.machine_bound:
+            lines.append("  inconclusive: the machine gave too few cores' worth to decide")
+        elif a.choice is None:
             lines.append("  inconclusive: no option shown fastest or shown equivalent to it")
         else:
             lines.append("  use %s: %s, peak RSS %s" % (row[3], row[4], row[5]))
