@@ -230,6 +230,33 @@ def test_the_readme_gate_with_four_runs_fails_on_the_regressed_one(tmp_path, rep
     assert out.stderr.strip().splitlines()[-1].startswith("report: FAIL:")
 
 
+def test_runs_of_one_invocation_count_once_in_the_run_to_run_noise(tmp_path):
+    """Runs of the same code measured interleaved in one invocation do not measure the noise between
+    separate starts (their drift cancels): with only such runs beside it, a separately started run is
+    judged as a single pair ("machine or code"), never against their too-small spread."""
+    from report.analysis.compare import compare_runs
+    from report.analysis.separately import baseline_runs
+
+    folder = tmp_path / "runs"
+    together = [write_run(folder, interpreter="cpython-3.12.1", seed=20 + i, repeats=8, demo=False,
+                          created="2025-12-01T00:0%d:00Z" % i) for i in range(2)]  # fmt: skip
+    _invocation(together)
+    later = _slowed(folder, folder, 1.2)
+    results = load_results(folder)
+    runs = {r.path.name: r for r in results.runs}
+    base, other = runs[together[0].name], runs[later.name]
+    family = compare_runs(base, other, lambda name: ["wall_s"] if name == "io_vs_cpu" else [], results)
+    assert [r.run_id for r in baseline_runs(family, results, "io_vs_cpu")] == [base.run_id]
+    (shift,) = [s for s in family.shifts if s["metric"] == "wall_s"]
+    assert shift["runs"] == 1 and shift["cause"] == "machine or code"
+    assert shift["shift"].verdict == "inconclusive"
+    _invocation([together[1]], "inv-2")  # started on its own: now a repeated run of the baseline
+    results = load_results(folder)
+    runs = {r.path.name: r for r in results.runs}
+    family = compare_runs(runs[together[0].name], runs[later.name], lambda n: ["wall_s"], results)
+    assert len(baseline_runs(family, results, "io_vs_cpu")) == 2
+
+
 def test_the_gate_threshold_means_what_it_says(tmp_path, report):
     """Interleaved runs (one invocation) of a 30 % slower build: slower at 5 % and at 2 %, not at 50 %."""
     from tests.support.synthetic import write_pair

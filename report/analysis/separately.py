@@ -10,7 +10,7 @@ import pandas as pd
 
 from report.analysis import statistics as stats
 from report.analysis.family import Item
-from report.analysis.runs import same_machine
+from report.analysis.runs import interleaved, same_machine
 from report.analysis.verdicts.paired import family_verdicts
 from report.analysis.verdicts.separate import separate_runs
 
@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 def baseline_runs(family: Family, results: Results | None, experiment: str) -> list:
     """The runs the baseline's run-to-run noise is measured from: the baseline and every other run of
     its interpreter on its machine that measured ``experiment``, never the run being judged (a
-    regressed run would inflate the noise until it hides itself)."""
+    regressed run would inflate the noise until it hides itself). One run per invocation: runs measured
+    interleaved in one invocation share its rounds and cancel the drift between starts, which is the
+    noise a separately started run is judged against (two such runs of the same code made a separate
+    A/A pair "slower 1.19x" in `make aa`)."""
     base, other = family.base, family.other
     runs = [base]
     for r in results.runs if results is not None else []:
         if r is base or r is other or r.run_id in (base.run_id, other.run_id):
+            continue
+        if any(interleaved(r, kept) for kept in runs):
             continue
         if same_machine(r, base) and r.interpreter_label == base.interpreter_label and experiment in r.tables:
             runs.append(r)
