@@ -200,8 +200,8 @@ def score_all(together: list, apart_a: list, apart_b: list, known: float) -> boo
     sa, sb = runs[apart_a[0].resolve()], runs[apart_b[0].resolve()]
     ok = report("A/A", score(results, ia, ia2, 1.0), 1.0)
     ok &= report("A/B", score(results, ia, ib, known), known)
-    # separately started: against the baseline code's runs (the interleaved A, A' and this A)
-    # (never a B run among them: only the baseline code's runs measure run-to-run noise)
+    # separately started: against the baseline code's runs started on their own (the interleaved A and
+    # A' count once, their drift cancelled; never a B run: only the baseline code measures the noise)
     aa = load_results([together[0], together[1], apart_a[0]])
     ok &= report("A/A", score(aa, aa.run(ia.run_id), aa.run(sa.run_id), 1.0), 1.0)
     ab = load_results([together[0], together[1], apart_a[0], apart_b[0]])
