@@ -20,6 +20,9 @@ WORKLOAD_PATH ?=
 # SUMMARY=FILE appends the markdown outcome to FILE (in CI: SUMMARY="$$GITHUB_STEP_SUMMARY").
 BASE    ?= git:main
 THRESHOLD ?=
+# Seconds of rounds per variant on the default profile (the default profile's own 60 s gave 7-9
+# rounds here: a 10 % change called at the 5 % threshold in about 8 runs of 10; 120 s gives ~15).
+GATE_BUDGET ?= 120
 SUMMARY ?=
 GATE_RESULTS ?= $(RESULTS)/gate
 RUN_ARGS = --profile $(PROFILE) --results $(RESULTS) $(if $(MACHINE),--machine $(MACHINE)) \
@@ -61,6 +64,7 @@ advise: venv
 gate: venv
 	@test -n "$(WORKLOAD)" || { echo "make gate: name the function, e.g. WORKLOAD=mypkg.tasks:resize_image" >&2; exit 2; }
 	@set -e; runs=$$($(GILBENCH) run --profile $(PROFILE) --results $(GATE_RESULTS) \
+		$(if $(filter default,$(PROFILE)),--budget $(GATE_BUDGET)) \
 		$(if $(MACHINE),--machine $(MACHINE)) --workload $(WORKLOAD) \
 		$(if $(WORKLOAD_ARGS),--workload-args '$(WORKLOAD_ARGS)') $(if $(WORKLOAD_PATH),--path $(WORKLOAD_PATH)) \
 		--variant base=$(BASE) --variant new=.); \

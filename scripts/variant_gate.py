@@ -1,6 +1,7 @@
 """How often the variant gate fails: the base workload against its +10 % version, and against itself.
 
-    python scripts/variant_gate.py [--trials 10] [--profile default] [--results results/variant-gate]
+    python scripts/variant_gate.py [--trials 10] [--profile default] [--budget 120]
+                                   [--results results/variant-gate]
 
 Each trial is one ``gilbench run --variant base=... --variant new=...`` of tests/data/variants'
 ``shapes.work:spin`` then ``gilbench report --fail-on slower`` on its two runs, as ``make gate``
@@ -47,8 +48,12 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", default="default")
     parser.add_argument("--results", default=str(ROOT / "results" / "variant-gate"))
     parser.add_argument("--set", action="append", default=[], help="passed to gilbench run")
+    parser.add_argument(
+        "--budget", type=float, help="passed to gilbench run (make gate passes GATE_BUDGET, 120, on default)"
+    )
     args = parser.parse_args(argv)
     extra = [x for s in args.set for x in ("--set", s)]
+    extra += ["--budget", "%g" % args.budget] if args.budget else []
     counts = {"A/B": 0, "A/A": 0}
     said = {"A/B": [], "A/A": []}
     for i in range(args.trials):
