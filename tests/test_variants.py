@@ -237,7 +237,8 @@ def test_the_worktree_is_the_revision_not_the_working_copy(repo, tmp_path):
     _no_worktree_left(repo, temporary)
 
 
-def test_no_worktree_is_left_after_sigterm(repo, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_no_worktree_is_left_after_sigterm_or_ctrl_c(repo, tmp_path, stop):
     repo, env, temporary = repo
     args = [sys.executable, "-m", "experiments", "run", "--workload", FUNCTION, *FAST]
     args += ["--results", str(tmp_path / "results"), "--variant", "base=git:HEAD", "--variant", "new=."]
@@ -250,7 +251,7 @@ def test_no_worktree_is_left_after_sigterm(repo, tmp_path):
     while not list((tmp_path / "results").glob("*/run.log")) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert list(temporary.glob("gilbench-variant-*")), "the worktree should exist while the run measures"
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(stop)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err[-2000:]
     _no_worktree_left(repo, temporary)
