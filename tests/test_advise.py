@@ -266,6 +266,10 @@ def test_the_gate_threshold_means_what_it_says(tmp_path, report):
         out = report("--fail-on", "slower", "--threshold", threshold, str(base), str(slow),
                      "--output", str(tmp_path / "p.html"))  # fmt: skip
         assert out.returncode == code, (threshold, out.stderr[-2000:])
+    # Where nothing failed, the gate says what all cells together showed (the pooled figure).
+    together = [ln for ln in out.stderr.splitlines() if ln.startswith("report: together: ")]
+    walls = [ln for ln in together if "io_vs_cpu wall_s over" in ln]
+    assert len(walls) == 1 and ": equivalent 1.3" in walls[0] and slow.name in walls[0], out.stderr[-2000:]
     assert (
         "shown slower than the baseline by more than 2 %"
         in report(

@@ -153,6 +153,17 @@ def test_with_two_interpreters_each_gates_its_variants_against_its_own_base(tmp_
     assert summary.count("Baseline **base**") == 2 and summary.count("checked **more**") == 2
 
 
+def test_the_markdown_summary_says_what_all_cells_together_showed_unless_it_failed():
+    together = "new vs base: user_function wall_s over 21 cells: equivalent 0.99x [0.97–1.01] (52% of cells)"
+    quiet = gate.Gate(0.05, inconclusive=["new vs base: one cell 1.1x [0.9–1.3]"], judged=42)
+    quiet.together.append(together)
+    summary = markdown(quiet, [])
+    assert summary.startswith("### gilbench gate: inconclusive")
+    assert "All cells together: `%s`" % together in summary
+    failed = gate.Gate(0.05, slower=["new vs base: a cell 1.3x [1.2–1.4]"], judged=42, together=[together])
+    assert "All cells together" not in markdown(failed, [])
+
+
 def test_old_folders_without_the_variant_column_still_load():
     loaded = load_results(ROOT / "tests" / "data" / "v1-run")
     for name in loaded.experiments():

@@ -38,6 +38,8 @@ class Gate:
     inconclusive: list = field(default_factory=list)
     settle: list = field(default_factory=list)
     judged: int = 0
+    #: The pooled figures (all cells of an experiment together) that were not shown slower.
+    together: list = field(default_factory=list)
 
 
 def _prefix(family: Family) -> str:
@@ -50,6 +52,8 @@ def judge(family: Family, gate: Gate) -> None:
     for p in family.pooled:
         if p["pooled"].verdict.verdict == "slower":
             gate.slower.append("%s: %s" % (head, wording.pooled_text(p)))
+        else:
+            gate.together.append("%s: %s" % (head, wording.pooled_text(p)))
     for s in family.shifts:
         if s["shift"].verdict == "slower" and s["cause"] == "code":
             gate.slower.append("%s: %s" % (head, wording.shift_text(s)))
@@ -118,6 +122,9 @@ def verdict(gate: Gate, fail_on: str = "slower", out=None) -> int:
         print("report: FAIL: %d comparison%s shown slower than the baseline by more than %s"
               % (len(gate.slower), "" if len(gate.slower) == 1 else "s", t), file=out)  # fmt: skip
         return 1
+    # What the whole experiment says when no comparison failed: "equivalent" there is the answer to
+    # "is my change slower?" even where single cells are too noisy to say.
+    _lines("together", gate.together, out)
     if gate.inconclusive:
         _lines("inconclusive", gate.inconclusive, out)
         finite = [r for r in gate.settle if math.isfinite(r)]

@@ -62,6 +62,8 @@ def markdown(gate: Gate, pairs: list, fail_on: str = "slower") -> str:
     for base, others in pairs:
         checked = ", ".join(describe(r) for r in others) or "nothing"
         lines += ["Baseline %s; checked %s." % (describe(base), checked), ""]
+    if not gate.slower and gate.together:
+        lines += ["All cells together: " + "; ".join("`%s`" % t.replace("`", "'") for t in gate.together), ""]
     shown = gate.slower or gate.inconclusive
     lines += ["- `%s`" % line.replace("`", "'") for line in shown[:SHOWN]]
     if len(shown) > SHOWN:
