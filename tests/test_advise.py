@@ -2,7 +2,6 @@
 model the data were drawn from, ties go to the simplest option, and every output format and bad input
 behaves. The measured recommendations (real workloads, wide margins) are in test_user_function.py."""
 
-import csv
 import json
 
 import pandas as pd
@@ -12,7 +11,7 @@ from report.__main__ import main as report_main
 from report.analysis.advice import Option, _process_note, advise
 from report.analysis.load import load_results
 from report.page.advice import render
-from tests.support.synthetic import write_run
+from tests.support.synthetic import edit_rows, scale_metric, write_run
 
 PROCESSES = ("process", "process_pool")
 
@@ -155,15 +154,7 @@ def _slowed(results, tmp_path, factor):
         demo=False,
         created="2026-01-02T00:00:00Z",
     )
-    path = run / "io_vs_cpu.csv"
-    with path.open() as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        r["wall_s"] = repr(float(r["wall_s"]) * factor)
-    with path.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    scale_metric(run, factor)
     return run
 
 
@@ -323,8 +314,6 @@ def _invocation(folders: list, name: str = "inv-1") -> None:
 
 
 def test_an_interpreter_is_advised_only_where_its_advantage_is_shown(tmp_path):
-    from tests.support.synthetic import scale_metric
-
     gil = write_run(tmp_path, interpreter="cpython-3.12.1", gil=True, seed=1, repeats=8, demo=False)
     ft = write_run(tmp_path, interpreter="cpython-3.13.1t", gil=False, seed=1, repeats=8, demo=False,
                    created="2026-01-01T00:00:01Z")  # fmt: skip
@@ -344,22 +333,13 @@ def test_an_interpreter_is_advised_only_where_its_advantage_is_shown(tmp_path):
 
 
 def test_a_busy_machine_says_what_it_could_not_show(tmp_path):
-    run = write_run(tmp_path, seed=5, repeats=8, demo=False)
-    path = run / "io_vs_cpu.csv"
-    with path.open() as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:  # the in-round probe of CPU-bound cells read a busy machine
-        r["round_capacity"] = "1.05" if r["workload"] in ("cpu_python", "c_hash") else ""
-    with path.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    plan = advise(load_results(tmp_path))
-    cpu = [a for a in plan.advice if "workload=cpu_python" in a.workload][0]
+    # the in-round probe of CPU-bound cells read a busy machine
+    busy = _busy_machine(tmp_path, "1.05", 1.0)
+    cpu = busy["workload=cpu_python"]
     note = [n for n in cpu.notes if "cores' worth" in n]
     assert note and "gave 1.05 cores' worth of parallel work of its 2" in note[0], cpu.notes
     assert "cannot show whether they beat" in note[0]
-    sleep = [a for a in plan.advice if "workload=sleep_io" in a.workload][0]
+    sleep = busy["workload=sleep_io"]
     assert not any("cores' worth" in n for n in sleep.notes)  # no capacity probe on I/O cells
 
 
@@ -367,18 +347,14 @@ def _busy_machine(tmp_path, capacity: str, process_factor: float):
     """A GIL build's run whose CPU-bound rounds probed ``capacity`` cores' worth, its process cells'
     times multiplied by ``process_factor`` (what a neighbour on a core does to them)."""
     run = write_run(tmp_path, seed=5, repeats=8, demo=False)
-    path = run / "io_vs_cpu.csv"
-    with path.open() as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
+
+    def busy(r: dict) -> None:
         cpu_bound = r["workload"] in ("cpu_python", "c_hash")
         r["round_capacity"] = capacity if cpu_bound else ""
         if cpu_bound and r["executor"] in PROCESSES and r["wall_s"]:
             r["wall_s"] = repr(float(r["wall_s"]) * process_factor)
-    with path.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+
+    edit_rows(run, busy)
     plan = advise(load_results(tmp_path))
     return {a.workload.split(",")[0]: a for a in plan.advice}
 

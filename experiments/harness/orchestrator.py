@@ -307,7 +307,7 @@ def run_round(ctxs: list, plans: list, gi: int) -> None:
     prepared = {k: ctxs[k].prepare_round(plans[k], gi, r) for k in todo}
     results = {k: [] for k in todo}
     for i in range(max((len(items) for items, _ in prepared.values()), default=0)):
-        for k in todo[i % len(todo) :] + todo[: i % len(todo)]:
+        for k in rotated(todo, i, len(todo)):  # who goes first moves on by one each cell
             items, known = prepared[k]
             if i < len(items):
                 results[k].append(ctxs[k].run_item(plans[k], items[i], r, known))

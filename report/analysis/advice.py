@@ -114,12 +114,16 @@ class Advice:
     runner_up: Option | None
     why: str
     notes: list = field(default_factory=list)
-    provisional: bool = False
     #: "fastest", "equivalent", "only option" or "inconclusive" (verdicts.advise)
     verdict: str = ""
     rounds_to_settle: float = math.nan
     #: Inconclusive because the machine gave the parallel options too few cores (held_back).
     machine_bound: bool = False
+
+    @property
+    def provisional(self) -> bool:
+        """Nothing is advised yet: the page greys the row."""
+        return self.verdict == "inconclusive"
 
     def to_dict(self) -> dict:
         def option(o: Option | None) -> dict | None:
@@ -295,8 +299,8 @@ def _decide(experiment: str, workload: str, run: Run, options: list, threshold: 
         notes.append(_process_note(options, choice, [choice, fastest], run))
     notes = [n for n in notes if n]
     return Advice(
-        experiment, workload, run, choice, runner_up, why, notes, verdict == "inconclusive", verdict, rounds,
-        bool(held),
+        experiment, workload, run, choice, runner_up, why, notes,
+        verdict=verdict, rounds_to_settle=rounds, machine_bound=bool(held),
     )  # fmt: skip
 
 

@@ -63,7 +63,8 @@ def held_back(run: Run, options: list, choice: Option, capacity: float | None, t
         parallel = o.workers > 1 and probed and (by_nature or busy > 1.1)
         return max(1.0, min(o.workers, run.cores) / capacity) if parallel else 1.0
 
-    bounds = [(choice.wall_s / o.wall_s * lacked(o) / lacked(choice), o) for o in options if o is not choice]
+    own = lacked(choice)
+    bounds = [(choice.wall_s / o.wall_s * lacked(o) / own, o) for o in options if o is not choice]
     best, o = max(bounds, key=lambda b: b[0], default=(0.0, None))
     if o is None or best <= 1 + threshold:
         return None

@@ -425,20 +425,29 @@ def write_experiment(
     return path
 
 
-def scale_metric(folder: Path, factor: float, metric: str = "wall_s", experiment: str = "io_vs_cpu") -> None:
-    """Multiply one metric of a written run by ``factor`` (a run whose code does more work)."""
+def edit_rows(folder: Path, edit, experiment: str = "io_vs_cpu") -> None:
+    """Rewrite a written run's table, each row (a dict of strings) passed through ``edit(row)`` in place."""
     import csv
 
     path = Path(folder) / ("%s.csv" % experiment)
     with path.open() as f:
         rows = list(csv.DictReader(f))
     for r in rows:
-        if r.get(metric) not in (None, ""):
-            r[metric] = repr(float(r[metric]) * factor)
+        edit(r)
     with path.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+
+
+def scale_metric(folder: Path, factor: float, metric: str = "wall_s", experiment: str = "io_vs_cpu") -> None:
+    """Multiply one metric of a written run by ``factor`` (a run whose code does more work)."""
+
+    def scale(r: dict) -> None:
+        if r.get(metric) not in (None, ""):
+            r[metric] = repr(float(r[metric]) * factor)
+
+    edit_rows(folder, scale, experiment)
 
 
 def write_pair(results: Path, factor: float = 1.0, repeats: int = 8, seed: int = 40, **kwargs) -> tuple:
