@@ -73,8 +73,10 @@ gate: venv
 		$(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(SUMMARY),--format markdown >> "$(SUMMARY)")
 
 # Calibration: A/A and A/B (+10 %) pairs, interleaved and separately started, into $(RESULTS)/aa (scripts/aa.py).
+# AA_ROUNDS=N: exactly N interleaved rounds (the per-cell rates need many on a noisy machine: aa says how many).
+AA_ROUNDS ?=
 aa: venv
-	$(PY) scripts/aa.py --profile $(PROFILE) --results $(RESULTS)/aa
+	$(PY) scripts/aa.py --profile $(PROFILE) --results $(RESULTS)/aa $(if $(AA_ROUNDS),--rounds $(AA_ROUNDS))
 
 # Two passes: the tests that check behaviour share the cores (pytest-xdist, TEST_JOBS workers: one
 # more than the cores, as those tests spend a good part of their time waiting on subprocesses and

@@ -1,7 +1,7 @@
 """Calibrate the whole chain on this machine: an A/A pair and an A/B pair with a known +10 % change,
 interleaved and started separately, judged by the report's own comparison code.
 
-    python scripts/aa.py [--profile default] [--results results/aa] [--change 0.10]
+    python scripts/aa.py [--profile default] [--results results/aa] [--change 0.10] [--rounds N]
     python scripts/aa.py --runs BASE OTHER [--known 1.10]     # score two existing runs, measure nothing
     make aa [PROFILE=quick]
 
@@ -19,6 +19,11 @@ most 5 % faster/slower and at least 50 % equivalent; A/B interleaved: pooled "sl
 its cells slower, none faster; A/B started separately: the common shift slower or inconclusive, no
 cell faster; coverage at least 85 %. Exit status 0 when every target is met, 1 when one is missed, 2 on
 bad input. It takes several minutes (four runs of the default profile's user_function experiment).
+
+The per-cell rates need rounds in proportion to the square of the machine's per-round noise: where a
+pair misses them, it prints about how many rounds its median cell needs (``--rounds N`` gives the
+interleaved invocation exactly N rounds; ``make aa AA_ROUNDS=N``). The false-verdict and coverage
+targets hold at any number of rounds; only the equivalence and detection rates grow with them.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from report.analysis.compare import compare_runs  # noqa: E402
 from report.analysis.load import ResultsError, load_results  # noqa: E402
+from report.analysis.verdicts.core import CONFIDENCE, _band, _rounds_to_settle  # noqa: E402
 
 WORKLOAD = "sample_workloads:scaled_work"
 EXPERIMENT = "user_function"
@@ -46,6 +52,8 @@ MAX_FALSE = 0.05
 MIN_EQUIVALENT = 0.50
 MIN_DETECTED = 0.50
 MIN_COVERAGE = 0.85
+#: Threshold every pair is judged at (the report's default).
+THRESHOLD = 0.05
 
 
 def _wrapper(folder: Path, name: str, scale: float) -> str:
@@ -56,9 +64,11 @@ def _wrapper(folder: Path, name: str, scale: float) -> str:
     return str(path)
 
 
-def measure(profile: str, results: Path, pythons: list) -> list:
-    """One invocation of ``experiments run`` over ``pythons`` (interleaved); the run folders it made."""
+def measure(profile: str, results: Path, pythons: list, rounds: int | None = None) -> list:
+    """One invocation of ``experiments run`` over ``pythons`` (interleaved), ``rounds`` exactly when
+    given (else the profile's); the run folders it made."""
     cmd = [sys.executable, "-m", "experiments", "run", "--profile", profile, "--results", str(results)]
+    cmd += ["--repeat", str(rounds)] if rounds else []
     cmd += ["--workload", WORKLOAD, "--path", str(ROOT / "tests")]
     for p in pythons:
         cmd += ["--python", p]
@@ -93,6 +103,18 @@ def score(results, base, other, known: float) -> dict:
         "level": level[0] if level else None,
         "verdicts": cells,
     }
+
+
+def rounds_for_cells(verdicts: list, known: float) -> float:
+    """About how many interleaved rounds the median cell needs for the per-cell rate the pair is
+    judged on (80 % power at the 95 % level, the per-round noise its cells showed): an A/A cell's
+    interval inside ±threshold, an A/B cell's clear of the threshold at the known ratio. inf when the
+    known change is within the threshold or no cell has a per-round sd."""
+    sds = sorted(v.sd for v in verdicts if math.isfinite(v.sd))
+    if not sds or (known != 1.0 and abs(math.log(known)) <= _band(THRESHOLD)):
+        return math.inf  # no cell to learn the noise from, or no change beyond the threshold to find
+    n = max(v.n for v in verdicts)
+    return _rounds_to_settle(math.log(known), sds[len(sds) // 2], n, _band(THRESHOLD), CONFIDENCE)
 
 
 def judge(fig: dict, known: float) -> list:
@@ -143,6 +165,15 @@ def report(name: str, fig: dict, known: float) -> bool:
         print("  per cell, the same (median):     %.1f %%" % (100 * detect[len(detect) // 2]))
     missed = judge(fig, known)
     print("  %s" % ("targets met" if not missed else "MISSED: " + "; ".join(missed)))
+    power = fig["equivalent"] < MIN_EQUIVALENT if known == 1.0 else fig["slower"] < MIN_DETECTED
+    if family.paired and power:
+        need = rounds_for_cells(fig["verdicts"], known)
+        rounds = max((v.n for v in fig["verdicts"]), default=0)
+        if math.isfinite(need):
+            print(
+                "  per cell: this noise needs about %d rounds for that rate (this run: %d): --rounds %d"
+                % (need, rounds, need)
+            )
     return not missed
 
 
@@ -151,6 +182,9 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", default="default", help="profile of every run (default: default)")
     parser.add_argument("--results", default=str(ROOT / "results" / "aa"), help="where the runs go")
     parser.add_argument("--change", type=float, default=0.10, help="the known change of B (default: 0.10)")
+    parser.add_argument(
+        "--rounds", type=int, help="exactly N rounds in the interleaved invocation (default: the profile's)"
+    )
     parser.add_argument("--runs", nargs=2, metavar="RUN", help="score these two run folders, measure nothing")
     parser.add_argument("--known", type=float, default=1.0, help="with --runs: the true ratio (default: 1)")
     parser.add_argument(
@@ -185,7 +219,7 @@ def run_all(args) -> bool:
     known = 1.0 + args.change
     with tempfile.TemporaryDirectory() as tmp:
         a1, a2, b = (_wrapper(Path(tmp), n, s) for n, s in (("a", 1.0), ("a_again", 1.0), ("b", known)))
-        together = measure(args.profile, results_dir, [a1, a2, b])
+        together = measure(args.profile, results_dir, [a1, a2, b], args.rounds)
         apart_a = measure(args.profile, results_dir, [a1])
         apart_b = measure(args.profile, results_dir, [b])
     print("runs: %s" % " ".join(str(p) for p in together + apart_a + apart_b))

@@ -4,6 +4,7 @@ cell (interleaved rounds, pooled figures, runs started separately, the machine's
 from __future__ import annotations
 
 import importlib.util
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -273,6 +274,27 @@ def test_aa_script_scores_a_pair_of_runs(tmp_path, capsys, ratio, expected):
     out = capsys.readouterr().out
     assert "false verdicts:" in out and "coverage of the known ratio" in out and expected in out
     assert code in (0, 1)
+
+
+def test_aa_says_how_many_rounds_its_per_cell_rates_need():
+    """The rounds the median cell needs grow with the square of its per-round sd, are about what the
+    rate needs (an A/A cell at that count is shown equivalent most of the time), and are infinite
+    for a known change inside the threshold."""
+    from report.analysis.verdicts.core import paired_verdict
+
+    aa = load_aa()
+    rng = np.random.default_rng(5)
+
+    def cells(sd, change=1.0):
+        return [paired_verdict(rng.normal(math.log(change), sd, 6), 0.05) for _ in range(21)]
+
+    low, high = aa.rounds_for_cells(cells(0.03), 1.0), aa.rounds_for_cells(cells(0.12), 1.0)
+    assert 2 <= low < high and 5 < high / low < 25  # (0.12 / 0.03)^2 = 16; t above z at few rounds
+    need = int(aa.rounds_for_cells(cells(0.12, 1.1), 1.1))
+    assert need > 6
+    slower = [paired_verdict(rng.normal(math.log(1.1), 0.12, need), 0.05).verdict for _ in range(200)]
+    assert slower.count("slower") / 200 > 0.5 and "faster" not in slower
+    assert aa.rounds_for_cells(cells(0.12, 1.03), 1.03) == math.inf
 
 
 def test_rounds_stopped_by_steins_rule_get_its_interval_back():
