@@ -297,6 +297,25 @@ def test_aa_says_how_many_rounds_its_per_cell_rates_need():
     assert aa.rounds_for_cells(cells(0.12, 1.03), 1.03) == math.inf
 
 
+def test_pair_noise_prints_each_region_length_and_refuses_bad_input(tmp_path):
+    script = str(ROOT / "scripts" / "pair_noise.py")
+    done = subprocess.run(
+        [sys.executable, script, "--seconds", "0.05", "--regions", "0.002,0.004"],
+        capture_output=True,
+        text=True,
+    )
+    rows = [line.split() for line in done.stdout.splitlines()[1:]]
+    assert done.returncode == 0 and [r[0] for r in rows] == ["0.002", "0.004"]
+    assert all(int(r[2]) >= 3 and float(r[3]) >= 0 and int(r[5]) >= 2 for r in rows)
+    bad = subprocess.run([sys.executable, script, "--regions", "0,x"], capture_output=True, text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    spec = importlib.util.spec_from_file_location("pair_noise", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # (1.96 + 0.84)^2 (sd / (log 1.1 - log 1.05))^2: sd 0.1 -> 37 rounds, four times as many at twice the sd
+    assert module.rounds_needed(0.1) == 37 and 145 <= module.rounds_needed(0.2) <= 148
+
+
 def test_rounds_stopped_by_steins_rule_get_its_interval_back():
     rng = np.random.default_rng(36)
     a = make_run("a", rng, invocation="s", factors={0: 1.3})
