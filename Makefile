@@ -90,8 +90,8 @@ test: venv
 	exit $$status
 
 lint: venv
-	$(PY) -m ruff check gilbench experiments report bench tests
-	$(PY) -m ruff format --check gilbench experiments report bench tests
+	$(PY) -m ruff check gilbench experiments report bench tests scripts
+	$(PY) -m ruff format --check gilbench experiments report bench tests scripts
 
 # A free-threaded CPython (--disable-gil) built from Debian's source package into python-ft/.
 python-ft:

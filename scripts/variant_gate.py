@@ -49,7 +49,9 @@ def main(argv=None) -> int:
     parser.add_argument("--results", default=str(ROOT / "results" / "variant-gate"))
     parser.add_argument("--set", action="append", default=[], help="passed to gilbench run")
     parser.add_argument(
-        "--budget", type=float, help="passed to gilbench run (make gate passes GATE_BUDGET, 120, on default)"
+        "--budget",
+        type=float,
+        help="passed to gilbench run (make gate passes GATE_BUDGET when set, on default)",
     )
     args = parser.parse_args(argv)
     extra = [x for s in args.set for x in ("--set", s)]
@@ -68,7 +70,10 @@ def main(argv=None) -> int:
     print("A/B (+10 %%): gate failed in %d of %d" % (counts["A/B"], args.trials))
     print("A/A: gate passed in %d of %d" % (counts["A/A"], args.trials))
     for kind, words in said.items():  # a pass may be "ok" or "inconclusive": both are counted, and shown
-        print("%s last words: %s" % (kind, ", ".join("%s %d" % (w, words.count(w)) for w in dict.fromkeys(words))))
+        print(
+            "%s last words: %s"
+            % (kind, ", ".join("%s %d" % (w, words.count(w)) for w in dict.fromkeys(words)))
+        )
     enough = 0.9 * args.trials
     return 0 if counts["A/B"] >= enough and counts["A/A"] >= enough else 1
 
