@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from report.analysis.compare import compare_runs  # noqa: E402
+from report.analysis.compare import DEFAULT_THRESHOLD, compare_runs  # noqa: E402
 from report.analysis.load import ResultsError, load_results  # noqa: E402
 from report.analysis.verdicts.core import CONFIDENCE, _band, _rounds_to_settle  # noqa: E402
 
@@ -52,8 +52,6 @@ MAX_FALSE = 0.05
 MIN_EQUIVALENT = 0.50
 MIN_DETECTED = 0.50
 MIN_COVERAGE = 0.85
-#: Threshold every pair is judged at (the report's default).
-THRESHOLD = 0.05
 
 
 def _wrapper(folder: Path, name: str, scale: float) -> str:
@@ -111,10 +109,10 @@ def rounds_for_cells(verdicts: list, known: float) -> float:
     interval inside ±threshold, an A/B cell's clear of the threshold at the known ratio. inf when the
     known change is within the threshold or no cell has a per-round sd."""
     sds = sorted(v.sd for v in verdicts if math.isfinite(v.sd))
-    if not sds or (known != 1.0 and abs(math.log(known)) <= _band(THRESHOLD)):
+    if not sds or (known != 1.0 and abs(math.log(known)) <= _band(DEFAULT_THRESHOLD)):
         return math.inf  # no cell to learn the noise from, or no change beyond the threshold to find
     n = max(v.n for v in verdicts)
-    return _rounds_to_settle(math.log(known), sds[len(sds) // 2], n, _band(THRESHOLD), CONFIDENCE)
+    return _rounds_to_settle(math.log(known), sds[len(sds) // 2], n, _band(DEFAULT_THRESHOLD), CONFIDENCE)
 
 
 def judge(fig: dict, known: float) -> list:
