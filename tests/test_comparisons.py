@@ -160,6 +160,32 @@ def test_runs_started_separately_judge_a_common_shift_against_the_baselines_own_
     assert aa.shifts[0]["shift"].verdict in ("equivalent", "inconclusive") and not aa.changed
 
 
+def test_a_machine_that_changed_under_the_candidate_is_not_blamed_on_the_code():
+    """make aa's case: two baseline runs that agree, and a +10 % run whose last rounds ran 1.5x slower
+    (the machine slowed mid-run): the common shift is inconclusive, "machine or code", saying why,
+    and the gate does not fail on it; the same +10 % on a steady machine is judged as before."""
+    rng = np.random.default_rng(37)
+    old = [make_run("r%d" % i, rng, rounds=6, offset=o) for i, o in enumerate((0.0, 0.004))]
+    step = np.array([1.0, 1.0, 1.0, 1.5, 1.5, 1.5])
+    hit = make_run("hit", rng, rounds=6, offset=np.log(1.1), drift=step)
+    family = compare.compare_runs(old[0], hit, metrics_for, Results(runs=old + [hit]))
+    (shift,) = family.shifts
+    v = shift["shift"]
+    assert v.verdict == "inconclusive" and shift["cause"] == "machine or code" and v.ratio > 1.25
+    assert "the machine changed under the candidate run" in v.note
+    text = wording.shift_text(shift)
+    assert "all cells together: inconclusive" in text and "the machine changed under the candidate" in text
+    assert "when the machine changed under the run judged" in wording.method_text(family)
+    found = gate.Gate(0.05)
+    gate.judge(family, found)
+    assert not found.slower and any(
+        "machine changed under the candidate" in line for line in found.inconclusive
+    )
+    steady = make_run("steady", rng, rounds=6, offset=np.log(2.0))
+    (shift,) = compare.compare_runs(old[0], steady, metrics_for, Results(runs=old + [steady])).shifts
+    assert shift["shift"].verdict == "slower" and shift["cause"] == "code"
+
+
 def test_one_pair_started_separately_cannot_tell_the_code_from_the_machine():
     rng = np.random.default_rng(31)
     a, b = make_run("a", rng), make_run("b", rng, offset=0.03)

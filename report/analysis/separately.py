@@ -11,8 +11,8 @@ import pandas as pd
 from report.analysis import statistics as stats
 from report.analysis.family import Item
 from report.analysis.runs import interleaved, same_machine
+from report.analysis.verdicts import round_levels, separate_runs, steadiness
 from report.analysis.verdicts.paired import family_verdicts
-from report.analysis.verdicts.separate import separate_runs
 
 if TYPE_CHECKING:
     from report.analysis.family import Family
@@ -82,7 +82,12 @@ def judge_separately(
             continue
         matrix = np.array([[np.log(columns[r.run_id].get(i.cell, np.nan)) for i in judged] for r in runs])
         vector = np.log([i.other for i in judged])
-        found = separate_runs(matrix, vector, family.threshold, better=better)
+        cells_judged = [i.cell for i in judged]
+        steady = steadiness(
+            [round_levels(_round_matrix(r, name, metric, cells_judged)) for r in runs],
+            round_levels(_round_matrix(family.other, name, metric, cells_judged)),
+        )
+        found = separate_runs(matrix, vector, family.threshold, better=better, steady=steady)
         for item, v in zip(judged, found.cells):
             item.verdict = v
         family.shifts.append(
@@ -95,6 +100,16 @@ def judge_separately(
                 "runs": len(runs),
             }
         )
+
+
+def _round_matrix(run: Run, experiment: str, metric: str, cells: list) -> np.ndarray:
+    """(rounds, cells) log values of ``metric`` in one run, NaN where a cell has none in a round."""
+    df = run.tables[experiment]
+    ok = df[(df["status"] == "ok") & (df[metric] > 0)] if metric in df else df.iloc[0:0]
+    table = ok.assign(cell=ok["cell_id"].astype(str)).pivot_table(
+        index="repeat", columns="cell", values=metric, aggfunc="median"
+    )
+    return np.log(table.reindex(columns=cells).to_numpy(dtype=float))
 
 
 def _same_round(family: Family, name: str, metric: str, items: list, better: int) -> None:

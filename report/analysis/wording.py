@@ -59,10 +59,11 @@ def method_text(family: Family) -> str:
     if not family.paired or family.unpaired:
         text += (
             "the common shift of all cells is judged against the run-to-run noise of the baseline's own "
-            "repeated runs (never the run judged; with one baseline run it cannot be told from the "
-            "machine's drift); each cell is judged on its change beyond that shift (Benjamini–Hochberg per "
-            "experiment); ratios measured "
-            "inside a round (speedup, capacity fraction) on their own rounds, without run-to-run noise."
+            "repeated runs (never the run judged; with one baseline run, or when the machine changed under "
+            "the run judged, its rounds moving together more than the baseline's, it cannot be told from "
+            "the machine's drift); each cell is judged on its change beyond that shift "
+            "(Benjamini–Hochberg per experiment); ratios measured inside a round (speedup, capacity "
+            "fraction) on their own rounds, without run-to-run noise."
         )
     return text
 
@@ -107,8 +108,10 @@ def pooled_text(p: dict) -> str:
 
 
 def shift_text(s: dict) -> str:
+    """The common shift of two runs started separately, its cause, where its noise came from and,
+    when it is inconclusive, why."""
     v = s["shift"]
-    return "%s %s, all cells together: %s %s, cause: %s (noise from %s)" % (
+    text = "%s %s, all cells together: %s %s, cause: %s (noise from %s)" % (
         s["experiment"],
         s["metric"],
         v.verdict,
@@ -116,6 +119,7 @@ def shift_text(s: dict) -> str:
         s["cause"],
         s["source"],
     )
+    return text + ("; " + v.note if v.note and not v.settled else "")
 
 
 def machine_text(family: Family) -> str:

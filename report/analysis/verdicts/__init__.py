@@ -28,9 +28,10 @@ The rules, one function each:
    the cells it selects.
 3. ``pooled_verdict``: one figure for a workload or experiment (geometric mean over cells), its
    interval from the rounds as units, so cells measured in the same round count as correlated.
-4. ``separate_runs`` (+ ``run_noise``): runs started separately: a run-level common shift and the
-   cells' dispersion around it, both estimated from the data; the candidate run never enters its
-   own noise estimate.
+4. ``separate_runs`` (+ ``run_noise``, ``steadiness``): runs started separately: a run-level common
+   shift and the cells' dispersion around it, both estimated from the data; the candidate run never
+   enters its own noise estimate, and a candidate whose machine changed under it (its rounds moved
+   together more than the baseline runs' did) gets no verdict on the shift.
 5. ``machine_change`` + ``attribute``: did the machine's own readings (capacity, loop speed) move
    beyond their noise, and is a cell's change the machine's or the code's.
 6. ``stein_rounds`` / ``settled``: adaptive rounds (Stein's two-stage procedure) whose final
@@ -59,7 +60,15 @@ from report.analysis.verdicts.core import (
 from report.analysis.verdicts.machine import MachineChange, attribute, machine_change
 from report.analysis.verdicts.paired import Family, family_verdicts
 from report.analysis.verdicts.pooled import Pooled, pooled_verdict
-from report.analysis.verdicts.separate import RunNoise, SeparateRuns, run_noise, separate_runs
+from report.analysis.verdicts.separate import (
+    RunNoise,
+    SeparateRuns,
+    Steadiness,
+    round_levels,
+    run_noise,
+    separate_runs,
+    steadiness,
+)
 from report.analysis.verdicts.stopping import group_settled, settled, stein_rounds
 
 __all__ = [
@@ -80,6 +89,7 @@ __all__ = [
     "Pooled",
     "RunNoise",
     "SeparateRuns",
+    "Steadiness",
     "Verdict",
     "advise",
     "attribute",
@@ -88,8 +98,10 @@ __all__ = [
     "machine_change",
     "paired_verdict",
     "pooled_verdict",
+    "round_levels",
     "run_noise",
     "separate_runs",
     "settled",
+    "steadiness",
     "stein_rounds",
 ]

@@ -28,6 +28,14 @@ cells), the dispersion the robust sd of the differences around it.
   cannot tell the code from the machine: the shift is "inconclusive" with cause "machine or
   code", unless its interval (from the cells' dispersion) lies beyond ``drift_limit`` (2x by
   default), more than any machine drift gives, when it is called with cause "code".
+* The common shift is only the code's if the candidate ran on the machine the baseline runs
+  describe. ``steadiness`` checks that from the runs' own rounds: each round's level (the mean over
+  cells of the round's log values, each cell centred on its run's mean) moves with the machine's
+  speed within a run. When the candidate's round levels spread more than the baseline runs' did
+  (one-sided F test at 1 %), the machine changed under it, and a shift within ``drift_limit`` is
+  "inconclusive", "machine or code" (``make aa`` measured this: a separately started +10 % run
+  whose last three rounds ran 1.5x slower than its first was called "slower 1.38x [1.34–1.41]",
+  cause "code", against two baseline runs that agreed by chance).
 * Each cell's change beyond the shift is judged as a family (Benjamini–Hochberg, as
   ``family_verdicts``) with normal intervals of sd = the dispersion: from the baseline runs'
   own residuals when there are two or more (so the candidate run never sets its own noise),
@@ -39,6 +47,7 @@ cells), the dispersion the robust sd of the differences around it.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -136,6 +145,81 @@ class SeparateRuns:
     noise: RunNoise | None = None
 
 
+#: One-sided level of ``steadiness``: under a steady machine a candidate is wrongly taken for
+#: unsteady this often (its shift is then inconclusive, never a wrong call).
+STEADY_ALPHA = 0.01
+
+
+@dataclass(frozen=True)
+class Steadiness:
+    """Did the candidate run's rounds move together more than the baseline runs' rounds (``steadiness``)?
+
+    ``ratio``: the sd of the candidate's round levels over the pooled sd of the baseline runs'; ``p``
+    the one-sided F test's p of a ratio that large on a machine as steady as the baseline's;
+    ``unsteady`` whether p < alpha; ``note`` the sentence a page prints when it is.
+    """
+
+    ratio: float
+    p: float
+    unsteady: bool
+    note: str
+
+
+def round_levels(log_values) -> np.ndarray:
+    """Each round's level in one run: the mean over cells of the round's log values, each cell
+    centred on its own mean over the run's rounds (NaN-aware). ``log_values``: (rounds, cells)."""
+    x = np.asarray(log_values, dtype=float)
+    x = x[:, None] if x.ndim == 1 else x
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a cell or round with no value: NaN
+        centred = x - np.nanmean(x, axis=0, keepdims=True)
+        levels = np.nanmean(centred, axis=1)
+    return levels[np.isfinite(levels)]
+
+
+def steadiness(baseline_levels: Sequence, candidate_levels, *, alpha: float = STEADY_ALPHA) -> Steadiness:
+    """Whether the machine changed under the candidate run, from the runs' own rounds.
+
+    Parameters
+    ----------
+    baseline_levels
+        One array of round levels (``round_levels``) per baseline run.
+    candidate_levels
+        The candidate run's round levels.
+    alpha
+        The one-sided level of the F test.
+
+    Returns
+    -------
+    Steadiness
+        ``unsteady`` when the candidate's round levels spread more than the baseline runs' (F test
+        of their variances, the baseline's pooled over its runs); NaN ratio (steady) with fewer than
+        2 rounds on either side.
+    """
+    base = [np.asarray(b, dtype=float) for b in baseline_levels]
+    base = [b[np.isfinite(b)] for b in base]
+    cand = np.asarray(candidate_levels, dtype=float)
+    cand = cand[np.isfinite(cand)]
+    df_base = sum(b.size - 1 for b in base if b.size >= 2)
+    if cand.size < 2 or df_base < 1:
+        return Steadiness(math.nan, math.nan, False, "")
+    var_base = sum(float(np.sum((b - b.mean()) ** 2)) for b in base if b.size >= 2) / df_base
+    var_cand = float(cand.var(ddof=1))
+    if var_base == 0:
+        return Steadiness(math.inf if var_cand > 0 else math.nan, 0.0 if var_cand > 0 else math.nan,
+                          var_cand > 0, "")  # fmt: skip
+    ratio = math.sqrt(var_cand / var_base)
+    p = float(sps.f.sf(var_cand / var_base, cand.size - 1, df_base))
+    unsteady = p < alpha
+    note = (
+        "the machine changed under the candidate run: its rounds moved together %.2gx as much as the "
+        "baseline runs' (F test, p = %.2g), so a common shift cannot be told from the machine" % (ratio, p)
+        if unsteady
+        else ""
+    )
+    return Steadiness(ratio, p, unsteady, note)
+
+
 def separate_runs(
     baseline_log_values,
     candidate_log_values: Sequence[float],
@@ -145,6 +229,7 @@ def separate_runs(
     confidence: float = CONFIDENCE,
     noise: RunNoise | None = None,
     drift_limit: float = DRIFT_LIMIT,
+    steady: Steadiness | None = None,
 ) -> SeparateRuns:
     """Compare a run with a baseline when they were started separately (no shared rounds).
 
@@ -163,6 +248,9 @@ def separate_runs(
         Run-to-run noise measured elsewhere; overrides what baseline runs would give.
     drift_limit
         The factor beyond which a common shift is not machine drift.
+    steady
+        ``steadiness`` of the candidate against the baseline runs: when unsteady, the shift is
+        judged as without measured noise (called only beyond ``drift_limit``), with its note.
 
     Returns
     -------
@@ -187,13 +275,15 @@ def separate_runs(
     shift = float(np.median(d))
     dispersion, dof, source = _dispersion(noise, k, d - shift)
     judge = (delta, threshold, confidence, better)
-    if noise is not None and math.isfinite(noise.shift_sd):
+    unsteady = steady is not None and steady.unsteady
+    if noise is not None and math.isfinite(noise.shift_sd) and not unsteady:
         se = noise.shift_sd * math.sqrt(1 + 1 / k)
         p = float(_min_effect_p(shift, se, noise.shift_df, delta))
         sv = _judge(shift, se, noise.shift_df, noise.runs, math.nan, *judge, p)
         cause = "code"
     else:
-        sv, cause = _unmeasured_shift(shift, dispersion, d.size, judge, drift_limit)
+        why = steady.note if unsteady else ""
+        sv, cause = _unmeasured_shift(shift, dispersion, d.size, judge, drift_limit, why)
     cells = _beyond_shift(diff - shift, dispersion, dof, k, judge)
     return SeparateRuns(sv, cause, cells, dispersion, source, noise)
 
@@ -209,9 +299,12 @@ def _dispersion(noise: RunNoise | None, k: int, resid: np.ndarray) -> tuple:
     return dispersion, dof, "the cells' dispersion around the common shift (one pair of runs)"
 
 
-def _unmeasured_shift(shift: float, dispersion: float, n: int, judge: tuple, drift_limit: float) -> tuple:
-    """(verdict, cause) of a common shift without measured run-to-run noise: called only beyond
-    ``drift_limit``, else inconclusive, "machine or code"."""
+def _unmeasured_shift(
+    shift: float, dispersion: float, n: int, judge: tuple, drift_limit: float, why: str = ""
+) -> tuple:
+    """(verdict, cause) of a common shift without measured run-to-run noise (one pair of runs, or
+    ``why`` the noise measured does not apply): called only beyond ``drift_limit``, else
+    inconclusive, "machine or code"."""
     delta, threshold, confidence, better = judge
     se = 1.2533 * dispersion / math.sqrt(n) if math.isfinite(dispersion) else math.nan
     limit = math.log(drift_limit)
@@ -222,7 +315,8 @@ def _unmeasured_shift(shift: float, dispersion: float, n: int, judge: tuple, dri
     note = (
         "beyond %gx, more than machine drift gives" % drift_limit
         if beyond
-        else "one pair of runs: a common shift cannot be told from the machine's drift (run the "
+        else why
+        or "one pair of runs: a common shift cannot be told from the machine's drift (run the "
         "baseline twice or more to measure run-to-run noise, or compare interleaved)"
     )
     settle = float(n) if beyond else math.inf
