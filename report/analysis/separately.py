@@ -105,7 +105,9 @@ def judge_separately(
 def _round_matrix(run: Run, experiment: str, metric: str, cells: list) -> np.ndarray:
     """(rounds, cells) log values of ``metric`` in one run, NaN where a cell has none in a round."""
     df = run.tables[experiment]
-    ok = df[(df["status"] == "ok") & (df[metric] > 0)] if metric in df else df.iloc[0:0]
+    if metric not in df:  # an older run of the baseline that did not measure it
+        return np.full((0, len(cells)), np.nan)
+    ok = df[(df["status"] == "ok") & (df[metric] > 0)]
     table = ok.assign(cell=ok["cell_id"].astype(str)).pivot_table(
         index="repeat", columns="cell", values=metric, aggfunc="median"
     )
