@@ -186,6 +186,15 @@ def test_a_machine_that_changed_under_the_candidate_is_not_blamed_on_the_code():
     assert shift["shift"].verdict == "slower" and shift["cause"] == "code"
 
 
+def test_a_baseline_run_that_lacks_the_metric_leaves_the_others_to_judge():
+    rng = np.random.default_rng(38)
+    old = [make_run("r%d" % i, rng, rounds=6) for i in range(3)]
+    old[2].tables["exp"] = old[2].tables["exp"].drop(columns="wall_s").assign(other_s=1.0)
+    new = make_run("new", rng, rounds=6, offset=np.log(2.0))
+    (shift,) = compare.compare_runs(old[0], new, metrics_for, Results(runs=old + [new])).shifts
+    assert shift["shift"].verdict == "slower" and shift["cause"] == "code"
+
+
 def test_one_pair_started_separately_cannot_tell_the_code_from_the_machine():
     rng = np.random.default_rng(31)
     a, b = make_run("a", rng), make_run("b", rng, offset=0.03)

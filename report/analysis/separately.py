@@ -57,8 +57,9 @@ def judge_separately(
     """One experiment of two runs started separately, metric by metric (see the module docstring).
     ``same_round[metric]``: whether it is a ratio measured inside a round (speedup)."""
 
-    runs = baseline_runs(family, results, name)
+    every = baseline_runs(family, results, name)
     for metric in metrics:
+        runs = [r for r in every if metric in r.tables[name]]  # an older run may lack it: not noise
         columns = {r.run_id: _medians(r, name, metric) for r in runs}
         cand = _medians(family.other, name, metric)
         cells = [str(c) for c in cand.index if c in columns[family.base.run_id].index]
@@ -105,8 +106,6 @@ def judge_separately(
 def _round_matrix(run: Run, experiment: str, metric: str, cells: list) -> np.ndarray:
     """(rounds, cells) log values of ``metric`` in one run, NaN where a cell has none in a round."""
     df = run.tables[experiment]
-    if metric not in df:  # an older run of the baseline that did not measure it
-        return np.full((0, len(cells)), np.nan)
     ok = df[(df["status"] == "ok") & (df[metric] > 0)]
     table = ok.assign(cell=ok["cell_id"].astype(str)).pivot_table(
         index="repeat", columns="cell", values=metric, aggfunc="median"
