@@ -275,17 +275,21 @@ def separate_runs(
     shift = float(np.median(d))
     dispersion, dof, source = _dispersion(noise, k, d - shift)
     judge = (delta, threshold, confidence, better)
+    sv, cause = _judge_shift(shift, noise, k, (dispersion, d.size), judge, drift_limit, steady)
+    cells = _beyond_shift(diff - shift, dispersion, dof, k, judge)
+    return SeparateRuns(sv, cause, cells, dispersion, source, noise)
+
+
+def _judge_shift(shift: float, noise, k: int, spread: tuple, judge: tuple, drift_limit: float, steady):
+    """(verdict, cause) of the common shift: against the measured run-to-run noise (cause "code"),
+    unless there is none or the machine changed under the candidate (``steady``), when only a shift
+    beyond ``drift_limit`` is called. ``spread``: (the cells' dispersion, how many cells)."""
     unsteady = steady is not None and steady.unsteady
     if noise is not None and math.isfinite(noise.shift_sd) and not unsteady:
         se = noise.shift_sd * math.sqrt(1 + 1 / k)
-        p = float(_min_effect_p(shift, se, noise.shift_df, delta))
-        sv = _judge(shift, se, noise.shift_df, noise.runs, math.nan, *judge, p)
-        cause = "code"
-    else:
-        why = steady.note if unsteady else ""
-        sv, cause = _unmeasured_shift(shift, dispersion, d.size, judge, drift_limit, why)
-    cells = _beyond_shift(diff - shift, dispersion, dof, k, judge)
-    return SeparateRuns(sv, cause, cells, dispersion, source, noise)
+        p = float(_min_effect_p(shift, se, noise.shift_df, judge[0]))
+        return _judge(shift, se, noise.shift_df, noise.runs, math.nan, *judge, p), "code"
+    return _unmeasured_shift(shift, *spread, judge, drift_limit, steady.note if unsteady else "")
 
 
 def _dispersion(noise: RunNoise | None, k: int, resid: np.ndarray) -> tuple:
