@@ -311,6 +311,27 @@ def test_aa_script_scores_a_pair_of_runs(tmp_path, capsys, ratio, expected):
     assert code in (0, 1)
 
 
+def test_aa_targets_ask_equivalence_of_interleaved_cells_and_no_call_of_the_same_code():
+    from types import SimpleNamespace
+
+    from report.analysis.verdicts import Verdict
+
+    aa = load_aa()
+
+    def fig(paired, level, equivalent=0.0, slower=0.0):
+        word = Verdict(level, 1.0, 0.9, 1.1, 0.95, 0.05, 6)
+        family = SimpleNamespace(paired=paired)
+        return {"family": family, "coverage": 0.95, "level": word, "faster": 0.0, "slower": slower,
+                "equivalent": equivalent}  # fmt: skip
+
+    assert aa.judge(fig(False, "inconclusive"), 1.0) == []  # one pair apart: nothing to pin
+    assert aa.judge(fig(True, "equivalent", equivalent=0.6), 1.0) == []
+    assert aa.judge(fig(True, "equivalent", equivalent=0.3), 1.0) == ["equivalent 30 % < 50 %"]
+    assert aa.judge(fig(True, "slower", equivalent=0.6), 1.0) == ["pooled verdict slower on the same code"]
+    assert aa.judge(fig(False, "slower"), 1.0) == ["shift verdict slower on the same code"]
+    assert aa.judge(fig(True, "equivalent", 0.6, slower=0.1), 1.0)[0].startswith("false verdicts 10.0 %")
+
+
 def test_aa_says_how_many_rounds_its_per_cell_rates_need():
     """The rounds the median cell needs grow with the square of its per-round sd, are about what the
     rate needs (an A/A cell at that count is shown equivalent most of the time), and are infinite
