@@ -301,6 +301,9 @@ def test_separate_a_machine_that_changed_under_the_candidate_is_not_the_code():
     assert rate([t[2].shift for t in stepped], V.SLOWER, V.FASTER) <= 0.01
     assert all(t[2].cause == "machine or code" for t in stepped if t[0].unsteady)
     assert all("machine changed under the candidate" in t[2].shift.note for t in stepped if t[0].unsteady)
+    still = V.steadiness([np.zeros(6)], [0.0, 0.0, 0.0, 0.1, 0.1, 0.1])
+    assert still.unsteady and "the baseline runs' did not move" in still.note
+    assert not V.steadiness([np.zeros(6)], np.zeros(6)).unsteady
     doubled = [trial(math.log(2), 0.0) for _ in range(60)]
     assert rate([t[2].shift for t in doubled], V.SLOWER) >= 0.95
 

@@ -205,15 +205,17 @@ def steadiness(baseline_levels: Sequence, candidate_levels, *, alpha: float = ST
         return Steadiness(math.nan, math.nan, False, "")
     var_base = sum(float(np.sum((b - b.mean()) ** 2)) for b in base if b.size >= 2) / df_base
     var_cand = float(cand.var(ddof=1))
-    if var_base == 0:
-        return Steadiness(math.inf if var_cand > 0 else math.nan, 0.0 if var_cand > 0 else math.nan,
-                          var_cand > 0, "")  # fmt: skip
-    ratio = math.sqrt(var_cand / var_base)
-    p = float(sps.f.sf(var_cand / var_base, cand.size - 1, df_base))
+    if var_base > 0:
+        ratio = math.sqrt(var_cand / var_base)
+        p = float(sps.f.sf(var_cand / var_base, cand.size - 1, df_base))
+        how = "%.2gx as much as the baseline runs' (F test, p = %.2g)" % (ratio, p)
+    else:  # baseline rounds that never moved: any movement of the candidate's is more
+        ratio, p = (math.inf, 0.0) if var_cand > 0 else (math.nan, math.nan)
+        how = "while the baseline runs' did not move"
     unsteady = p < alpha
     note = (
-        "the machine changed under the candidate run: its rounds moved together %.2gx as much as the "
-        "baseline runs' (F test, p = %.2g), so a common shift cannot be told from the machine" % (ratio, p)
+        "the machine changed under the candidate run: its rounds moved together %s, so a common shift "
+        "cannot be told from the machine" % how
         if unsteady
         else ""
     )
