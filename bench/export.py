@@ -21,13 +21,14 @@ from experiments.schema import (
     SCHEMA_VERSION,
     Environment,
     ExperimentInfo,
+    OneLineParser,
     ParamInfo,
     SchemaError,
+    as_typed,
     metric,
     write_atomically,
     write_experiments,
 )
-from experiments.schema.command_line import OneLineParser, as_typed
 
 EXPERIMENT = "primitives"
 TITLE = "Micro-benchmarks of the primitives (pytest-benchmark)"

@@ -22,8 +22,7 @@ from pathlib import Path
 
 from bench.budget import SCALE_ENV, parse_scale
 from bench.export import main as export_main
-from experiments.schema import ENVIRONMENT_FILE, LOG_FILE, Environment, SchemaError
-from experiments.schema.command_line import OneLineParser
+from experiments.schema import ENVIRONMENT_FILE, LOG_FILE, Environment, OneLineParser, SchemaError
 
 ROOT = Path(__file__).resolve().parent.parent
 

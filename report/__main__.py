@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from experiments.schema.command_line import OneLineParser, UsageError
+from experiments.schema import OneLineParser, UsageError
 from report.analysis.load import DataProblems, ResultsError, load_results
 from report.analysis.runs import variant_gate
 

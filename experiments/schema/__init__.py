@@ -84,4 +84,19 @@ __all__ = [
     "unit_from_name",
     "write_atomically",
     "write_experiments",
+    "OneLineParser",
+    "UsageError",
+    "as_typed",
 ]
+
+#: What every command line shares (``command_line``), loaded on first use: argparse stays out of the
+#: measured interpreter's workers, which import this package too.
+_COMMAND_LINE = ("OneLineParser", "UsageError", "as_typed")
+
+
+def __getattr__(name: str):
+    if name in _COMMAND_LINE:
+        from experiments.schema import command_line
+
+        return getattr(command_line, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
